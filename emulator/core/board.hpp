@@ -1,0 +1,75 @@
+// A board, as described by a data file under boards/ (YAML). Adding a board wires existing
+// models: nothing here is specific to one board.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace boardemu {
+
+// Thrown for any problem with a board file. what() is one line naming the file, the line
+// (when known) and the field, e.g. "boards/x.yaml:12: memory[1].size: expected an integer".
+class BoardError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+enum class MemoryKind { ram, rom, flash };
+
+struct MemoryRegion {
+  std::string name;
+  std::uint32_t base = 0;
+  std::uint32_t size = 0;
+  MemoryKind kind = MemoryKind::ram;
+  // Extra cycles per access (instruction fetch or data) beyond the zero-wait-state timing.
+  unsigned wait_states = 0;
+};
+
+enum class UnmappedPolicy {
+  bus_fault,  // deliver a precise bus fault to the guest (and log it under guest_error)
+  stop,       // stop the run with an error naming PC and address
+};
+
+struct PeripheralDesc {
+  std::string name;   // instance name, e.g. "uart0"; the CLI option --uart0 refers to it
+  std::string model;  // model name, e.g. "cmsdk-apb-uart"
+  std::uint32_t base = 0;
+  std::uint32_t size = 0x1000;
+  // Interrupt outputs of the device (by the model's output name) to interrupt-controller
+  // inputs. Several outputs may share one input: the input is then the OR of them.
+  std::map<std::string, unsigned> irqs;
+  std::optional<std::uint64_t> clock_hz;  // input clock; defaults to the CPU clock
+  unsigned wait_states = 0;
+  std::map<std::string, std::string> params;  // model-specific settings, as written
+  int line = 0;                               // where it was declared, for error messages
+};
+
+struct BoardDesc {
+  std::string name;
+  std::string description;
+  std::string source_path;  // the file it was read from
+
+  std::string cpu_arch;  // "cortex-m3" (later: "cortex-m4", "rv32imac", "lx106")
+  std::uint64_t cpu_hz = 0;
+  unsigned nvic_priority_bits = 3;  // implemented priority bits (Cortex-M)
+  unsigned num_irqs = 32;           // external interrupt inputs
+  UnmappedPolicy unmapped = UnmappedPolicy::bus_fault;
+
+  std::vector<MemoryRegion> memory;
+  std::vector<PeripheralDesc> peripherals;
+
+  std::string default_firmware;  // path relative to the repository root
+};
+
+// Reads and validates a board file. Throws BoardError.
+BoardDesc load_board_file(const std::string& path);
+
+// Looks a board name up in the boards directory ("mps2-an385" -> <dir>/mps2-an385.yaml).
+// Throws BoardError naming the board and the directory if there is no such file.
+BoardDesc load_board_by_name(const std::string& name, const std::string& boards_dir);
+
+}  // namespace boardemu

@@ -1,0 +1,69 @@
+// What a memory-mapped peripheral looks like to the rest of the emulator.
+//
+// Devices know nothing about the CPU engine: they answer reads and writes at an offset inside
+// their window, raise interrupt lines, and schedule their own events on the shared Scheduler.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "core/log.hpp"
+#include "core/scheduler.hpp"
+
+namespace boardemu {
+
+// One interrupt output of a device. The board wires it to an interrupt controller input; an
+// unwired line is a no-op. Level semantics: set(true) asserts, set(false) deasserts.
+class IrqLine {
+ public:
+  using Sink = std::function<void(bool level)>;
+  void connect(Sink sink) { sink_ = std::move(sink); }
+  void set(bool level) {
+    if (level == level_) return;
+    level_ = level;
+    if (sink_) sink_(level);
+  }
+  bool level() const { return level_; }
+  bool connected() const { return static_cast<bool>(sink_); }
+
+ private:
+  Sink sink_;
+  bool level_ = false;
+};
+
+// What every device receives when the board builds it.
+struct DeviceContext {
+  Scheduler* scheduler = nullptr;
+  std::uint64_t cpu_hz = 0;  // the CPU clock, cycles per second (the scheduler's time base)
+  std::uint64_t clock_hz = 0;  // the device's input clock (e.g. PCLK); 0 means cpu_hz
+};
+
+class Device {
+ public:
+  explicit Device(std::string name) : name_(std::move(name)) {}
+  virtual ~Device() = default;
+  Device(const Device&) = delete;
+  Device& operator=(const Device&) = delete;
+
+  const std::string& name() const { return name_; }
+
+  // `size` is the access width in bytes (1, 2 or 4); `offset` is relative to the window base.
+  virtual std::uint32_t read(std::uint32_t offset, unsigned size) = 0;
+  virtual void write(std::uint32_t offset, std::uint32_t value, unsigned size) = 0;
+  virtual void reset() = 0;
+
+  // The device's interrupt outputs by name (as the board file's `irqs:` map names them, e.g.
+  // "tx", "rx", "overflow"); nullptr if the model has no such output.
+  virtual IrqLine* irq(std::string_view output) {
+    (void)output;
+    return nullptr;
+  }
+
+ private:
+  std::string name_;
+};
+
+}  // namespace boardemu

@@ -1,0 +1,55 @@
+// Registers declared as data.
+//
+// A model lists its registers once (offset, datasheet name, reset value, which bits software
+// may write, which bits are write-1-to-clear, side-effect hooks). Reset, sub-word access,
+// read-only/write-only checks and guest-error logging are written here once for every model.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace boardemu {
+
+enum class Access : std::uint8_t { RW, RO, WO };
+
+struct RegisterSpec {
+  std::uint32_t offset;
+  const char* name;       // as in the datasheet
+  std::uint32_t reset = 0;
+  std::uint32_t writable = 0xFFFFFFFF;  // bits a write stores (RW/WO registers)
+  std::uint32_t w1c = 0;                // bits cleared by writing 1 (ignored by `writable`)
+  Access access = Access::RW;
+  // Computes the value a read returns from the stored value (counters, status derived from
+  // state). May have side effects (read-to-clear).
+  std::function<std::uint32_t(std::uint32_t stored)> on_read = nullptr;
+  // Runs after a write was applied; `written` is the raw value the guest wrote (full 32-bit,
+  // merged with the current value for narrow writes).
+  std::function<void(std::uint32_t old_value, std::uint32_t written)> on_write = nullptr;
+};
+
+class RegisterBank {
+ public:
+  RegisterBank(std::string owner, std::vector<RegisterSpec> specs);
+
+  void reset();
+
+  // Returns false if no register lives at `offset` (the caller decides what that means).
+  bool read(std::uint32_t offset, unsigned size, std::uint32_t* out);
+  bool write(std::uint32_t offset, std::uint32_t value, unsigned size);
+
+  // Direct access to the stored value, for the model's own logic.
+  std::uint32_t& operator[](std::uint32_t offset);
+  std::uint32_t get(std::uint32_t offset) const;
+  const RegisterSpec* spec_at(std::uint32_t offset) const;
+
+ private:
+  int index_of(std::uint32_t word_offset) const;
+
+  std::string owner_;
+  std::vector<RegisterSpec> specs_;
+  std::vector<std::uint32_t> values_;
+};
+
+}  // namespace boardemu

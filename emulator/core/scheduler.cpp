@@ -1,0 +1,38 @@
+#include "core/scheduler.hpp"
+
+namespace boardemu {
+
+Scheduler::EventId Scheduler::schedule_at(Cycles when, Callback cb) {
+  EventId id = next_id_++;
+  callbacks_.emplace(id, std::move(cb));
+  queue_.push(Entry{when, next_seq_++, id});
+  return id;
+}
+
+void Scheduler::cancel(EventId id) { callbacks_.erase(id); }
+
+bool Scheduler::pending(EventId id) const { return callbacks_.count(id) != 0; }
+
+void Scheduler::drop_cancelled_head() {
+  while (!queue_.empty() && callbacks_.count(queue_.top().id) == 0) queue_.pop();
+}
+
+Cycles Scheduler::next_deadline() {
+  drop_cancelled_head();
+  return queue_.empty() ? kNever : queue_.top().when;
+}
+
+void Scheduler::run_due() {
+  for (;;) {
+    drop_cancelled_head();
+    if (queue_.empty() || queue_.top().when > now_) break;
+    Entry e = queue_.top();
+    queue_.pop();
+    auto it = callbacks_.find(e.id);
+    Callback cb = std::move(it->second);
+    callbacks_.erase(it);
+    cb(now_ - e.when);
+  }
+}
+
+}  // namespace boardemu

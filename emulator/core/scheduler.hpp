@@ -1,0 +1,66 @@
+// One scheduler on one integer time base: CPU cycles since reset.
+//
+// Events are keyed by absolute time; events due at the same time fire in the order they were
+// scheduled. Virtual time never reads the host clock: two runs with the same inputs at the same
+// virtual times fire the same events at the same cycles.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <queue>
+#include <unordered_map>
+#include <vector>
+
+namespace boardemu {
+
+using Cycles = std::uint64_t;
+constexpr Cycles kNever = ~Cycles{0};
+
+class Scheduler {
+ public:
+  // `lateness` is how far past its due time the event fired (the CPU runs in slices and may
+  // overshoot by part of a block); periodic events use it to re-arm without drift.
+  using Callback = std::function<void(Cycles lateness)>;
+  using EventId = std::uint64_t;
+
+  Cycles now() const { return now_; }
+
+  // The CPU backend moves time forward as it executes.
+  void advance(Cycles delta) { now_ += delta; }
+  void advance_to(Cycles t) {
+    if (t > now_) now_ = t;
+  }
+
+  EventId schedule_at(Cycles when, Callback cb);
+  EventId schedule_in(Cycles delta, Callback cb) { return schedule_at(now_ + delta, std::move(cb)); }
+  // Cancelling an event that already fired or was cancelled is a no-op.
+  void cancel(EventId id);
+  bool pending(EventId id) const;
+
+  // Time of the earliest pending event, or kNever.
+  Cycles next_deadline();
+
+  // Fires every event due at or before now(), in (time, insertion) order. Events scheduled by a
+  // callback for a time <= now() fire in the same call.
+  void run_due();
+
+  std::size_t pending_count() const { return callbacks_.size(); }
+
+ private:
+  struct Entry {
+    Cycles when;
+    std::uint64_t seq;
+    EventId id;
+    bool operator>(const Entry& o) const { return when != o.when ? when > o.when : seq > o.seq; }
+  };
+  void drop_cancelled_head();
+
+  Cycles now_ = 0;
+  std::uint64_t next_seq_ = 0;
+  std::priority_queue<Entry, std::vector<Entry>, std::greater<Entry>> queue_;
+  // Pending events only; ids are never reused, so cancelling a stale id is harmless.
+  std::unordered_map<EventId, Callback> callbacks_;
+  EventId next_id_ = 1;
+};
+
+}  // namespace boardemu
