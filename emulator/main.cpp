@@ -1,1 +1,187 @@
-int main() { return 0; }
+// boardemu command line.
+//
+// Exit codes (all below 128 so they never look like a signal death):
+//   0..N  the guest's own exit status (semihosting exit), 0 when the user quits
+//   2     bad command line
+//   3     bad input: unknown board, malformed board file, missing/corrupt/wrong-arch ELF,
+//         unusable host serial backend
+//   4     the emulated system stopped on a fatal error (lockup, access with policy "stop")
+//   124   the run reached the virtual-time limit (--max-cycles / --timeout-virtual-ms)
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+
+#include "core/board.hpp"
+#include "core/chardev.hpp"
+#include "core/elf_loader.hpp"
+#include "core/log.hpp"
+#include "machine/device_registry.hpp"
+#include "machine/machine.hpp"
+
+namespace {
+
+constexpr int kExitUsage = 2, kExitBadInput = 3, kExitFatal = 4, kExitTimeLimit = 124;
+constexpr int kMaxUarts = 4;
+
+std::string repo_root() {
+  if (const char* env = std::getenv("BOARDEMU_ROOT")) return env;
+  return BOARDEMU_SOURCE_DIR;
+}
+
+void on_signal(int) { boardemu::request_host_quit(); }
+
+int fail(int code, const std::string& message) {
+  std::fprintf(stderr, "boardemu: %s\n", message.c_str());
+  return code;
+}
+
+struct RunOptions {
+  std::string board = "mps2-an385";
+  std::string boards_dir;
+  std::string firmware;
+  std::string uart[kMaxUarts];
+  std::uint64_t max_cycles = 0;
+  std::uint64_t timeout_virtual_ms = 0;
+  std::string log;
+  bool stats = false;
+};
+
+int run(const RunOptions& o) {
+  using namespace boardemu;
+  std::string bad;
+  if (!o.log.empty() && !log::enable_from_string(o.log, &bad))
+    return fail(kExitUsage, fmt::format("--log: unknown category '{}' (known: guest_error, unimp, trace, all)", bad));
+
+  std::unique_ptr<Machine> machine;
+  std::vector<std::unique_ptr<CharBackend>> backends;
+  try {
+    std::string dir = o.boards_dir.empty() ? repo_root() + "/boards" : o.boards_dir;
+    BoardDesc board = load_board_by_name(o.board, dir);
+    std::string firmware = o.firmware;
+    if (firmware.empty()) {
+      if (board.default_firmware.empty())
+        return fail(kExitBadInput, fmt::format("board '{}' has no default firmware: give --firmware", board.name));
+      firmware = board.default_firmware;
+      if (std::filesystem::path(firmware).is_relative()) firmware = repo_root() + "/" + firmware;
+      if (!std::filesystem::exists(firmware))
+        return fail(kExitBadInput, fmt::format("{}: default firmware of board '{}' is missing (run `make build`)",
+                                               firmware, board.name));
+    }
+    machine = std::make_unique<Machine>(std::move(board));
+    machine->load_firmware(firmware);
+    for (int i = 0; i < kMaxUarts; ++i) {
+      std::string spec = o.uart[i];
+      std::string name = fmt::format("uart{}", i);
+      if (spec.empty()) {
+        if (i != 0 || !machine->device(name)) continue;
+        spec = "stdio";  // the console UART defaults to the terminal, as in QEMU -nographic
+      }
+      backends.push_back(make_char_backend(spec));
+      machine->attach_serial(name, backends.back().get());
+    }
+  } catch (const BoardError& e) {
+    return fail(kExitBadInput, e.what());
+  } catch (const ElfError& e) {
+    return fail(kExitBadInput, e.what());
+  } catch (const ChardevError& e) {
+    return fail(kExitBadInput, e.what());
+  } catch (const std::invalid_argument& e) {
+    return fail(kExitBadInput, e.what());
+  }
+
+  Cycles limit = kNever;
+  std::uint64_t hz = machine->board().cpu_hz;
+  if (o.max_cycles) limit = o.max_cycles;
+  if (o.timeout_virtual_ms) limit = std::min<Cycles>(limit, o.timeout_virtual_ms * (hz / 1000));
+
+  RunResult r = machine->run(limit);
+  // Let the UARTs hand over what they hold before the process ends.
+  backends.clear();
+  if (o.stats)
+    std::fprintf(stderr, "boardemu: %llu cycles (%.3f s virtual), %llu instructions\n",
+                 static_cast<unsigned long long>(machine->scheduler().now()),
+                 static_cast<double>(machine->scheduler().now()) / static_cast<double>(hz),
+                 static_cast<unsigned long long>(machine->cpu().instructions()));
+  switch (r.reason) {
+    case StopReason::exit:
+      return r.exit_code;
+    case StopReason::host_quit:
+      return 0;
+    case StopReason::time_limit:
+      return fail(kExitTimeLimit, fmt::format("virtual-time limit reached at cycle {}",
+                                              machine->scheduler().now()));
+    case StopReason::fatal:
+      return fail(kExitFatal, r.message);
+    default:
+      return fail(kExitFatal, "run ended unexpectedly");
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"boardemu: a cycle-level board emulator for microcontroller firmware"};
+  app.require_subcommand(1);
+  RunOptions o;
+
+  auto* run_cmd = app.add_subcommand("run", "Run firmware on an emulated board");
+  run_cmd->add_option("--board", o.board, "Board name: a file boards/NAME.yaml")
+      ->capture_default_str();
+  run_cmd->add_option("--boards-dir", o.boards_dir, "Directory with board files (default: the repository's boards/)");
+  run_cmd->add_option("--firmware", o.firmware,
+                      "ELF file to run (default: the board's default firmware, built by `make build`)");
+  for (int i = 0; i < kMaxUarts; ++i)
+    run_cmd->add_option(fmt::format("--uart{}", i), o.uart[i],
+                        fmt::format("Host side of uart{}: stdio | pty | tcp:PORT | serial:DEVICE[:BAUD] | null{}", i,
+                                    i == 0 ? " (default: stdio)" : " (default: unconnected)"));
+  run_cmd->add_option("--max-cycles", o.max_cycles,
+                      "Stop after N CPU cycles of virtual time (exit code 124)");
+  run_cmd->add_option("--timeout-virtual-ms", o.timeout_virtual_ms,
+                      "Stop after N milliseconds of virtual time (exit code 124)");
+  run_cmd->add_option("--log", o.log,
+                      "Diagnostics on stderr, comma-separated: guest_error, unimp, trace, all (default: none)");
+  run_cmd->add_flag("--stats", o.stats, "Print cycles and instructions executed on stderr at the end");
+  app.footer(
+      "Exit codes: the guest's exit status (semihosting), 2 bad command line, 3 bad input file,\n"
+      "4 fatal emulation error, 124 virtual-time limit reached.\n"
+      "In the stdio console, Ctrl-A x quits.");
+
+  auto* boards_cmd = app.add_subcommand("boards", "List the available boards");
+  std::string boards_dir;
+  boards_cmd->add_option("--boards-dir", boards_dir, "Directory with board files");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return kExitUsage;
+  }
+
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  if (boards_cmd->parsed()) {
+    std::string dir = boards_dir.empty() ? repo_root() + "/boards" : boards_dir;
+    for (const auto& entry : std::filesystem::directory_iterator(dir))
+      if (entry.path().extension() == ".yaml") {
+        try {
+          auto b = boardemu::load_board_file(entry.path().string());
+          std::printf("%-16s %s\n", b.name.c_str(), b.description.c_str());
+        } catch (const boardemu::BoardError& e) {
+          std::fprintf(stderr, "boardemu: %s\n", e.what());
+        }
+      }
+    return 0;
+  }
+  return run(o);
+}

@@ -57,6 +57,7 @@ struct BoardDesc {
   std::uint64_t cpu_hz = 0;
   unsigned nvic_priority_bits = 3;  // implemented priority bits (Cortex-M)
   unsigned num_irqs = 32;           // external interrupt inputs
+  std::uint64_t systick_ref_hz = 0; // SysTick external reference clock (0: none, NOREF)
   UnmappedPolicy unmapped = UnmappedPolicy::bus_fault;
 
   std::vector<MemoryRegion> memory;

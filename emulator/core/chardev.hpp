@@ -42,4 +42,8 @@ class ChardevError : public std::runtime_error {
 // "null". Throws ChardevError with a one-line message for a bad spec or a host failure.
 std::unique_ptr<CharBackend> make_char_backend(const std::string& spec);
 
+// True once the user typed the quit escape (Ctrl-A x) on a "stdio" terminal. Process-wide; the
+// run loop checks it between slices and stops.
+bool host_quit_requested();
+
 }  // namespace boardemu

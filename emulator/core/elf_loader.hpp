@@ -22,6 +22,7 @@ enum class ElfMachine { arm, riscv32, xtensa };
 struct ElfSegment {
   std::uint32_t paddr;  // load (physical) address
   std::vector<std::uint8_t> data;  // file bytes followed by zeros up to p_memsz
+  unsigned index = 0;  // position in the program header table (as readelf -l numbers them)
 };
 
 struct ElfImage {

@@ -6,6 +6,7 @@ Scheduler::EventId Scheduler::schedule_at(Cycles when, Callback cb) {
   EventId id = next_id_++;
   callbacks_.emplace(id, std::move(cb));
   queue_.push(Entry{when, next_seq_++, id});
+  if (when < earliest_) earliest_ = when;
   return id;
 }
 
@@ -19,7 +20,8 @@ void Scheduler::drop_cancelled_head() {
 
 Cycles Scheduler::next_deadline() {
   drop_cancelled_head();
-  return queue_.empty() ? kNever : queue_.top().when;
+  earliest_ = queue_.empty() ? kNever : queue_.top().when;
+  return earliest_;
 }
 
 void Scheduler::run_due() {
@@ -33,6 +35,7 @@ void Scheduler::run_due() {
     callbacks_.erase(it);
     cb(now_ - e.when);
   }
+  next_deadline();
 }
 
 }  // namespace boardemu

@@ -39,6 +39,9 @@ class Scheduler {
 
   // Time of the earliest pending event, or kNever.
   Cycles next_deadline();
+  // A cheap lower bound of next_deadline() (a cancelled event may keep it early), for the CPU's
+  // per-block check: stopping early is harmless, stopping late is not.
+  Cycles earliest() const { return earliest_; }
 
   // Fires every event due at or before now(), in (time, insertion) order. Events scheduled by a
   // callback for a time <= now() fire in the same call.
@@ -56,6 +59,7 @@ class Scheduler {
   void drop_cancelled_head();
 
   Cycles now_ = 0;
+  Cycles earliest_ = kNever;
   std::uint64_t next_seq_ = 0;
   std::priority_queue<Entry, std::vector<Entry>, std::greater<Entry>> queue_;
   // Pending events only; ids are never reused, so cancelling a stale id is harmless.

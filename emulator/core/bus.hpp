@@ -1,0 +1,78 @@
+// The system bus of a board: memory regions backed by host memory, and device windows.
+//
+// CPU backends map these regions into their engine (Unicorn maps RAM directly and routes device
+// windows through callbacks into mmio_read/mmio_write); an interpreter backend can call
+// load/store. Either way the same dispatch runs: due events fire before a device sees the
+// access, so its state is current to the cycle, and the region's wait states are charged.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/board.hpp"
+#include "core/device.hpp"
+#include "core/scheduler.hpp"
+
+namespace boardemu {
+
+struct RamRegion {
+  MemoryRegion desc;
+  std::vector<std::uint8_t> bytes;
+  bool contains(std::uint32_t addr, std::uint32_t len) const {
+    return addr >= desc.base && len <= desc.size && addr - desc.base <= desc.size - len;
+  }
+};
+
+struct MmioRegion {
+  std::uint32_t base;
+  std::uint32_t size;
+  Device* device;
+  unsigned wait_states;
+};
+
+class Bus {
+ public:
+  explicit Bus(Scheduler& scheduler) : scheduler_(scheduler) {}
+
+  RamRegion& add_ram(const MemoryRegion& desc);
+  MmioRegion& add_device(std::uint32_t base, std::uint32_t size, Device* device,
+                         unsigned wait_states);
+
+  std::vector<std::unique_ptr<RamRegion>>& ram() { return ram_; }
+  std::vector<std::unique_ptr<MmioRegion>>& mmio() { return mmio_; }
+
+  // Host-side access to memory (loaders, semihosting, debuggers). A range must lie within one
+  // RAM/ROM/flash region; returns false otherwise.
+  bool write_block(std::uint32_t addr, const std::uint8_t* data, std::size_t len);
+  bool read_block(std::uint32_t addr, std::uint8_t* data, std::size_t len) const;
+  std::uint8_t* host_pointer(std::uint32_t addr, std::uint32_t len);
+
+  // A guest access to a device window (offset relative to the window).
+  std::uint32_t mmio_read(MmioRegion& r, std::uint32_t offset, unsigned size) {
+    sync(r);
+    return r.device->read(offset, size);
+  }
+  void mmio_write(MmioRegion& r, std::uint32_t offset, std::uint32_t value, unsigned size) {
+    sync(r);
+    r.device->write(offset, value, size);
+  }
+
+  // Which region (if any) holds this address, for error messages.
+  std::string describe(std::uint32_t addr) const;
+
+  Scheduler& scheduler() { return scheduler_; }
+
+ private:
+  void sync(const MmioRegion& r) {
+    scheduler_.advance(r.wait_states);
+    if (scheduler_.earliest() <= scheduler_.now()) scheduler_.run_due();
+  }
+
+  Scheduler& scheduler_;
+  std::vector<std::unique_ptr<RamRegion>> ram_;
+  std::vector<std::unique_ptr<MmioRegion>> mmio_;
+};
+
+}  // namespace boardemu

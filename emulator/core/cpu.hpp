@@ -1,0 +1,44 @@
+// The one small interface between the machine and a CPU backend.
+//
+// A backend executes guest code until virtual time reaches a deadline (it advances the shared
+// Scheduler's clock by the cycles it executes), or until something needs the machine's
+// attention. It takes interrupts from its own interrupt controller model between blocks.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "core/scheduler.hpp"
+
+namespace boardemu {
+
+enum class StopReason {
+  deadline,       // reached the requested time (or stopped early so due events can run)
+  exit,           // the guest asked to end the run (semihosting exit); see exit_code
+  fatal,          // the run cannot go on (unhandled fault with policy "stop", lockup...)
+  reset_request,  // the guest asked for a system reset
+  time_limit,     // the machine reached the virtual-time limit the user set
+  host_quit,      // the user asked to quit (Ctrl-A x, SIGINT/SIGTERM)
+};
+
+struct RunResult {
+  StopReason reason = StopReason::deadline;
+  int exit_code = 0;
+  std::string message;  // for fatal: one line naming what and where (PC, address)
+};
+
+class Cpu {
+ public:
+  virtual ~Cpu() = default;
+  // Architectural reset (registers from the vector table / reset vector).
+  virtual void reset() = 0;
+  // Runs until scheduler.now() >= deadline or an event needs handling. While the guest sleeps
+  // (WFI) with nothing to wake it, time jumps straight to the deadline.
+  virtual RunResult run(Cycles deadline) = 0;
+  virtual std::uint32_t pc() = 0;
+  virtual std::string arch() const = 0;
+  // Instructions retired since reset (for statistics and the benchmark).
+  virtual std::uint64_t instructions() const = 0;
+};
+
+}  // namespace boardemu

@@ -1,0 +1,513 @@
+#include "cortexm/cortexm_cpu.hpp"
+
+#include <fmt/format.h>
+
+#include <stdexcept>
+
+#include "core/log.hpp"
+
+namespace boardemu::cortexm {
+
+namespace {
+
+// QEMU's Arm exception numbers, which Unicorn passes to UC_HOOK_INTR (REFERENCE.md §4).
+enum : std::uint32_t {
+  EXCP_UDEF = 1,
+  EXCP_SWI = 2,
+  EXCP_PREFETCH_ABORT = 3,
+  EXCP_DATA_ABORT = 4,
+  EXCP_BKPT = 7,
+  EXCP_EXCEPTION_EXIT = 8,
+  EXCP_NOCP = 17,
+  EXCP_INVSTATE = 18,
+  EXCP_UNALIGNED = 22,
+  EXCP_DIVBYZERO = 23,
+};
+
+// UsageFault status bits, UFSR = CFSR[31:16] (ARMv7-M ARM B3.2.15).
+constexpr std::uint32_t kUndefInstr = 1u << 0, kInvState = 1u << 1, kInvPc = 1u << 2,
+                        kNoCp = 1u << 3, kUnaligned = 1u << 8, kDivByZero = 1u << 9;
+
+constexpr std::uint32_t kXpsrThumb = 1u << 24;
+constexpr std::uint32_t kStackedAlignBit = 1u << 9;
+constexpr std::uint32_t kUntilNever = 0xFFFFFFFE;  // never a Thumb instruction address
+
+struct MmioBinding {
+  Bus* bus;
+  MmioRegion* region;
+};
+
+}  // namespace
+
+CortexMCpu::CortexMCpu(const BoardDesc& board, Bus& bus, Semihosting& semihosting)
+    : bus_(bus),
+      sched_(bus.scheduler()),
+      semihosting_(semihosting),
+      unmapped_policy_(board.unmapped),
+      cost_cache_(1u << 16) {
+  check_uc(uc_open(UC_ARCH_ARM, UC_MODE_THUMB, &uc_), "uc_open");
+  // UC_MODE_MCLASS would give a Cortex-M33; the model must be set before first use.
+  check_uc(uc_ctl_set_cpu_model(uc_, UC_CPU_ARM_CORTEX_M3), "uc_ctl_set_cpu_model");
+  Scs::Hooks hooks;
+  hooks.exception_may_preempt = [this] { request_stop(); };
+  hooks.system_reset_request = [this] {
+    reset_requested_ = true;
+    request_stop();
+  };
+  // The MPS2 reference clock for SysTick is 1 MHz (QEMU mps2 and ARM AN385 agree); boards
+  // without one read NOREF.
+  scs_ = std::make_unique<Scs>(sched_, board.num_irqs, board.nvic_priority_bits,
+                               board.systick_ref_hz, board.cpu_hz, hooks);
+  dwt_ = std::make_unique<Dwt>(sched_, *scs_);
+}
+
+CortexMCpu::~CortexMCpu() {
+  if (uc_) uc_close(uc_);
+  for (void* b : mmio_bindings_) delete static_cast<MmioBinding*>(b);
+}
+
+void CortexMCpu::check_uc(uc_err err, const char* what) {
+  if (err != UC_ERR_OK) throw std::runtime_error(fmt::format("unicorn: {}: {}", what, uc_strerror(err)));
+}
+
+void CortexMCpu::map_bus() {
+  for (auto& r : bus_.ram()) {
+    std::uint32_t perms = r->desc.kind == MemoryKind::ram ? UC_PROT_ALL : (UC_PROT_READ | UC_PROT_EXEC);
+    check_uc(uc_mem_map_ptr(uc_, r->desc.base, r->desc.size, perms, r->bytes.data()),
+             "mapping memory region");
+  }
+  for (auto& m : bus_.mmio()) {
+    auto* b = new MmioBinding{&bus_, m.get()};
+    mmio_bindings_.push_back(b);
+    check_uc(uc_mmio_map(uc_, m->base, m->size, on_mmio_read, b, on_mmio_write, b),
+             "mapping device window");
+  }
+  uc_hook h;
+  check_uc(uc_hook_add(uc_, &h, UC_HOOK_BLOCK, reinterpret_cast<void*>(on_block), this, 1, 0),
+           "block hook");
+  hooks_.push_back(h);
+  check_uc(uc_hook_add(uc_, &h, UC_HOOK_INTR, reinterpret_cast<void*>(on_intr), this, 1, 0),
+           "interrupt hook");
+  hooks_.push_back(h);
+  check_uc(uc_hook_add(uc_, &h,
+                       UC_HOOK_MEM_READ_UNMAPPED | UC_HOOK_MEM_WRITE_UNMAPPED |
+                           UC_HOOK_MEM_FETCH_UNMAPPED | UC_HOOK_MEM_WRITE_PROT |
+                           UC_HOOK_MEM_FETCH_PROT,
+                       reinterpret_cast<void*>(on_unmapped), this, 1, 0),
+           "unmapped-access hook");
+  hooks_.push_back(h);
+  check_uc(uc_hook_add(uc_, &h, UC_HOOK_INSN_INVALID, reinterpret_cast<void*>(on_invalid), this, 1, 0),
+           "invalid-instruction hook");
+  hooks_.push_back(h);
+}
+
+std::uint64_t CortexMCpu::on_mmio_read(uc_engine*, std::uint64_t offset, unsigned size, void* p) {
+  auto* b = static_cast<MmioBinding*>(p);
+  return b->bus->mmio_read(*b->region, static_cast<std::uint32_t>(offset), size);
+}
+
+void CortexMCpu::on_mmio_write(uc_engine*, std::uint64_t offset, unsigned size, std::uint64_t value,
+                               void* p) {
+  auto* b = static_cast<MmioBinding*>(p);
+  b->bus->mmio_write(*b->region, static_cast<std::uint32_t>(offset), static_cast<std::uint32_t>(value),
+                     size);
+}
+
+std::uint32_t CortexMCpu::reg(int r) {
+  std::uint32_t v = 0;
+  uc_reg_read(uc_, r, &v);
+  return v;
+}
+
+void CortexMCpu::set_reg(int r, std::uint32_t v) { uc_reg_write(uc_, r, &v); }
+
+std::uint32_t CortexMCpu::pc() { return reg(UC_ARM_REG_PC); }
+
+void CortexMCpu::request_stop() {
+  stop_requested_ = true;
+  if (running_) uc_emu_stop(uc_);
+}
+
+bool CortexMCpu::read32(std::uint32_t addr, std::uint32_t* out) {
+  std::uint8_t b[4];
+  if (!bus_.read_block(addr, b, 4)) return false;
+  *out = b[0] | b[1] << 8 | b[2] << 16 | static_cast<std::uint32_t>(b[3]) << 24;
+  return true;
+}
+
+bool CortexMCpu::write32(std::uint32_t addr, std::uint32_t v) {
+  std::uint8_t b[4] = {static_cast<std::uint8_t>(v), static_cast<std::uint8_t>(v >> 8),
+                       static_cast<std::uint8_t>(v >> 16), static_cast<std::uint8_t>(v >> 24)};
+  return bus_.write_block(addr, b, 4);
+}
+
+// Unicorn caches "handler mode" in its translation flags and does not refresh them when
+// IPSR/xPSR is written from outside; writing APSR_NZCV back with its own value does
+// (REFERENCE.md §4). Without it an injected handler's return is not recognised.
+void CortexMCpu::refresh_mode_flags() { set_reg(UC_ARM_REG_APSR_NZCV, reg(UC_ARM_REG_APSR_NZCV)); }
+
+bool CortexMCpu::it_block_active() {
+  std::uint32_t x = reg(UC_ARM_REG_XPSR);
+  return (((x >> 25) & 3u) | ((x >> 8) & 0xFCu)) != 0;
+}
+
+std::string CortexMCpu::describe_pc() {
+  std::uint32_t p = pc();
+  return fmt::format("PC 0x{:08x} ({})", p, bus_.describe(p));
+}
+
+void CortexMCpu::reset() {
+  scs_->reset();
+  dwt_->reset();
+  cost_cache_.assign(cost_cache_.size(), BlockCost{});
+  for (auto& r : bus_.ram())
+    uc_ctl_remove_cache(uc_, static_cast<std::uint64_t>(r->desc.base),
+                        static_cast<std::uint64_t>(r->desc.base) + r->desc.size);
+  sleeping_ = false;
+  reset_requested_ = false;
+  prev_taken_extra_ = 0;
+  fatal_.clear();
+  // ARMv7-M ARM B1.5.5 TakeReset: VTOR = 0, SP_main from word 0, PC from word 1, Thread mode,
+  // privileged, on the main stack, all exceptions inactive, PRIMASK/FAULTMASK/BASEPRI clear.
+  std::uint32_t sp = 0, entry = 0;
+  if (!read32(0, &sp) || !read32(4, &entry)) {
+    fatal_ = "reset: the vector table at 0x00000000 is not in memory";
+    return;
+  }
+  set_reg(UC_ARM_REG_CONTROL, 0);
+  set_reg(UC_ARM_REG_XPSR, kXpsrThumb);
+  refresh_mode_flags();
+  set_reg(UC_ARM_REG_PRIMASK, 0);
+  set_reg(UC_ARM_REG_BASEPRI, 0);
+  set_reg(UC_ARM_REG_FAULTMASK, 0);
+  set_reg(UC_ARM_REG_PSP, 0);
+  set_reg(UC_ARM_REG_MSP, sp & ~3u);
+  set_reg(UC_ARM_REG_SP, sp & ~3u);
+  set_reg(UC_ARM_REG_LR, 0xFFFFFFFF);
+  for (int r = UC_ARM_REG_R0; r <= UC_ARM_REG_R12; ++r) set_reg(r, 0);
+  if (!(entry & 1)) BE_LOG(guest_error, "reset vector 0x{:08x} lacks the Thumb bit", entry);
+  set_reg(UC_ARM_REG_PC, entry | 1);
+}
+
+const CortexMCpu::BlockCost& CortexMCpu::block_cost(std::uint32_t address, std::uint32_t size) {
+  BlockCost& c = cost_cache_[(address >> 1) & (cost_cache_.size() - 1)];
+  if (c.address == address && c.size == size) return c;
+  std::uint8_t code[4096];
+  std::uint32_t n = std::min<std::uint32_t>(size, sizeof code);
+  if (!bus_.read_block(address, code, n) && uc_mem_read(uc_, address, code, n) != UC_ERR_OK) n = 0;
+  BlockTiming t = cycle_model_.block_timing(code, n, address);
+  unsigned ws = 0;
+  for (auto& r : bus_.ram())
+    if (r->contains(address, 1)) ws = r->desc.wait_states;
+  c.address = address;
+  c.size = size;
+  c.cycles = t.cycles + ws * t.fetch_words;
+  c.taken_extra = t.taken_extra;
+  c.fallthrough = t.fallthrough;
+  c.instructions = t.instructions;
+  return c;
+}
+
+void CortexMCpu::on_block(uc_engine*, std::uint64_t address, std::uint32_t size, void* p) {
+  auto& s = *static_cast<CortexMCpu*>(p);
+  auto addr = static_cast<std::uint32_t>(address);
+  // The previous block ended in a conditional branch: it was taken if we are not at its
+  // fall-through address, and the pipeline refill is charged now.
+  Cycles cost = (s.prev_taken_extra_ && addr != s.prev_fallthrough_) ? s.prev_taken_extra_ : 0;
+  const BlockCost& c = s.block_cost(addr, size);
+  cost += c.cycles;
+  s.prev_fallthrough_ = c.fallthrough;
+  s.prev_taken_extra_ = c.taken_extra;
+  s.instructions_ += c.instructions;
+  s.sched_.advance(cost);
+  Cycles now = s.sched_.now();
+  if (now >= s.deadline_ || now >= s.sched_.earliest()) {
+    s.request_stop();
+  } else if (s.watch_masked_) {
+    // An exception is pending but masked (PRIMASK/BASEPRI/priority): look again at every
+    // block so it is taken as soon as the mask drops (CPSIE, MSR, exception return).
+    if (s.scs_->exception_to_take(s.current_execution_priority())) s.request_stop();
+  }
+}
+
+void CortexMCpu::on_intr(uc_engine* uc, std::uint32_t intno, void* p) {
+  auto& s = *static_cast<CortexMCpu*>(p);
+  s.trap_ = Trap::intr;
+  s.trap_intno_ = intno;
+  s.request_stop();
+  (void)uc;
+}
+
+bool CortexMCpu::on_unmapped(uc_engine*, uc_mem_type type, std::uint64_t address, int size,
+                             std::int64_t, void* p) {
+  auto& s = *static_cast<CortexMCpu*>(p);
+  s.trap_ = Trap::unmapped;
+  s.trap_type_ = type;
+  s.trap_address_ = static_cast<std::uint32_t>(address);
+  s.trap_size_ = size;
+  return false;  // Unicorn stops; run() turns this into a bus fault or a stop
+}
+
+bool CortexMCpu::on_invalid(uc_engine* uc, void* p) {
+  auto& s = *static_cast<CortexMCpu*>(p);
+  std::uint32_t pc = s.pc();
+  std::uint8_t b[2] = {0, 0};
+  s.bus_.read_block(pc, b, 2);
+  std::uint16_t hw = static_cast<std::uint16_t>(b[0] | b[1] << 8);
+  // Unicorn reports WFE, YIELD and SEV as invalid; they are hints. WFE may architecturally
+  // complete at once (ARMv7-M ARM B1.5.18: a WFE may wake spuriously), so it continues.
+  if (hw == 0xBF20 || hw == 0xBF10 || hw == 0xBF40) return true;
+  s.trap_ = Trap::invalid;
+  (void)uc;
+  return false;
+}
+
+int CortexMCpu::current_execution_priority() {
+  return scs_->execution_priority(reg(UC_ARM_REG_PRIMASK), reg(UC_ARM_REG_BASEPRI),
+                                  reg(UC_ARM_REG_FAULTMASK));
+}
+
+bool CortexMCpu::take_pending_exception(bool tail_chain) {
+  int exec = current_execution_priority();
+  int e = scs_->exception_to_take(exec);
+  watch_masked_ = false;
+  if (!e) {
+    watch_masked_ = scs_->highest_pending() != 0;
+    return false;
+  }
+  if (it_block_active()) {
+    // Never between the instructions of an IT block: try again after the next block.
+    deadline_ = sched_.now();
+    watch_masked_ = true;
+    return false;
+  }
+  return enter_exception(e, pc(), tail_chain);
+}
+
+bool CortexMCpu::enter_exception(int exception, std::uint32_t return_address, bool tail_chain) {
+  // ARMv7-M ARM B1.5.6 PushStack and B1.5.7 ExceptionTaken.
+  std::uint32_t xpsr = reg(UC_ARM_REG_XPSR);
+  std::uint32_t control = reg(UC_ARM_REG_CONTROL);
+  std::uint32_t sp = reg(UC_ARM_REG_SP);
+  bool handler = (xpsr & 0x1FF) != 0;
+  bool on_psp = !handler && (control & 2);
+  bool realign = scs_->stack_align_8() && (sp & 4);
+  std::uint32_t frame = (sp - 32) & ~(realign ? 4u : 0u);
+  std::uint32_t words[8] = {reg(UC_ARM_REG_R0), reg(UC_ARM_REG_R1), reg(UC_ARM_REG_R2),
+                            reg(UC_ARM_REG_R3), reg(UC_ARM_REG_R12), reg(UC_ARM_REG_LR),
+                            return_address & ~1u,
+                            (xpsr & ~kStackedAlignBit) | (realign ? kStackedAlignBit : 0)};
+  for (int i = 0; i < 8; ++i) {
+    if (!write32(frame + 4 * i, words[i])) {
+      fatal_ = fmt::format(
+          "exception {} entry: stack frame at 0x{:08x} is not in writable memory (stack overflow?), {}",
+          exception, frame, describe_pc());
+      return false;
+    }
+  }
+  std::uint32_t vector = 0;
+  if (!read32(scs_->vtor() + 4u * static_cast<std::uint32_t>(exception), &vector)) {
+    fatal_ = fmt::format("exception {} entry: vector table entry at 0x{:08x} is not in memory",
+                         exception, scs_->vtor() + 4u * exception);
+    return false;
+  }
+  set_reg(UC_ARM_REG_SP, frame);
+  if (on_psp) set_reg(UC_ARM_REG_CONTROL, control & ~2u);  // Thread mode still: switches to MSP
+  set_reg(UC_ARM_REG_XPSR, kXpsrThumb | static_cast<std::uint32_t>(exception));
+  refresh_mode_flags();
+  set_reg(UC_ARM_REG_LR, handler ? 0xFFFFFFF1 : on_psp ? 0xFFFFFFFD : 0xFFFFFFF9);
+  if (!(vector & 1))
+    BE_LOG(guest_error, "vector for exception {} (0x{:08x}) lacks the Thumb bit", exception, vector);
+  set_reg(UC_ARM_REG_PC, vector | 1);
+  scs_->acknowledge(exception);
+  sleeping_ = false;
+  prev_taken_extra_ = 0;
+  sched_.advance(tail_chain ? kTailChainCycles : kEntryCycles);
+  BE_LOG(trace, "exception {} taken at {} cycles, return to 0x{:08x}", exception, sched_.now(),
+         return_address);
+  return true;
+}
+
+RunResult CortexMCpu::exception_return(std::uint32_t exc_return) {
+  // ARMv7-M ARM B1.5.8 ExceptionReturn and PopStack.
+  std::uint32_t xpsr = reg(UC_ARM_REG_XPSR);
+  int exception = static_cast<int>(xpsr & 0x1FF);
+  if (exc_return != 0xFFFFFFF1 && exc_return != 0xFFFFFFF9 && exc_return != 0xFFFFFFFD) {
+    scs_->record_usage_fault(kInvPc);
+    return handle_fault(kUsageFault, fmt::format("invalid EXC_RETURN 0x{:08x}", exc_return));
+  }
+  scs_->complete(exception);
+  bool to_thread = exc_return & 8, to_psp = exc_return & 4;
+  std::uint32_t frame = to_psp ? reg(UC_ARM_REG_PSP) : reg(UC_ARM_REG_SP);
+  std::uint32_t w[8];
+  for (int i = 0; i < 8; ++i)
+    if (!read32(frame + 4 * i, &w[i]))
+      return {StopReason::fatal, 0,
+              fmt::format("exception return: stack frame at 0x{:08x} is not in memory", frame)};
+  std::uint32_t new_sp = frame + 32 + ((w[7] & kStackedAlignBit) ? 4 : 0);
+  std::uint32_t new_xpsr = w[7] & ~kStackedAlignBit;
+  if (to_thread && to_psp) {
+    set_reg(UC_ARM_REG_XPSR, new_xpsr);  // now in Thread mode, still on the main stack
+    refresh_mode_flags();
+    set_reg(UC_ARM_REG_CONTROL, reg(UC_ARM_REG_CONTROL) | 2u);  // switch to the process stack
+    set_reg(UC_ARM_REG_SP, new_sp);
+  } else {
+    set_reg(UC_ARM_REG_SP, new_sp);
+    set_reg(UC_ARM_REG_XPSR, new_xpsr);
+    refresh_mode_flags();
+  }
+  (void)to_thread;
+  set_reg(UC_ARM_REG_R0, w[0]);
+  set_reg(UC_ARM_REG_R1, w[1]);
+  set_reg(UC_ARM_REG_R2, w[2]);
+  set_reg(UC_ARM_REG_R3, w[3]);
+  set_reg(UC_ARM_REG_R12, w[4]);
+  set_reg(UC_ARM_REG_LR, w[5]);
+  set_reg(UC_ARM_REG_PC, w[6] | 1);
+  prev_taken_extra_ = 0;
+  BE_LOG(trace, "exception {} returned at {} cycles to 0x{:08x}", exception, sched_.now(), w[6]);
+  // Tail-chaining: a pending exception that can preempt the context we return to is taken
+  // straight away, without the unstack/stack pair (TRM 5.5.1).
+  if (!take_pending_exception(true)) {
+    if (!fatal_.empty()) return {StopReason::fatal, 0, fatal_};
+    sched_.advance(kReturnCycles);
+  }
+  if (!fatal_.empty()) return {StopReason::fatal, 0, fatal_};
+  return {};
+}
+
+RunResult CortexMCpu::handle_fault(int exception, const std::string& what) {
+  BE_LOG(guest_error, "{} at {}", what, describe_pc());
+  int exec = current_execution_priority();
+  int target = exception;
+  if (!scs_->fault_enabled(exception) || scs_->priority(exception) >= exec) {
+    // Escalation to HardFault (B1.5.14).
+    target = kHardFault;
+    if (exception != kHardFault) scs_->record_forced_hardfault();
+  }
+  if (scs_->priority(target) >= exec) {
+    return {StopReason::fatal, 0,
+            fmt::format("lockup: {} while the fault handler could not run, {}", what, describe_pc())};
+  }
+  scs_->set_pending(target);
+  if (!enter_exception(target, pc(), false)) return {StopReason::fatal, 0, fatal_};
+  return {};
+}
+
+RunResult CortexMCpu::handle_intr(std::uint32_t intno) {
+  switch (intno) {
+    case EXCP_SWI: {  // SVC: PC already points past the instruction
+      int exec = current_execution_priority();
+      if (scs_->priority(kSvCall) >= exec) {
+        scs_->record_forced_hardfault();
+        return handle_fault(kHardFault, "SVC while its priority could not preempt");
+      }
+      scs_->set_pending(kSvCall);
+      if (!enter_exception(kSvCall, pc(), false)) return {StopReason::fatal, 0, fatal_};
+      return {};
+    }
+    case EXCP_BKPT: {  // PC at the BKPT instruction
+      std::uint32_t p = pc();
+      std::uint8_t b[2] = {0, 0};
+      bus_.read_block(p, b, 2);
+      if (b[1] == 0xBE && b[0] == 0xAB) {
+        auto out = semihosting_.call(reg(UC_ARM_REG_R0), reg(UC_ARM_REG_R1));
+        if (out.exit_code) return {StopReason::exit, *out.exit_code, {}};
+        set_reg(UC_ARM_REG_R0, out.result);
+        set_reg(UC_ARM_REG_PC, (p + 2) | 1);
+        return {};
+      }
+      return {StopReason::fatal, 0,
+              fmt::format("BKPT #{} with no debugger attached, {}", b[0], describe_pc())};
+    }
+    case EXCP_EXCEPTION_EXIT:
+      return exception_return(pc() | 1);
+    case EXCP_UDEF:
+      scs_->record_usage_fault(kUndefInstr);
+      return handle_fault(kUsageFault, "undefined instruction");
+    case EXCP_NOCP:
+      scs_->record_usage_fault(kNoCp);
+      return handle_fault(kUsageFault, "coprocessor instruction (no coprocessor on Cortex-M3)");
+    case EXCP_INVSTATE:
+      scs_->record_usage_fault(kInvState);
+      return handle_fault(kUsageFault, "invalid state (Thumb bit clear)");
+    case EXCP_UNALIGNED:
+      scs_->record_usage_fault(kUnaligned);
+      return handle_fault(kUsageFault, "unaligned access");
+    case EXCP_DIVBYZERO:
+      scs_->record_usage_fault(kDivByZero);
+      return handle_fault(kUsageFault, "division by zero");
+    case EXCP_PREFETCH_ABORT:
+    case EXCP_DATA_ABORT:
+      scs_->record_bus_fault(0, intno == EXCP_DATA_ABORT, false);
+      return handle_fault(kBusFault, "bus error");
+    default:
+      return {StopReason::fatal, 0,
+              fmt::format("unhandled CPU exception {} from the engine, {}", intno, describe_pc())};
+  }
+}
+
+RunResult CortexMCpu::run(Cycles deadline) {
+  deadline_ = deadline;
+  if (!fatal_.empty()) return {StopReason::fatal, 0, fatal_};
+  if (reset_requested_) {
+    reset_requested_ = false;
+    return {StopReason::reset_request, 0, {}};
+  }
+  if (sleeping_) {
+    // WFI wakes on an exception that would preempt were PRIMASK clear (B1.5.19).
+    int exec = scs_->execution_priority(0, reg(UC_ARM_REG_BASEPRI), reg(UC_ARM_REG_FAULTMASK));
+    if (!scs_->exception_to_take(exec)) {
+      sched_.advance_to(deadline);
+      return {};
+    }
+    sleeping_ = false;
+  }
+  take_pending_exception(false);
+  if (!fatal_.empty()) return {StopReason::fatal, 0, fatal_};
+  if (sched_.now() >= deadline_ && deadline_ == deadline) return {};
+
+  trap_ = Trap::none;
+  stop_requested_ = false;
+  running_ = true;
+  uc_err err = uc_emu_start(uc_, pc() | 1, kUntilNever, 0, 0);
+  running_ = false;
+
+  if (trap_ == Trap::unmapped) {
+    const char* kind = (trap_type_ == UC_MEM_FETCH_UNMAPPED || trap_type_ == UC_MEM_FETCH_PROT) ? "fetch"
+                       : (trap_type_ == UC_MEM_WRITE_UNMAPPED || trap_type_ == UC_MEM_WRITE_PROT) ? "write"
+                                                                                                 : "read";
+    bool prot = trap_type_ == UC_MEM_WRITE_PROT || trap_type_ == UC_MEM_FETCH_PROT;
+    std::string what = fmt::format("{} {} of {} bytes at 0x{:08x}", prot ? "forbidden" : "unmapped",
+                                   kind, trap_size_, trap_address_);
+    if (unmapped_policy_ == UnmappedPolicy::stop)
+      return {StopReason::fatal, 0, fmt::format("{}, {}", what, describe_pc())};
+    bool fetch = kind[0] == 'f';
+    scs_->record_bus_fault(trap_address_, !fetch, true);
+    return handle_fault(kBusFault, what);
+  }
+  if (trap_ == Trap::invalid || err == UC_ERR_INSN_INVALID) {
+    scs_->record_usage_fault(kUndefInstr);
+    return handle_fault(kUsageFault, "undefined instruction");
+  }
+  if (trap_ == Trap::intr) return handle_intr(trap_intno_);
+  if (err != UC_ERR_OK)
+    return {StopReason::fatal, 0, fmt::format("CPU engine error: {}, {}", uc_strerror(err), describe_pc())};
+  if (!stop_requested_) {
+    // The engine stopped by itself: that is WFI (the PC is past it).
+    std::uint32_t p = pc();
+    std::uint8_t b[4] = {0, 0, 0, 0};
+    bus_.read_block(p - 2, b + 2, 2);
+    bus_.read_block(p - 4, b, 2);
+    bool wfi16 = b[2] == 0x30 && b[3] == 0xBF;
+    bool wfi32 = b[0] == 0xAF && b[1] == 0xF3 && b[2] == 0x03 && b[3] == 0x80;
+    if (wfi16 || wfi32) {
+      sleeping_ = true;
+      return {};
+    }
+    return {StopReason::fatal, 0, fmt::format("execution stopped unexpectedly, {}", describe_pc())};
+  }
+  return {};
+}
+
+}  // namespace boardemu::cortexm

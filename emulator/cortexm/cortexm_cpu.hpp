@@ -1,0 +1,127 @@
+// Cortex-M3 CPU backend on the Unicorn engine.
+//
+// Unicorn executes Thumb-2 code but models no NVIC, SCB or SysTick and never takes an
+// interrupt by itself (see shared/REFERENCE.md §4). This backend adds, host-side:
+//  - reset from the vector table (ARMv7-M ARM B1.5.5),
+//  - exception entry and return with the ARMv7-M frame, including 8-byte stack realignment,
+//    nesting and tail-chaining (B1.5.6..B1.5.8), taken only at block starts outside IT blocks,
+//  - SVC, faults (bus fault on unmapped access, usage fault on undefined instructions) with
+//    escalation to HardFault, WFI sleeping until an interrupt is pending,
+//  - ARM semihosting (BKPT 0xAB),
+//  - cycle accounting per translated block from the Cortex-M3 TRM timing (CycleModel), plus
+//    the board's wait states.
+#pragma once
+
+#include <unicorn/unicorn.h>
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/board.hpp"
+#include "core/bus.hpp"
+#include "core/cpu.hpp"
+#include "core/semihosting.hpp"
+#include "cortexm/cycle_model.hpp"
+#include "cortexm/scs.hpp"
+
+namespace boardemu::cortexm {
+
+class CortexMCpu : public Cpu {
+ public:
+  // Creates the engine, maps the bus's regions, and creates the SCS (NVIC/SCB/SysTick) and DWT
+  // devices, which the caller adds to the bus at 0xE000E000 / 0xE0001000 via scs()/dwt()
+  // before calling map_bus().
+  CortexMCpu(const BoardDesc& board, Bus& bus, Semihosting& semihosting);
+  ~CortexMCpu() override;
+
+  Scs& scs() { return *scs_; }
+  Dwt& dwt() { return *dwt_; }
+  // Maps every RAM region and device window of the bus into the engine. Call once, after all
+  // devices were added to the bus.
+  void map_bus();
+
+  void reset() override;
+  RunResult run(Cycles deadline) override;
+  std::uint32_t pc() override;
+  std::string arch() const override { return "cortex-m3"; }
+  std::uint64_t instructions() const override { return instructions_; }
+
+  // Exception entry/return latencies (Cortex-M3 TRM 5.5 "Interrupt latency": 12 cycles to
+  // the first handler instruction with zero-wait-state memory, 6 when tail-chained; we charge
+  // 10 for the unstacking of an exception return).
+  static constexpr unsigned kEntryCycles = 12, kTailChainCycles = 6, kReturnCycles = 10;
+
+  // For tests and the debugger.
+  std::uint32_t reg(int uc_reg);
+  void set_reg(int uc_reg, std::uint32_t value);
+
+ private:
+  struct BlockCost {
+    std::uint32_t address = 1;  // odd: never a Thumb block address, marks an empty slot
+    std::uint32_t size = 0;
+    std::uint32_t cycles = 0;
+    std::uint32_t taken_extra = 0;
+    std::uint32_t fallthrough = 0;
+    std::uint32_t instructions = 0;
+  };
+  enum class Trap { none, intr, unmapped, invalid };
+
+  static void on_block(uc_engine* uc, std::uint64_t address, std::uint32_t size, void* self);
+  static void on_intr(uc_engine* uc, std::uint32_t intno, void* self);
+  static bool on_unmapped(uc_engine* uc, uc_mem_type type, std::uint64_t address, int size,
+                          std::int64_t value, void* self);
+  static bool on_invalid(uc_engine* uc, void* self);
+  static std::uint64_t on_mmio_read(uc_engine* uc, std::uint64_t offset, unsigned size, void* region);
+  static void on_mmio_write(uc_engine* uc, std::uint64_t offset, unsigned size, std::uint64_t value,
+                            void* region);
+
+  const BlockCost& block_cost(std::uint32_t address, std::uint32_t size);
+  void request_stop();
+  // Takes the highest-priority exception that can preempt now, if any (between blocks).
+  bool take_pending_exception(bool tail_chain);
+  int current_execution_priority();
+  bool enter_exception(int exception, std::uint32_t return_address, bool tail_chain);
+  RunResult exception_return(std::uint32_t exc_return);
+  RunResult handle_intr(std::uint32_t intno);
+  RunResult handle_fault(int exception, const std::string& what);
+  bool it_block_active();
+  bool read32(std::uint32_t addr, std::uint32_t* out);
+  bool write32(std::uint32_t addr, std::uint32_t value);
+  void refresh_mode_flags();
+  void check_uc(uc_err err, const char* what);
+  std::string describe_pc();
+
+  Bus& bus_;
+  Scheduler& sched_;
+  Semihosting& semihosting_;
+  UnmappedPolicy unmapped_policy_;
+  uc_engine* uc_ = nullptr;
+  std::unique_ptr<Scs> scs_;
+  std::unique_ptr<Dwt> dwt_;
+  CycleModel cycle_model_;
+  std::vector<BlockCost> cost_cache_;
+
+  Cycles deadline_ = 0;
+  bool running_ = false;
+  bool stop_requested_ = false;
+  bool sleeping_ = false;          // in WFI
+  bool watch_masked_ = false;      // an exception waits behind a mask: check every block
+  bool reset_requested_ = false;   // AIRCR.SYSRESETREQ
+  std::string fatal_;              // set when the run cannot continue
+  std::uint32_t prev_fallthrough_ = 0;
+  std::uint32_t prev_taken_extra_ = 0;
+  std::uint64_t instructions_ = 0;
+
+  Trap trap_ = Trap::none;
+  std::uint32_t trap_intno_ = 0;
+  std::uint32_t trap_address_ = 0;
+  int trap_size_ = 0;
+  uc_mem_type trap_type_ = UC_MEM_READ;
+  std::vector<uc_hook> hooks_;
+  std::vector<void*> mmio_bindings_;
+};
+
+}  // namespace boardemu::cortexm

@@ -1,0 +1,64 @@
+#include "machine/device_registry.hpp"
+
+#include <fmt/format.h>
+
+#include <functional>
+#include <map>
+
+#include "cmsdk_apb_uart.hpp"
+#include "unimplemented.hpp"
+
+namespace boardemu {
+
+namespace {
+
+using Factory = std::function<std::unique_ptr<Device>(const PeripheralDesc&, const DeviceContext&)>;
+
+const std::map<std::string, Factory>& factories() {
+  static const std::map<std::string, Factory> table = {
+      {"cmsdk-apb-uart",
+       [](const PeripheralDesc& d, const DeviceContext& ctx) -> std::unique_ptr<Device> {
+         return std::make_unique<CmsdkApbUart>(d.name, ctx, CmsdkApbUart::parse_params(d.params));
+       }},
+      {"unimplemented",
+       [](const PeripheralDesc& d, const DeviceContext&) -> std::unique_ptr<Device> {
+         return std::make_unique<UnimplementedDevice>(d.name);
+       }},
+  };
+  return table;
+}
+
+}  // namespace
+
+std::vector<std::string> known_models() {
+  std::vector<std::string> names;
+  for (auto& [name, f] : factories()) names.push_back(name);
+  return names;
+}
+
+std::unique_ptr<Device> create_device(const BoardDesc& board, const PeripheralDesc& desc,
+                                      const DeviceContext& ctx) {
+  auto it = factories().find(desc.model);
+  if (it == factories().end())
+    throw BoardError(fmt::format("{}:{}: peripheral '{}': unknown model '{}' (known: {})",
+                                 board.source_path, desc.line, desc.name, desc.model,
+                                 fmt::join(known_models(), ", ")));
+  try {
+    return it->second(desc, ctx);
+  } catch (const BoardError&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw BoardError(fmt::format("{}:{}: peripheral '{}': {}", board.source_path, desc.line,
+                                 desc.name, e.what()));
+  }
+}
+
+bool attach_serial(Device& device, CharBackend* backend) {
+  if (auto* uart = dynamic_cast<CmsdkApbUart*>(&device)) {
+    uart->attach(backend);
+    return true;
+  }
+  return false;
+}
+
+}  // namespace boardemu

@@ -1,0 +1,67 @@
+// A board brought to life: memory, devices, interrupt wiring and a CPU, built from a board
+// description, and the run loop that interleaves the CPU with scheduled events.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/board.hpp"
+#include "core/bus.hpp"
+#include "core/chardev.hpp"
+#include "core/cpu.hpp"
+#include "core/device.hpp"
+#include "core/scheduler.hpp"
+#include "core/semihosting.hpp"
+
+namespace boardemu {
+
+class Machine {
+ public:
+  // Builds the board. Throws BoardError for descriptions that cannot be built.
+  explicit Machine(BoardDesc board);
+  ~Machine();
+
+  // Loads an ELF into memory and resets the CPU. Throws ElfError.
+  void load_firmware(const std::string& path);
+
+  // Connects a host serial backend to the named device (e.g. "uart0"). Throws
+  // std::invalid_argument naming the device if there is no such UART.
+  void attach_serial(const std::string& device, CharBackend* backend);
+
+  // Runs until the guest exits, a fatal error, a host quit request, or virtual time `limit`.
+  RunResult run(Cycles limit = kNever);
+
+  // Resets every device and the CPU (memory keeps its contents), as a system reset does.
+  void reset();
+
+  const BoardDesc& board() const { return board_; }
+  Scheduler& scheduler() { return scheduler_; }
+  Bus& bus() { return bus_; }
+  Cpu& cpu() { return *cpu_; }
+  Device* device(const std::string& name);
+  // Where semihosting console output goes (default: stderr, so stdout stays clean for pty).
+  void set_semihosting_console(std::function<void(const std::string&)> sink) {
+    semihost_console_ = std::move(sink);
+  }
+
+ private:
+  void build_cortex_m();
+  void wire_irqs(std::function<void(unsigned, bool)> controller_input);
+
+  BoardDesc board_;
+  Scheduler scheduler_;
+  Bus bus_;
+  std::function<void(const std::string&)> semihost_console_;
+  std::unique_ptr<Semihosting> semihosting_;
+  std::vector<std::unique_ptr<Device>> devices_;  // board peripherals, in board-file order
+  std::map<std::string, Device*> by_name_;
+  std::unique_ptr<Cpu> cpu_;
+  std::vector<int> irq_sources_high_;  // per interrupt-controller input: sources asserting it
+};
+
+// Process-wide request to stop the run loop (signal handlers set it).
+void request_host_quit();
+
+}  // namespace boardemu
