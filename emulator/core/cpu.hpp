@@ -7,6 +7,8 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "core/scheduler.hpp"
 
@@ -37,6 +39,9 @@ class Cpu {
   virtual RunResult run(Cycles deadline) = 0;
   virtual std::uint32_t pc() = 0;
   virtual std::string arch() const = 0;
+  // Address ranges [begin, end) of code loaded from the firmware file. Code elsewhere (written
+  // by the guest at run time) may be checked for rewrites, which costs time per block.
+  virtual void set_static_code(std::vector<std::pair<std::uint32_t, std::uint32_t>> ranges) = 0;
   // Instructions retired since reset (for statistics and the benchmark).
   virtual std::uint64_t instructions() const = 0;
 };

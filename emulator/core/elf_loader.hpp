@@ -23,6 +23,8 @@ struct ElfSegment {
   std::uint32_t paddr;  // load (physical) address
   std::vector<std::uint8_t> data;  // file bytes followed by zeros up to p_memsz
   unsigned index = 0;  // position in the program header table (as readelf -l numbers them)
+  std::uint32_t file_size = 0;  // bytes that came from the file (the rest is zero fill, .bss)
+  bool executable = false;      // PF_X
 };
 
 struct ElfImage {

@@ -163,6 +163,7 @@ void CortexMCpu::reset() {
   for (auto& r : bus_.ram())
     uc_ctl_remove_cache(uc_, static_cast<std::uint64_t>(r->desc.base),
                         static_cast<std::uint64_t>(r->desc.base) + r->desc.size);
+  dynamic_blocks_.clear();
   sleeping_ = false;
   reset_requested_ = false;
   prev_taken_extra_ = 0;
@@ -211,6 +212,20 @@ const CortexMCpu::BlockCost& CortexMCpu::block_cost(std::uint32_t address, std::
 void CortexMCpu::on_block(uc_engine*, std::uint64_t address, std::uint32_t size, void* p) {
   auto& s = *static_cast<CortexMCpu*>(p);
   auto addr = static_cast<std::uint32_t>(address);
+  // Stopping here keeps this block from executing (the engine checks for a stop request after
+  // the block hook), so nothing is charged for it until it really runs.
+  Cycles now = s.sched_.now();
+  if (now >= s.deadline_ || now >= s.sched_.earliest()) {
+    s.request_stop();
+    return;
+  }
+  if (s.watch_masked_ && s.scs_->exception_to_take(s.current_execution_priority())) {
+    // An exception was pending behind a mask (PRIMASK/BASEPRI/priority) that has just dropped
+    // (CPSIE, MSR, exception return): take it before this block.
+    s.request_stop();
+    return;
+  }
+  if (!s.is_static_code(addr) && s.retranslate_if_rewritten(addr, size)) return;
   // The previous block ended in a conditional branch: it was taken if we are not at its
   // fall-through address, and the pipeline refill is charged now.
   Cycles cost = (s.prev_taken_extra_ && addr != s.prev_fallthrough_) ? s.prev_taken_extra_ : 0;
@@ -220,14 +235,35 @@ void CortexMCpu::on_block(uc_engine*, std::uint64_t address, std::uint32_t size,
   s.prev_taken_extra_ = c.taken_extra;
   s.instructions_ += c.instructions;
   s.sched_.advance(cost);
-  Cycles now = s.sched_.now();
-  if (now >= s.deadline_ || now >= s.sched_.earliest()) {
-    s.request_stop();
-  } else if (s.watch_masked_) {
-    // An exception is pending but masked (PRIMASK/BASEPRI/priority): look again at every
-    // block so it is taken as soon as the mask drops (CPSIE, MSR, exception return).
-    if (s.scs_->exception_to_take(s.current_execution_priority())) s.request_stop();
-  }
+}
+
+bool CortexMCpu::is_static_code(std::uint32_t addr) const {
+  for (const auto& [begin, end] : static_code_)
+    if (addr >= begin && addr < end) return true;
+  return false;
+}
+
+// Unicorn 2.1 can keep running an old translation after the guest rewrote the code (seen with
+// MicroPython's native and inline-assembler emitters, which reuse heap addresses after a soft
+// reset). Code outside the firmware image is therefore checked against what it was when first
+// run, and translated again if it changed; redirecting the PC to the block's own start from
+// this hook abandons the stale translation before any of it executes.
+bool CortexMCpu::retranslate_if_rewritten(std::uint32_t addr, std::uint32_t size) {
+  const std::uint8_t* code = bus_.host_pointer(addr, size);
+  if (!code) return false;
+  std::uint64_t h = 1469598103934665603ull;  // FNV-1a
+  for (std::uint32_t i = 0; i < size; ++i) h = (h ^ code[i]) * 1099511628211ull;
+  h ^= size;
+  auto [it, inserted] = dynamic_blocks_.try_emplace(addr, h);
+  if (inserted || it->second == h) return false;
+  it->second = h;
+  uc_ctl_remove_cache(uc_, static_cast<std::uint64_t>(addr), static_cast<std::uint64_t>(addr) + size);
+  set_reg(UC_ARM_REG_PC, addr | 1);
+  return true;
+}
+
+void CortexMCpu::set_static_code(std::vector<std::pair<std::uint32_t, std::uint32_t>> ranges) {
+  static_code_ = std::move(ranges);
 }
 
 void CortexMCpu::on_intr(uc_engine* uc, std::uint32_t intno, void* p) {

@@ -18,6 +18,8 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "core/board.hpp"
@@ -48,6 +50,7 @@ class CortexMCpu : public Cpu {
   std::uint32_t pc() override;
   std::string arch() const override { return "cortex-m3"; }
   std::uint64_t instructions() const override { return instructions_; }
+  void set_static_code(std::vector<std::pair<std::uint32_t, std::uint32_t>> ranges) override;
 
   // Exception entry/return latencies (Cortex-M3 TRM 5.5 "Interrupt latency": 12 cycles to
   // the first handler instruction with zero-wait-state memory, 6 when tail-chained; we charge
@@ -78,6 +81,8 @@ class CortexMCpu : public Cpu {
   static void on_mmio_write(uc_engine* uc, std::uint64_t offset, unsigned size, std::uint64_t value,
                             void* region);
 
+  bool is_static_code(std::uint32_t addr) const;
+  bool retranslate_if_rewritten(std::uint32_t addr, std::uint32_t size);
   const BlockCost& block_cost(std::uint32_t address, std::uint32_t size);
   void request_stop();
   // Takes the highest-priority exception that can preempt now, if any (between blocks).
@@ -122,6 +127,10 @@ class CortexMCpu : public Cpu {
   uc_mem_type trap_type_ = UC_MEM_READ;
   std::vector<uc_hook> hooks_;
   std::vector<void*> mmio_bindings_;
+  // Code loaded from the firmware file, which the guest does not rewrite: [begin, end) ranges.
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> static_code_;
+  // Blocks run outside static_code_: start address -> hash of their bytes when translated.
+  std::unordered_map<std::uint32_t, std::uint64_t> dynamic_blocks_;
 };
 
 }  // namespace boardemu::cortexm

@@ -18,6 +18,13 @@ constexpr std::uint32_t kAircrSysResetReq = 1u << 2, kAircrVectClrActive = 1u <<
 // SHCSR bit positions (B3.2.13).
 constexpr std::uint32_t kShcsrEnaMask = (1u << 16) | (1u << 17) | (1u << 18);
 constexpr int kCpuIdR2p1 = 0x412FC231;  // Cortex-M3 TRM 4.3.1: r2p1
+
+// Processor cycles per SysTick tick for a given SYST_CSR value: CLKSOURCE = 1 (or no reference
+// clock) counts processor cycles, CLKSOURCE = 0 counts reference clock edges (B3.3.3).
+Cycles systick_cycles_per_tick_for(std::uint32_t csr, std::uint64_t ref_hz, std::uint64_t cpu_hz) {
+  if ((csr & kCsrClkSource) || ref_hz == 0) return 1;
+  return std::max<Cycles>(1, cpu_hz / ref_hz);
+}
 }  // namespace
 
 Scs::Scs(Scheduler& scheduler, unsigned num_irqs, unsigned priority_bits,
@@ -115,7 +122,11 @@ std::vector<RegisterSpec> Scs::register_specs() {
       {kSHCSR, "SHCSR", 0, kShcsrEnaMask, 0, Access::RW,
        [this](std::uint32_t v) { return (v & kShcsrEnaMask) | shcsr_value(); },
        [this](std::uint32_t, std::uint32_t v) { write_shcsr(v); }},
-      {kCFSR, "CFSR", 0, 0, 0x030F03BB},
+      // Every status bit of MMFSR (IACCVIOL, DACCVIOL, MUNSTKERR, MSTKERR, MMARVALID), BFSR
+      // (IBUSERR, PRECISERR, IMPRECISERR, UNSTKERR, STKERR, BFARVALID) and UFSR (UNDEFINSTR,
+      // INVSTATE, INVPC, NOCP, UNALIGNED, DIVBYZERO) is write-1-to-clear (B3.2.15). The lazy FP
+      // bits MLSPERR/LSPERR do not exist without an FPU.
+      {kCFSR, "CFSR", 0, 0, 0x030F9F9B},
       {kHFSR, "HFSR", 0, 0, 0xC0000002},
       {kDFSR, "DFSR", 0, 0, 0x1F},
       {kMMFAR, "MMFAR", 0},
@@ -186,6 +197,15 @@ std::uint32_t Scs::read(std::uint32_t offset, unsigned size) {
 }
 
 void Scs::write(std::uint32_t offset, std::uint32_t value, unsigned size) {
+  if ((offset & ~3u) == kSHCSR && size < 4) {
+    // SHCSR's active and pended bits live in the exception state, not in the stored word: a
+    // byte or halfword store must keep the other bytes as they read, not as stored.
+    unsigned shift = (offset & 3u) * 8;
+    std::uint32_t lane = ((1u << (size * 8)) - 1) << shift;
+    value = (read(kSHCSR, 4) & ~lane) | ((value << shift) & lane);
+    offset = kSHCSR;
+    size = 4;
+  }
   if (!regs_.write(offset, value, size))
     BE_LOG(unimp, "scs: write 0x{:x} to unmodelled register at 0xE000E{:03X}", value, offset);
 }
@@ -376,8 +396,7 @@ void Scs::record_vector_table_hardfault() { regs_[kHFSR] |= 1u << 1; }
 // ---- SysTick ----------------------------------------------------------------------------------
 
 Cycles Scs::systick_cycles_per_tick() const {
-  if ((regs_.get(kSYST_CSR) & kCsrClkSource) || systick_ref_hz_ == 0) return 1;
-  return std::max<Cycles>(1, cpu_hz_ / systick_ref_hz_);
+  return systick_cycles_per_tick_for(regs_.get(kSYST_CSR), systick_ref_hz_, cpu_hz_);
 }
 
 std::uint32_t Scs::systick_value() const {
@@ -385,8 +404,11 @@ std::uint32_t Scs::systick_value() const {
   return systick_value_running(regs_.get(kSYST_CSR));
 }
 
-std::uint32_t Scs::systick_value_running(std::uint32_t) const {
-  Cycles t = sched_.now(), cpt = systick_cycles_per_tick();
+// `csr` is the SYST_CSR value the counter has been running under: when a write changes
+// CLKSOURCE or ENABLE, the count so far was made at the old tick rate.
+std::uint32_t Scs::systick_value_running(std::uint32_t csr) const {
+  Cycles t = sched_.now();
+  Cycles cpt = systick_cycles_per_tick_for(csr, systick_ref_hz_, cpu_hz_);
   if (t < systick_t0_) return 0;  // parked at zero until the reload tick
   if (t < systick_zero_at_)
     return systick_t0_value_ - static_cast<std::uint32_t>((t - systick_t0_) / cpt);
@@ -405,8 +427,10 @@ void Scs::systick_restart(std::uint32_t from_value) {
     systick_t0_ = now + cpt;
     systick_t0_value_ = reload;
     if (reload == 0) {
-      systick_zero_at_ = kNever;
-      return;  // a zero reload value parks the counter at zero (B3.3.4)
+      // A zero reload value parks the counter at zero (B3.3.4): it reads 0 from t0 on and no
+      // wrap is scheduled.
+      systick_zero_at_ = systick_t0_;
+      return;
     }
   } else {
     systick_t0_ = now;

@@ -91,6 +91,12 @@ void Machine::load_firmware(const std::string& path) {
   load_elf_segments(path, image, [this](std::uint32_t addr, const std::vector<std::uint8_t>& data) {
     return bus_.write_block(addr, data.data(), data.size());
   });
+  // Code that came from the file is taken as fixed; the zero-filled rest of a segment (.bss,
+  // where heaps live) may hold code the guest writes at run time.
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> code;
+  for (const auto& seg : image.segments)
+    if (seg.executable && seg.file_size) code.emplace_back(seg.paddr, seg.paddr + seg.file_size);
+  cpu_->set_static_code(std::move(code));
   reset();
 }
 

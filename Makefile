@@ -1,0 +1,41 @@
+# Thin wrapper: setup, CMake build, firmware, run and tests.
+#   make run    set up what is missing, build, and open a MicroPython REPL on mps2-an385
+#   make test   set up what is missing, build, and run every test (unit, CPU, firmware,
+#               MicroPython's own test suite)
+#   make build  set up what is missing and build the emulator and the firmware
+#   make bench  compare boardemu with QEMU on the same firmware (prints figures, not a test)
+JOBS ?= 2
+BOARD ?= mps2-an385
+
+.PHONY: all setup build emulator firmware run test unit-tests mpy-tests bench clean
+
+all: build
+
+setup:
+	@bash scripts/setup.sh
+
+emulator: setup
+	@cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build build -j $(JOBS)
+
+firmware: setup
+	@$(MAKE) --no-print-directory -C firmware -j$(JOBS)
+
+build: emulator firmware
+
+run: build
+	@build/boardemu run --board $(BOARD)
+
+unit-tests: build
+	@cd build && ctest --output-on-failure -j $(JOBS)
+
+mpy-tests: build
+	@bash scripts/run-mpy-tests.sh --emulator boardemu --board $(BOARD)
+
+test: unit-tests mpy-tests
+
+bench: build
+	@bash scripts/bench.sh
+
+clean:
+	rm -rf build/CMakeFiles build/CMakeCache.txt build/boardemu build/firmware
