@@ -44,7 +44,7 @@ CortexMCpu::CortexMCpu(const BoardDesc& board, Bus& bus, Semihosting& semihostin
       sched_(bus.scheduler()),
       semihosting_(semihosting),
       unmapped_policy_(board.unmapped),
-      cost_cache_(1u << 16) {
+      cost_cache_(kCostCacheEntries) {
   check_uc(uc_open(UC_ARCH_ARM, UC_MODE_THUMB, &uc_), "uc_open");
   // UC_MODE_MCLASS would give a Cortex-M33; the model must be set before first use.
   check_uc(uc_ctl_set_cpu_model(uc_, UC_CPU_ARM_CORTEX_M3), "uc_ctl_set_cpu_model");
@@ -160,6 +160,7 @@ void CortexMCpu::reset() {
   scs_->reset();
   dwt_->reset();
   cost_cache_.assign(cost_cache_.size(), BlockCost{});
+  cost_table_.clear();
   for (auto& r : bus_.ram())
     uc_ctl_remove_cache(uc_, static_cast<std::uint64_t>(r->desc.base),
                         static_cast<std::uint64_t>(r->desc.base) + r->desc.size);
@@ -190,23 +191,28 @@ void CortexMCpu::reset() {
   set_reg(UC_ARM_REG_PC, entry | 1);
 }
 
-const CortexMCpu::BlockCost& CortexMCpu::block_cost(std::uint32_t address, std::uint32_t size) {
-  BlockCost& c = cost_cache_[(address >> 1) & (cost_cache_.size() - 1)];
-  if (c.address == address && c.size == size) return c;
-  std::uint8_t code[4096];
-  std::uint32_t n = std::min<std::uint32_t>(size, sizeof code);
-  if (!bus_.read_block(address, code, n) && uc_mem_read(uc_, address, code, n) != UC_ERR_OK) n = 0;
-  BlockTiming t = cycle_model_.block_timing(code, n, address);
-  unsigned ws = 0;
-  for (auto& r : bus_.ram())
-    if (r->contains(address, 1)) ws = r->desc.wait_states;
-  c.address = address;
-  c.size = size;
-  c.cycles = t.cycles + ws * t.fetch_words;
-  c.taken_extra = t.taken_extra;
-  c.fallthrough = t.fallthrough;
-  c.instructions = t.instructions;
-  return c;
+const CortexMCpu::BlockCost& CortexMCpu::block_cost_miss(BlockCost& slot, std::uint32_t address,
+                                                          std::uint32_t size) {
+  std::uint64_t key = static_cast<std::uint64_t>(address) << 16 | (size & 0xFFFF);
+  auto it = cost_table_.find(key);
+  if (it == cost_table_.end()) {
+    std::uint8_t code[4096];
+    std::uint32_t n = std::min<std::uint32_t>(size, sizeof code);
+    if (!bus_.read_block(address, code, n) && uc_mem_read(uc_, address, code, n) != UC_ERR_OK) n = 0;
+    BlockTiming t = cycle_model_.block_timing(code, n, address);
+    unsigned ws = 0;
+    for (auto& r : bus_.ram())
+      if (r->contains(address, 1)) ws = r->desc.wait_states;
+    BlockCost c;
+    c.address = address;
+    c.size = static_cast<std::uint16_t>(size);
+    c.cycles = static_cast<std::uint16_t>(std::min<std::uint32_t>(t.cycles + ws * t.fetch_words, 0xFFFF));
+    c.taken_extra = static_cast<std::uint16_t>(t.taken_extra);
+    c.instructions = t.instructions;
+    it = cost_table_.emplace(key, c).first;
+  }
+  slot = it->second;
+  return slot;
 }
 
 void CortexMCpu::on_block(uc_engine*, std::uint64_t address, std::uint32_t size, void* p) {
@@ -231,16 +237,10 @@ void CortexMCpu::on_block(uc_engine*, std::uint64_t address, std::uint32_t size,
   Cycles cost = (s.prev_taken_extra_ && addr != s.prev_fallthrough_) ? s.prev_taken_extra_ : 0;
   const BlockCost& c = s.block_cost(addr, size);
   cost += c.cycles;
-  s.prev_fallthrough_ = c.fallthrough;
+  s.prev_fallthrough_ = addr + size;
   s.prev_taken_extra_ = c.taken_extra;
   s.instructions_ += c.instructions;
   s.sched_.advance(cost);
-}
-
-bool CortexMCpu::is_static_code(std::uint32_t addr) const {
-  for (const auto& [begin, end] : static_code_)
-    if (addr >= begin && addr < end) return true;
-  return false;
 }
 
 // Unicorn 2.1 can keep running an old translation after the guest rewrote the code (seen with
@@ -257,6 +257,9 @@ bool CortexMCpu::retranslate_if_rewritten(std::uint32_t addr, std::uint32_t size
   auto [it, inserted] = dynamic_blocks_.try_emplace(addr, h);
   if (inserted || it->second == h) return false;
   it->second = h;
+  // The timing cached for the old code is stale too.
+  cost_table_.erase(static_cast<std::uint64_t>(addr) << 16 | (size & 0xFFFF));
+  cost_cache_[(addr >> 1) & (kCostCacheEntries - 1)] = BlockCost{};
   uc_ctl_remove_cache(uc_, static_cast<std::uint64_t>(addr), static_cast<std::uint64_t>(addr) + size);
   set_reg(UC_ARM_REG_PC, addr | 1);
   return true;

@@ -50,6 +50,7 @@ class CortexMCpu : public Cpu {
   std::uint32_t pc() override;
   std::string arch() const override { return "cortex-m3"; }
   std::uint64_t instructions() const override { return instructions_; }
+  std::uint64_t blocks_timed() const { return cost_table_.size(); }
   void set_static_code(std::vector<std::pair<std::uint32_t, std::uint32_t>> ranges) override;
 
   // Exception entry/return latencies (Cortex-M3 TRM 5.5 "Interrupt latency": 12 cycles to
@@ -62,13 +63,14 @@ class CortexMCpu : public Cpu {
   void set_reg(int uc_reg, std::uint32_t value);
 
  private:
+  // Per-block timing, cached by start address. Compact (12 bytes) so that the hot part of the
+  // direct-mapped cache stays in the host's L1/L2; the fall-through address is address + size.
   struct BlockCost {
     std::uint32_t address = 1;  // odd: never a Thumb block address, marks an empty slot
-    std::uint32_t size = 0;
-    std::uint32_t cycles = 0;
-    std::uint32_t taken_extra = 0;
-    std::uint32_t fallthrough = 0;
-    std::uint32_t instructions = 0;
+    std::uint16_t size = 0;
+    std::uint16_t cycles = 0;
+    std::uint16_t taken_extra = 0;
+    std::uint16_t instructions = 0;
   };
   enum class Trap { none, intr, unmapped, invalid };
 
@@ -81,9 +83,18 @@ class CortexMCpu : public Cpu {
   static void on_mmio_write(uc_engine* uc, std::uint64_t offset, unsigned size, std::uint64_t value,
                             void* region);
 
-  bool is_static_code(std::uint32_t addr) const;
+  bool is_static_code(std::uint32_t addr) const {
+    for (const auto& [begin, end] : static_code_)
+      if (addr - begin < end - begin) return true;
+    return false;
+  }
   bool retranslate_if_rewritten(std::uint32_t addr, std::uint32_t size);
-  const BlockCost& block_cost(std::uint32_t address, std::uint32_t size);
+  const BlockCost& block_cost(std::uint32_t address, std::uint32_t size) {
+    BlockCost& c = cost_cache_[(address >> 1) & (kCostCacheEntries - 1)];
+    if (c.address == address && c.size == size) [[likely]] return c;
+    return block_cost_miss(c, address, size);
+  }
+  const BlockCost& block_cost_miss(BlockCost& slot, std::uint32_t address, std::uint32_t size);
   void request_stop();
   // Takes the highest-priority exception that can preempt now, if any (between blocks).
   bool take_pending_exception(bool tail_chain);
@@ -107,7 +118,10 @@ class CortexMCpu : public Cpu {
   std::unique_ptr<Scs> scs_;
   std::unique_ptr<Dwt> dwt_;
   CycleModel cycle_model_;
+  static constexpr std::size_t kCostCacheEntries = 8192;
   std::vector<BlockCost> cost_cache_;
+  // Every block timed so far, keyed by address << 16 | size: a cache miss never decodes twice.
+  std::unordered_map<std::uint64_t, BlockCost> cost_table_;
 
   Cycles deadline_ = 0;
   bool running_ = false;
