@@ -38,6 +38,14 @@ class ChardevError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// A device with a serial line that a host backend can be attached to (UART models).
+class SerialDevice {
+ public:
+  virtual ~SerialDevice() = default;
+  // Connects the host side (not owned; nullptr detaches).
+  virtual void attach(CharBackend* backend) = 0;
+};
+
 // Creates a backend from a CLI spec: "stdio", "pty", "tcp:PORT", "serial:DEVICE[:BAUD]",
 // "null". Throws ChardevError with a one-line message for a bad spec or a host failure.
 std::unique_ptr<CharBackend> make_char_backend(const std::string& spec);

@@ -66,4 +66,13 @@ class Device {
   std::string name_;
 };
 
+// A device whose inputs are interrupt lines (NVIC, PLIC): the board wires device outputs to
+// its numbered inputs.
+class InterruptController {
+ public:
+  virtual ~InterruptController() = default;
+  virtual void set_irq_level(unsigned input, bool level) = 0;
+  virtual unsigned num_inputs() const = 0;
+};
+
 }  // namespace boardemu

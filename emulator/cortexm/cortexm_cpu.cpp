@@ -1,7 +1,9 @@
 #include "cortexm/cortexm_cpu.hpp"
 
+#include <capstone/capstone.h>
 #include <fmt/format.h>
 
+#include <optional>
 #include <stdexcept>
 
 #include "core/log.hpp"
@@ -36,6 +38,105 @@ struct MmioBinding {
   Bus* bus;
   MmioRegion* region;
 };
+
+// Nesting depth of device-window callbacks on this thread (see request_stop()).
+thread_local int t_mmio_depth = 0;
+struct MmioScope {
+  MmioScope() { ++t_mmio_depth; }
+  ~MmioScope() { --t_mmio_depth; }
+};
+
+// When an access to unmapped (or write-protected) memory aborts a block, Unicorn leaves the PC
+// at the start of the block: the instructions before the access have run, the access and the
+// rest have not. A precise bus fault needs the faulting instruction's address, so the block is
+// decoded from its start and the first load/store whose address, computed from the current
+// registers (the ones it used), covers the faulting address is taken. Returns nothing if no
+// instruction matches.
+std::optional<std::uint32_t> locate_faulting_access(CortexMCpu& cpu, const Bus& bus,
+                                                    std::uint32_t block_start,
+                                                    std::uint32_t fault_address) {
+  struct Disassembler {
+    csh handle = 0;
+    cs_insn* insn = nullptr;
+    Disassembler() {
+      if (cs_open(CS_ARCH_ARM, static_cast<cs_mode>(CS_MODE_THUMB | CS_MODE_MCLASS), &handle) !=
+          CS_ERR_OK)
+        return;
+      cs_option(handle, CS_OPT_DETAIL, CS_OPT_ON);
+      insn = cs_malloc(handle);
+    }
+    ~Disassembler() {
+      if (insn) cs_free(insn, 1);
+      if (handle) cs_close(&handle);
+    }
+  };
+  static thread_local Disassembler d;
+  if (!d.insn) return std::nullopt;
+
+  std::uint8_t code[512];
+  std::size_t n = 0;
+  while (n < sizeof code && bus.read_block(block_start + static_cast<std::uint32_t>(n), code + n, 2)) n += 2;
+  const std::uint8_t* p = code;
+  std::uint64_t addr = block_start;
+  std::optional<std::uint32_t> found;
+  while (n > 0 && cs_disasm_iter(d.handle, &p, &n, &addr, d.insn)) {
+    const cs_insn& in = *d.insn;
+    const cs_arm& arm = in.detail->arm;
+    const auto at = static_cast<std::uint32_t>(in.address);
+    auto value = [&](int r) -> std::uint32_t {
+      if (r >= ARM_REG_R0 && r <= ARM_REG_R12) return cpu.reg(UC_ARM_REG_R0 + (r - ARM_REG_R0));
+      if (r == ARM_REG_SP) return cpu.reg(UC_ARM_REG_SP);
+      if (r == ARM_REG_LR) return cpu.reg(UC_ARM_REG_LR);
+      if (r == ARM_REG_PC) return (at + 4) & ~3u;
+      return 0;
+    };
+    auto covers = [&](std::uint32_t lo, std::uint32_t len) { return fault_address - lo < len; };
+    bool match = false;
+    switch (in.id) {
+      case ARM_INS_PUSH: case ARM_INS_POP: case ARM_INS_LDM: case ARM_INS_LDMDB:
+      case ARM_INS_STM: case ARM_INS_STMDB: {
+        bool stack = in.id == ARM_INS_PUSH || in.id == ARM_INS_POP;
+        std::uint32_t regs = 0;
+        for (unsigned i = stack ? 0 : 1; i < arm.op_count; ++i) regs += arm.operands[i].type == ARM_OP_REG;
+        std::uint32_t base = stack ? cpu.reg(UC_ARM_REG_SP)
+                                   : (arm.op_count ? value(arm.operands[0].reg) : 0);
+        match = covers(base - 4 * regs, 8 * regs);  // either direction
+        break;
+      }
+      case ARM_INS_PLD: case ARM_INS_PLI:
+        break;  // hints: never fault
+      default:
+        for (unsigned i = 0; i < arm.op_count; ++i) {
+          const cs_arm_op& op = arm.operands[i];
+          if (op.type != ARM_OP_MEM) continue;
+          std::uint32_t base = value(op.mem.base);
+          std::int64_t offset = op.mem.disp;
+          if (op.mem.index != ARM_REG_INVALID) {
+            offset = static_cast<std::int64_t>(value(op.mem.index)) << op.mem.lshift;
+            if (op.mem.scale < 0) offset = -offset;
+          }
+          if (op.subtracted) offset = -offset;
+          // Offset and pre-indexed forms access base + offset, post-indexed ones base.
+          match = covers(base + static_cast<std::uint32_t>(offset), 8) || covers(base, 8);
+          break;
+        }
+        break;
+    }
+    if (match) {
+      found = at;
+      break;
+    }
+    // A block ends at its first branch: nothing after it ran.
+    if (in.id == ARM_INS_B || in.id == ARM_INS_BL || in.id == ARM_INS_BX || in.id == ARM_INS_BLX ||
+        in.id == ARM_INS_CBZ || in.id == ARM_INS_CBNZ || in.id == ARM_INS_TBB || in.id == ARM_INS_TBH)
+      break;
+  }
+  // Capstone keeps IT-block state across calls; a call on no bytes clears it.
+  cs_insn* none = nullptr;
+  std::size_t cleared = cs_disasm(d.handle, code, 0, 0, 0, &none);
+  if (none) cs_free(none, cleared);
+  return found;
+}
 
 }  // namespace
 
@@ -102,12 +203,14 @@ void CortexMCpu::map_bus() {
 }
 
 std::uint64_t CortexMCpu::on_mmio_read(uc_engine*, std::uint64_t offset, unsigned size, void* p) {
+  MmioScope in_mmio;
   auto* b = static_cast<MmioBinding*>(p);
   return b->bus->mmio_read(*b->region, static_cast<std::uint32_t>(offset), size);
 }
 
 void CortexMCpu::on_mmio_write(uc_engine*, std::uint64_t offset, unsigned size, std::uint64_t value,
                                void* p) {
+  MmioScope in_mmio;
   auto* b = static_cast<MmioBinding*>(p);
   b->bus->mmio_write(*b->region, static_cast<std::uint32_t>(offset), static_cast<std::uint32_t>(value),
                      size);
@@ -125,7 +228,11 @@ std::uint32_t CortexMCpu::pc() { return reg(UC_ARM_REG_PC); }
 
 void CortexMCpu::request_stop() {
   stop_requested_ = true;
-  if (running_) uc_emu_stop(uc_);
+  // uc_emu_stop() from a device callback abandons the rest of the block with the PC left at the
+  // block's start: the block's earlier instructions and the access itself would run again (an
+  // NVIC write that pends an interrupt looped forever that way). There the stop is left to the
+  // next block hook, which sees stop_requested_ and stops before that block runs.
+  if (running_ && t_mmio_depth == 0) uc_emu_stop(uc_);
 }
 
 bool CortexMCpu::read32(std::uint32_t addr, std::uint32_t* out) {
@@ -221,11 +328,12 @@ void CortexMCpu::on_block(uc_engine*, std::uint64_t address, std::uint32_t size,
   // Stopping here keeps this block from executing (the engine checks for a stop request after
   // the block hook), so nothing is charged for it until it really runs.
   Cycles now = s.sched_.now();
-  if (now >= s.deadline_ || now >= s.sched_.earliest()) {
+  if (s.stop_requested_ || now >= s.deadline_ || now >= s.sched_.earliest()) {
     s.request_stop();
     return;
   }
-  if (s.watch_masked_ && s.scs_->exception_to_take(s.current_execution_priority())) {
+  if (s.watch_masked_ && s.scs_->exception_to_take(s.current_execution_priority()) &&
+      !s.it_block_active()) {
     // An exception was pending behind a mask (PRIMASK/BASEPRI/priority) that has just dropped
     // (CPSIE, MSR, exception return): take it before this block.
     s.request_stop();
@@ -315,8 +423,9 @@ bool CortexMCpu::take_pending_exception(bool tail_chain) {
     return false;
   }
   if (it_block_active()) {
-    // Never between the instructions of an IT block: try again after the next block.
-    deadline_ = sched_.now();
+    // Never between the instructions of an IT block: on_block looks again at every block
+    // start and stops at the first one past the IT block. (Stopping at the very next block
+    // start would not move on: the stop keeps that block from running.)
     watch_masked_ = true;
     return false;
   }
@@ -519,9 +628,12 @@ RunResult CortexMCpu::run(Cycles deadline) {
     bool prot = trap_type_ == UC_MEM_WRITE_PROT || trap_type_ == UC_MEM_FETCH_PROT;
     std::string what = fmt::format("{} {} of {} bytes at 0x{:08x}", prot ? "forbidden" : "unmapped",
                                    kind, trap_size_, trap_address_);
+    bool fetch = kind[0] == 'f';
+    // The PC is at the start of the block (see locate_faulting_access): point it at the access.
+    if (!fetch)
+      if (auto at = locate_faulting_access(*this, bus_, pc(), trap_address_)) set_reg(UC_ARM_REG_PC, *at | 1);
     if (unmapped_policy_ == UnmappedPolicy::stop)
       return {StopReason::fatal, 0, fmt::format("{}, {}", what, describe_pc())};
-    bool fetch = kind[0] == 'f';
     scs_->record_bus_fault(trap_address_, !fetch, true);
     return handle_fault(kBusFault, what);
   }

@@ -42,7 +42,7 @@ enum Exception : int {
 // Execution priority when no exception is active and nothing is masked (B1.5.4).
 constexpr int kThreadPriority = 256;
 
-class Scs : public Device {
+class Scs : public Device, public InterruptController {
  public:
   struct Hooks {
     // A pending exception may have become takeable (something was pended, enabled or
@@ -62,7 +62,8 @@ class Scs : public Device {
   // ---- for the CPU backend -------------------------------------------------------------
   // External interrupt input `irq` (0-based) as a level: a rising level pends the interrupt,
   // and a level still high when its handler returns pends it again.
-  void set_irq_level(unsigned irq, bool level);
+  void set_irq_level(unsigned irq, bool level) override;
+  unsigned num_inputs() const override { return num_irqs_; }
   // Pends a system exception (SVCall, PendSV, faults, NMI) or IRQ by exception number.
   void set_pending(int exception);
   bool is_pending(int exception) const { return pending_[exception]; }

@@ -54,7 +54,7 @@ std::unique_ptr<Device> create_device(const BoardDesc& board, const PeripheralDe
 }
 
 bool attach_serial(Device& device, CharBackend* backend) {
-  if (auto* uart = dynamic_cast<CmsdkApbUart*>(&device)) {
+  if (auto* uart = dynamic_cast<SerialDevice*>(&device)) {
     uart->attach(backend);
     return true;
   }
