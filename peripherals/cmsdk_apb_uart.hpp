@@ -49,7 +49,7 @@
 
 namespace boardemu {
 
-class CmsdkApbUart : public Device {
+class CmsdkApbUart : public Device, public SerialDevice {
  public:
   // Register offsets (TRM names).
   static constexpr std::uint32_t DATA = 0x000;
@@ -106,7 +106,7 @@ class CmsdkApbUart : public Device {
 
   // Connects the host side (not owned; nullptr detaches). With no backend, transmitted bytes
   // are discarded and nothing is ever received. Starts the periodic host-poll event.
-  void attach(CharBackend* backend);
+  void attach(CharBackend* backend) override;
   CharBackend* backend() const { return backend_; }
 
   void set_host_poll_cycles(Cycles period);
