@@ -1,0 +1,232 @@
+#!/usr/bin/env bash
+# Benchmarks boardemu against QEMU on the same firmware and the same CPU-bound MicroPython script
+# (scripts/bench_workload.py).
+#
+# Usage: scripts/bench.sh [--runs N] [--board mps2-an385|virt-rv32] [--emulator both|boardemu|qemu]
+#   --runs N      runs per emulator (default 5)
+#   --board B     default mps2-an385
+#   --emulator E  default both; `qemu` alone measures only the baseline
+#
+# What is measured (the same for both emulators): each run starts a fresh emulator process whose
+# UART is a pty (`boardemu run --board B --uart0 pty`, `qemu-system-... -serial pty`), connects
+# to it with MicroPython's tools/pyboard.py (the execpty transport run-tests.py uses), enters the
+# raw REPL (which soft-resets the interpreter) and sends the workload in raw-paste mode. The
+# board acknowledges the end of the pasted text *before* it compiles and runs it; the clock
+# starts at that acknowledgement and stops when the first byte of output arrives (a blocking
+# read, no polling). The workload prints a single line, only at its very end, so the figure is
+# "compile + execute" of the script, excluding emulator start-up, firmware boot, pty connection
+# and script transfer. Those are reported separately: "startup" is process start to raw REPL
+# ready, "empty" is the same measurement for an empty script (the fixed cost of one raw-REPL
+# exchange through the emulated UART; QEMU answers before the host even looks, so it reads ~0),
+# which is *not* subtracted. "cpu s" is the user+system CPU time the emulator process (all its
+# threads) used over the timed interval: it is the steadier figure when the machine is shared,
+# since wall time then also counts the time the emulator waited for a core. Every run's output
+# must match what CPython prints for the same script, otherwise the run counts as failed.
+# QEMU's ~1 s "startup" is mostly QEMU itself: its pty backend notices that the other side has
+# been opened only on a 1 s poll, and holds the first input until then.
+#
+# Environment: BOARDEMU = boardemu binary (default build/boardemu).
+#
+# Exit status: 0 ok, 1 a run failed, 2 usage error or an emulator / firmware is missing
+# (in particular when build/boardemu does not exist yet).
+set -uo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+MPY="$ROOT/build/deps/micropython"
+PY=/usr/bin/python3   # has pyserial (python3-serial), which pyboard.py needs
+WORKLOAD="$ROOT/scripts/bench_workload.py"
+
+die() { echo "bench: $*" >&2; exit 2; }
+usage() { sed -n '5,8p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+
+runs=5
+board=mps2-an385
+which=both
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --runs) [ $# -ge 2 ] || usage; runs="$2"; shift 2 ;;
+    --runs=*) runs="${1#*=}"; shift ;;
+    --board) [ $# -ge 2 ] || usage; board="$2"; shift 2 ;;
+    --board=*) board="${1#*=}"; shift ;;
+    --emulator) [ $# -ge 2 ] || usage; which="$2"; shift 2 ;;
+    --emulator=*) which="${1#*=}"; shift ;;
+    -h|--help) usage ;;
+    *) echo "bench: unknown argument '$1'" >&2; usage ;;
+  esac
+done
+case "$runs" in ''|*[!0-9]*|0) die "--runs needs a positive integer" ;; esac
+case "$board" in
+  mps2-an385) BOARD_DIR=MPS2_AN385; QEMU_CMD="qemu-system-arm -machine mps2-an385" ;;
+  virt-rv32)  BOARD_DIR=VIRT_RV32;  QEMU_CMD="qemu-system-riscv32 -bios none -machine virt" ;;
+  *) die "unknown board '$board' (mps2-an385 or virt-rv32)" ;;
+esac
+case "$which" in both|boardemu|qemu) ;; *) die "unknown emulator '$which' (both, boardemu or qemu)" ;; esac
+
+FIRMWARE="$ROOT/build/firmware/$BOARD_DIR/firmware.elf"
+BOARDEMU="${BOARDEMU:-$ROOT/build/boardemu}"
+[ -f "$FIRMWARE" ] || die "no firmware $FIRMWARE: run 'make -C firmware'"
+[ -f "$MPY/tools/pyboard.py" ] || die "no MicroPython source in $MPY: run scripts/setup.sh"
+"$PY" -c 'import serial' 2>/dev/null || die "$PY lacks pyserial: install python3-serial"
+case "$ROOT" in *" "*) die "the repository path must not contain spaces (pyboard.py execpty)";; esac
+
+emus=()
+if [ "$which" != qemu ]; then
+  if [ ! -x "$BOARDEMU" ]; then
+    echo "bench: boardemu is not built yet ($BOARDEMU does not exist)." >&2
+    echo "bench: build it first, or run 'scripts/bench.sh --emulator qemu' for the QEMU baseline only." >&2
+    exit 2
+  fi
+  # pyboard.py splits the command on spaces (no shell); the board names its default firmware.
+  emus+=("boardemu=$BOARDEMU run --board $board --uart0 pty")
+fi
+if [ "$which" != boardemu ]; then
+  command -v "${QEMU_CMD%% *}" >/dev/null || die "${QEMU_CMD%% *} not installed"
+  emus+=("qemu=$QEMU_CMD -nographic -monitor null -semihosting -serial pty -kernel $FIRMWARE")
+fi
+
+exec "$PY" - "$MPY/tools" "$WORKLOAD" "$runs" "$board" "${emus[@]}" <<'EOF'
+import os, statistics, subprocess, sys, time
+
+tools, workload_path, runs, board = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+emus = [a.split("=", 1) for a in sys.argv[5:]]
+sys.path.insert(0, tools)
+import pyboard
+
+with open(workload_path, "rb") as f:
+    workload = f.read()
+expected = subprocess.run([sys.executable, workload_path], check=True,
+                          capture_output=True).stdout.strip()
+EXEC_TIMEOUT = 600  # seconds a single execution may take before the run counts as failed
+
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid):
+    """User + system CPU time of process `pid`, all its threads (from /proc, 1/CLK_TCK s steps)."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
+def timed_exec(pyb, script):
+    """Paste `script`; return (wall seconds from end-of-paste ack to first output byte, emulator
+    CPU seconds over the same interval, stdout)."""
+    pid = pyb.serial.subp.pid
+    pyb.exec_raw_no_follow(script)  # returns once the board acknowledged the end of the paste
+    c0 = cpu_seconds(pid)
+    t0 = time.perf_counter()
+    first = pyb.serial.read(1)  # blocking, up to the serial timeout
+    t1 = time.perf_counter()
+    c1 = cpu_seconds(pid)
+    if not first:
+        raise pyboard.PyboardError("no output within %d s" % EXEC_TIMEOUT)
+    out = first + pyb.read_until(1, b"\x04", timeout=EXEC_TIMEOUT) if first != b"\x04" else first
+    err = pyb.read_until(1, b"\x04", timeout=EXEC_TIMEOUT)
+    if not out.endswith(b"\x04") or not err.endswith(b"\x04"):
+        raise pyboard.PyboardError("incomplete raw-REPL answer: %r %r" % (out, err))
+    if err[:-1]:
+        raise pyboard.PyboardError("exception on the board: %s" % err[:-1].decode(errors="replace"))
+    return t1 - t0, c1 - c0, out[:-1].strip()
+
+
+def preflight(cmd):
+    """pyboard.py waits without a time limit for the emulator's first output line; check with a
+    limit that it names /dev/pts/N, so that a hung or silent emulator cannot hang the benchmark."""
+    import re, select, signal
+    p = subprocess.Popen(cmd.split(), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT, start_new_session=True)
+    line, deadline = b"", time.monotonic() + 10
+    while not line.endswith(b"\n") and time.monotonic() < deadline:
+        if select.select([p.stdout], [], [], 0.1)[0]:
+            b = os.read(p.stdout.fileno(), 1)
+            if not b:
+                break
+            line += b
+    try:
+        os.killpg(p.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        pass
+    try:
+        p.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.killpg(p.pid, signal.SIGKILL)
+        p.wait()
+    if not re.search(rb"/dev/pts/[0-9]+", line) or not line.endswith(b"\n"):
+        raise pyboard.PyboardError("no first output line naming /dev/pts/N within 10 s (got %r)"
+                                   % line)
+
+
+def one_run(cmd):
+    t_start = time.perf_counter()
+    try:
+        pyb = pyboard.Pyboard("execpty:" + cmd)
+    except SystemExit:  # pyboard.py exits when the first output line names no /dev/pts/N
+        raise pyboard.PyboardError("emulator did not print its /dev/pts/N line")
+    try:
+        pyb.enter_raw_repl()
+        t_ready = time.perf_counter()
+        pyb.serial.serial.timeout = EXEC_TIMEOUT
+        t_empty, _, out = timed_exec(pyb, b"")
+        t_work, cpu_work, out = timed_exec(pyb, workload)
+        if out.replace(b"\r\n", b"\n") != expected:
+            raise pyboard.PyboardError("wrong output %r (expected %r)" % (out, expected))
+        pyb.exit_raw_repl()
+    finally:
+        try:
+            pyb.close()
+        except Exception:
+            pass
+        try:
+            pyb.serial.subp.wait(timeout=10)
+        except Exception:
+            pass
+    return t_ready - t_start, t_empty, t_work, cpu_work
+
+
+results = {}
+failed = False
+for name, cmd in emus:
+    print("bench: %s: %s" % (name, cmd), flush=True)
+    rows = []
+    try:
+        preflight(cmd)
+    except (pyboard.PyboardError, OSError) as e:
+        print("bench: %s does not start: %s" % (name, e), flush=True)
+        failed = True
+        continue
+    for i in range(runs):
+        try:
+            r = one_run(cmd)
+        except (pyboard.PyboardError, OSError) as e:
+            print("bench: %s run %d failed: %s" % (name, i + 1, e), flush=True)
+            failed = True
+            continue
+        print("bench: %s run %d: workload %.3f s, emulator CPU %.2f s (startup %.3f s, empty %.2f ms)"
+              % (name, i + 1, r[2], r[3], r[0], r[1] * 1e3), flush=True)
+        rows.append(r)
+    if rows:
+        results[name] = rows
+
+print()
+print("workload %s on %s, %d run(s) each, output \"%s\""
+      % (os.path.basename(workload_path), board, runs, expected.decode()))
+print("%-9s %5s %9s %9s %9s %10s %9s"
+      % ("emulator", "runs", "min s", "median s", "cpu s", "startup s", "empty ms"))
+med = {}
+mins = {}
+cpu = {}
+for name, rows in results.items():
+    work = [r[2] for r in rows]
+    med[name] = statistics.median(work)
+    mins[name] = min(work)
+    cpu[name] = statistics.median(r[3] for r in rows)
+    print("%-9s %5d %9.3f %9.3f %9.2f %10.3f %9.2f" % (
+        name, len(rows), mins[name], med[name], cpu[name],
+        statistics.median(r[0] for r in rows), statistics.median(r[1] for r in rows) * 1e3))
+if "boardemu" in med and "qemu" in med:
+    print("ratio boardemu/qemu: %.2f (median), %.2f (min), %.2f (cpu)"
+          % (med["boardemu"] / med["qemu"], mins["boardemu"] / mins["qemu"],
+             cpu["boardemu"] / cpu["qemu"] if cpu["qemu"] else float("nan")))
+sys.exit(1 if failed else 0)
+EOF
