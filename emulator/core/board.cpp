@@ -330,6 +330,13 @@ class Parser {
     }
 
     check_overlaps();
+    if (!d.interrupt_controller.empty()) {
+      bool found = false;
+      for (const auto& p : d.peripherals) found |= p.name == d.interrupt_controller;
+      if (!found)
+        fail(d.interrupt_controller_line, "cpu.interrupt_controller",
+             "no peripheral named \"" + d.interrupt_controller + "\"");
+    }
     return d;
   }
 
@@ -344,7 +351,8 @@ class Parser {
  private:
   void parse_cpu(const Field& cf, BoardDesc& d) {
     Fields c(*this, cf.value, cf.path, cf.line,
-             {"arch", "clock_hz", "nvic_priority_bits", "num_irqs", "unmapped"});
+             {"arch", "clock_hz", "nvic_priority_bits", "num_irqs", "unmapped", "systick_ref_hz",
+              "interrupt_controller"});
     const Field& arch = c.require("arch");
     d.cpu_arch = string_of(arch);
     if (std::find(std::begin(kKnownArchs), std::end(kKnownArchs), d.cpu_arch) == std::end(kKnownArchs)) {
@@ -366,6 +374,17 @@ class Parser {
       // Cortex-M3/M4 implement 1..240 external interrupts (Cortex-M3 TRM, NVIC chapter).
       std::uint64_t max = is_cortex_m(d.cpu_arch) ? 240 : 1024;
       d.num_irqs = static_cast<unsigned>(nonzero_uint_of(*f, max));
+    }
+    if (const Field* f = c.get("systick_ref_hz")) {
+      if (!is_cortex_m(d.cpu_arch))
+        fail(f->line, f->path, "only applies to Cortex-M CPUs, not " + d.cpu_arch);
+      d.systick_ref_hz = nonzero_uint_of(*f, d.cpu_hz);
+    }
+    if (const Field* f = c.get("interrupt_controller")) {
+      if (is_cortex_m(d.cpu_arch))
+        fail(f->line, f->path, "Cortex-M CPUs bring their own NVIC; remove this key");
+      d.interrupt_controller = name_of(*f);
+      d.interrupt_controller_line = f->line;
     }
     if (const Field* f = c.get("unmapped")) {
       std::string v = string_of(*f);
@@ -412,7 +431,7 @@ class Parser {
       p.clock_hz = nonzero_uint_of(*f, std::numeric_limits<std::uint64_t>::max());
     if (const Field* f = m.get("wait_states")) p.wait_states = static_cast<unsigned>(uint_of(*f, 255));
     if (const Field* f = m.get("params")) p.params = string_map(*f);
-    if (const Field* f = m.get("irqs")) p.irqs = irq_map(*f, d.num_irqs);
+    if (const Field* f = m.get("irqs")) irq_map(*f, d.num_irqs, p);
     return p;
   }
 
@@ -435,9 +454,17 @@ class Parser {
     return out;
   }
 
-  std::map<std::string, unsigned> irq_map(const Field& f, unsigned num_irqs) const {
-    std::map<std::string, unsigned> out;
+  // Each output goes to an interrupt-controller input (an integer) or to one of the CPU's own
+  // interrupt lines ("cpu.NAME", e.g. cpu.mtip on RISC-V).
+  void irq_map(const Field& f, unsigned num_irqs, PeripheralDesc& p) const {
+    auto& out = p.irqs;
     for (const Field& e : open_map(f)) {
+      if (e.value.IsScalar() && e.value.Scalar().rfind("cpu.", 0) == 0) {
+        std::string line = e.value.Scalar().substr(4);
+        if (!is_plain_name(line)) fail(e.line, e.path, "\"" + e.value.Scalar() + "\" is not a CPU line name");
+        p.cpu_irqs[e.path.substr(f.path.size() + 1)] = line;
+        continue;
+      }
       std::uint64_t v = uint_of(e, std::numeric_limits<std::uint32_t>::max());
       if (v >= num_irqs)
         fail(e.line, e.path,
@@ -445,7 +472,6 @@ class Parser {
                  std::to_string(num_irqs) + ": inputs 0.." + std::to_string(num_irqs - 1) + ")");
       out[e.path.substr(f.path.size() + 1)] = static_cast<unsigned>(v);
     }
-    return out;
   }
 
   std::map<std::string, std::string> string_map(const Field& f) const {

@@ -42,6 +42,8 @@ struct PeripheralDesc {
   // Interrupt outputs of the device (by the model's output name) to interrupt-controller
   // inputs. Several outputs may share one input: the input is then the OR of them.
   std::map<std::string, unsigned> irqs;
+  // Interrupt outputs wired to the CPU's own lines instead ("cpu.mtip" -> "mtip").
+  std::map<std::string, std::string> cpu_irqs;
   std::optional<std::uint64_t> clock_hz;  // input clock; defaults to the CPU clock
   unsigned wait_states = 0;
   std::map<std::string, std::string> params;  // model-specific settings, as written
@@ -59,6 +61,10 @@ struct BoardDesc {
   unsigned num_irqs = 32;           // external interrupt inputs
   std::uint64_t systick_ref_hz = 0; // SysTick external reference clock (0: none, NOREF)
   UnmappedPolicy unmapped = UnmappedPolicy::bus_fault;
+  // The peripheral whose numbered inputs device interrupts go to (e.g. a PLIC). Empty for
+  // Cortex-M, whose NVIC is part of the CPU.
+  std::string interrupt_controller;
+  int interrupt_controller_line = 0;
 
   std::vector<MemoryRegion> memory;
   std::vector<PeripheralDesc> peripherals;

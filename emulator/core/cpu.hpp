@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -42,6 +43,12 @@ class Cpu {
   // Address ranges [begin, end) of code loaded from the firmware file. Code elsewhere (written
   // by the guest at run time) may be checked for rewrites, which costs time per block.
   virtual void set_static_code(std::vector<std::pair<std::uint32_t, std::uint32_t>> ranges) = 0;
+  // The CPU's own interrupt inputs by name (RISC-V: "msip", "mtip", "meip"), for the board's
+  // `irqs: {out: cpu.NAME}` wiring. Returns an empty function for an unknown name.
+  virtual std::function<void(bool)> cpu_line(const std::string& name) {
+    (void)name;
+    return {};
+  }
   // Instructions retired since reset (for statistics and the benchmark).
   virtual std::uint64_t instructions() const = 0;
 };

@@ -254,6 +254,7 @@ ElfImage read_elf(const std::string& path, ElfMachine machine) {
 
   ElfImage img;
   img.entry = static_cast<std::uint32_t>(eh.e_entry);
+  img.flags = static_cast<std::uint32_t>(eh.e_flags);
   std::uint64_t total = 0;
   for (std::size_t i = 0; i < phnum; ++i) {
     GElf_Phdr ph;

@@ -29,6 +29,7 @@ struct ElfSegment {
 
 struct ElfImage {
   std::uint32_t entry = 0;
+  std::uint32_t flags = 0;  // e_flags (RISC-V: float ABI, RVE)
   std::vector<ElfSegment> segments;
   // Symbol table, if present (name -> value); used by tests and, later, the GDB stub.
   std::vector<std::pair<std::string, std::uint32_t>> symbols;

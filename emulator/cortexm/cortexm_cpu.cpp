@@ -34,17 +34,7 @@ constexpr std::uint32_t kXpsrThumb = 1u << 24;
 constexpr std::uint32_t kStackedAlignBit = 1u << 9;
 constexpr std::uint32_t kUntilNever = 0xFFFFFFFE;  // never a Thumb instruction address
 
-struct MmioBinding {
-  Bus* bus;
-  MmioRegion* region;
-};
-
 // Nesting depth of device-window callbacks on this thread (see request_stop()).
-thread_local int t_mmio_depth = 0;
-struct MmioScope {
-  MmioScope() { ++t_mmio_depth; }
-  ~MmioScope() { --t_mmio_depth; }
-};
 
 // When an access to unmapped (or write-protected) memory aborts a block, Unicorn leaves the PC
 // at the start of the block: the instructions before the access have run, the access and the
@@ -163,26 +153,12 @@ CortexMCpu::CortexMCpu(const BoardDesc& board, Bus& bus, Semihosting& semihostin
 }
 
 CortexMCpu::~CortexMCpu() {
+  mapping_.reset();
   if (uc_) uc_close(uc_);
-  for (void* b : mmio_bindings_) delete static_cast<MmioBinding*>(b);
-}
-
-void CortexMCpu::check_uc(uc_err err, const char* what) {
-  if (err != UC_ERR_OK) throw std::runtime_error(fmt::format("unicorn: {}: {}", what, uc_strerror(err)));
 }
 
 void CortexMCpu::map_bus() {
-  for (auto& r : bus_.ram()) {
-    std::uint32_t perms = r->desc.kind == MemoryKind::ram ? UC_PROT_ALL : (UC_PROT_READ | UC_PROT_EXEC);
-    check_uc(uc_mem_map_ptr(uc_, r->desc.base, r->desc.size, perms, r->bytes.data()),
-             "mapping memory region");
-  }
-  for (auto& m : bus_.mmio()) {
-    auto* b = new MmioBinding{&bus_, m.get()};
-    mmio_bindings_.push_back(b);
-    check_uc(uc_mmio_map(uc_, m->base, m->size, on_mmio_read, b, on_mmio_write, b),
-             "mapping device window");
-  }
+  mapping_ = std::make_unique<UnicornBusMapping>(uc_, bus_);
   uc_hook h;
   check_uc(uc_hook_add(uc_, &h, UC_HOOK_BLOCK, reinterpret_cast<void*>(on_block), this, 1, 0),
            "block hook");
@@ -202,20 +178,6 @@ void CortexMCpu::map_bus() {
   hooks_.push_back(h);
 }
 
-std::uint64_t CortexMCpu::on_mmio_read(uc_engine*, std::uint64_t offset, unsigned size, void* p) {
-  MmioScope in_mmio;
-  auto* b = static_cast<MmioBinding*>(p);
-  return b->bus->mmio_read(*b->region, static_cast<std::uint32_t>(offset), size);
-}
-
-void CortexMCpu::on_mmio_write(uc_engine*, std::uint64_t offset, unsigned size, std::uint64_t value,
-                               void* p) {
-  MmioScope in_mmio;
-  auto* b = static_cast<MmioBinding*>(p);
-  b->bus->mmio_write(*b->region, static_cast<std::uint32_t>(offset), static_cast<std::uint32_t>(value),
-                     size);
-}
-
 std::uint32_t CortexMCpu::reg(int r) {
   std::uint32_t v = 0;
   uc_reg_read(uc_, r, &v);
@@ -232,7 +194,7 @@ void CortexMCpu::request_stop() {
   // block's start: the block's earlier instructions and the access itself would run again (an
   // NVIC write that pends an interrupt looped forever that way). There the stop is left to the
   // next block hook, which sees stop_requested_ and stops before that block runs.
-  if (running_ && t_mmio_depth == 0) uc_emu_stop(uc_);
+  if (running_ && !UnicornBusMapping::in_device_callback()) uc_emu_stop(uc_);
 }
 
 bool CortexMCpu::read32(std::uint32_t addr, std::uint32_t* out) {

@@ -28,6 +28,7 @@
 #include "core/semihosting.hpp"
 #include "cortexm/cycle_model.hpp"
 #include "cortexm/scs.hpp"
+#include "unicorn/unicorn_bus.hpp"
 
 namespace boardemu::cortexm {
 
@@ -79,9 +80,6 @@ class CortexMCpu : public Cpu {
   static bool on_unmapped(uc_engine* uc, uc_mem_type type, std::uint64_t address, int size,
                           std::int64_t value, void* self);
   static bool on_invalid(uc_engine* uc, void* self);
-  static std::uint64_t on_mmio_read(uc_engine* uc, std::uint64_t offset, unsigned size, void* region);
-  static void on_mmio_write(uc_engine* uc, std::uint64_t offset, unsigned size, std::uint64_t value,
-                            void* region);
 
   bool is_static_code(std::uint32_t addr) const {
     for (const auto& [begin, end] : static_code_)
@@ -107,7 +105,6 @@ class CortexMCpu : public Cpu {
   bool read32(std::uint32_t addr, std::uint32_t* out);
   bool write32(std::uint32_t addr, std::uint32_t value);
   void refresh_mode_flags();
-  void check_uc(uc_err err, const char* what);
   std::string describe_pc();
 
   Bus& bus_;
@@ -140,7 +137,7 @@ class CortexMCpu : public Cpu {
   int trap_size_ = 0;
   uc_mem_type trap_type_ = UC_MEM_READ;
   std::vector<uc_hook> hooks_;
-  std::vector<void*> mmio_bindings_;
+  std::unique_ptr<UnicornBusMapping> mapping_;
   // Code loaded from the firmware file, which the guest does not rewrite: [begin, end) ranges.
   std::vector<std::pair<std::uint32_t, std::uint32_t>> static_code_;
   // Blocks run outside static_code_: start address -> hash of their bytes when translated.

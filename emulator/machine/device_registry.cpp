@@ -6,6 +6,9 @@
 #include <map>
 
 #include "cmsdk_apb_uart.hpp"
+#include "ns16550a.hpp"
+#include "riscv_clint.hpp"
+#include "riscv_plic.hpp"
 #include "unimplemented.hpp"
 
 namespace boardemu {
@@ -19,6 +22,19 @@ const std::map<std::string, Factory>& factories() {
       {"cmsdk-apb-uart",
        [](const PeripheralDesc& d, const DeviceContext& ctx) -> std::unique_ptr<Device> {
          return std::make_unique<CmsdkApbUart>(d.name, ctx, CmsdkApbUart::parse_params(d.params));
+       }},
+      {"riscv-clint",
+       [](const PeripheralDesc& d, const DeviceContext& ctx) -> std::unique_ptr<Device> {
+         RiscvClint::check_params(d.params);
+         return std::make_unique<RiscvClint>(d.name, ctx);
+       }},
+      {"riscv-plic",
+       [](const PeripheralDesc& d, const DeviceContext&) -> std::unique_ptr<Device> {
+         return std::make_unique<RiscvPlic>(d.name, RiscvPlic::parse_params(d.params));
+       }},
+      {"ns16550a",
+       [](const PeripheralDesc& d, const DeviceContext& ctx) -> std::unique_ptr<Device> {
+         return std::make_unique<Ns16550a>(d.name, ctx, Ns16550a::parse_params(d.params));
        }},
       {"unimplemented",
        [](const PeripheralDesc& d, const DeviceContext&) -> std::unique_ptr<Device> {

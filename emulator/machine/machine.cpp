@@ -9,6 +9,8 @@
 #include "core/elf_loader.hpp"
 #include "cortexm/cortexm_cpu.hpp"
 #include "machine/device_registry.hpp"
+#include "riscv/rv32_cpu.hpp"
+#include "riscv_clint.hpp"
 
 namespace boardemu {
 
@@ -36,8 +38,10 @@ Machine::Machine(BoardDesc board) : board_(std::move(board)), bus_(scheduler_) {
   }
   if (board_.cpu_arch == "cortex-m3") {
     build_cortex_m();
+  } else if (board_.cpu_arch == "rv32imac") {
+    build_rv32();
   } else {
-    throw BoardError(fmt::format("{}: cpu.arch: '{}' has no backend yet (available: cortex-m3)",
+    throw BoardError(fmt::format("{}: cpu.arch: '{}' has no backend yet (available: cortex-m3, rv32imac)",
                                  board_.source_path, board_.cpu_arch));
   }
 }
@@ -51,25 +55,52 @@ void Machine::build_cortex_m() {
   bus_.add_device(0xE000E000, 0x1000, &cpu->scs(), 0);
   bus_.add_device(0xE0001000, 0x1000, &cpu->dwt(), 0);
   cpu->map_bus();
-  cortexm::Scs* scs = &cpu->scs();
-  wire_irqs([scs](unsigned line, bool level) { scs->set_irq_level(line, level); });
   cpu_ = std::move(cpu);
+  wire_irqs(&static_cast<cortexm::CortexMCpu&>(*cpu_).scs());
 }
 
-void Machine::wire_irqs(std::function<void(unsigned, bool)> controller_input) {
-  irq_sources_high_.assign(board_.num_irqs, 0);
+void Machine::build_rv32() {
+  auto cpu = std::make_unique<riscv::Rv32Cpu>(board_, bus_, *semihosting_);
+  cpu->map_bus();
+  for (auto& d : devices_)
+    if (auto* timer = dynamic_cast<RiscvClint*>(d.get())) cpu->set_time_source([timer] { return timer->mtime(); });
+  cpu_ = std::move(cpu);
+  InterruptController* controller = nullptr;
+  if (!board_.interrupt_controller.empty())
+    controller = dynamic_cast<InterruptController*>(device(board_.interrupt_controller));
+  if (!board_.interrupt_controller.empty() && !controller)
+    throw BoardError(fmt::format("{}: cpu.interrupt_controller: peripheral '{}' is not an interrupt controller",
+                                 board_.source_path, board_.interrupt_controller));
+  wire_irqs(controller);
+}
+
+void Machine::wire_irqs(InterruptController* controller) {
+  irq_sources_high_.assign(controller ? controller->num_inputs() : 0, 0);
   for (const auto& p : board_.peripherals) {
     Device* dev = by_name_[p.name];
-    for (const auto& [output, line] : p.irqs) {
-      IrqLine* irq = dev->irq(output);
+    auto output = [&](const std::string& name) {
+      IrqLine* irq = dev->irq(name);
       if (!irq)
         throw BoardError(fmt::format("{}:{}: peripheral '{}': irqs: model '{}' has no interrupt output '{}'",
-                                     board_.source_path, p.line, p.name, p.model, output));
+                                     board_.source_path, p.line, p.name, p.model, name));
+      return irq;
+    };
+    for (const auto& [name, line] : p.irqs) {
+      if (!controller || line >= controller->num_inputs())
+        throw BoardError(fmt::format("{}:{}: peripheral '{}': irqs.{}: the board has no interrupt input {}",
+                                     board_.source_path, p.line, p.name, name, line));
       // Several outputs may drive one input: the input is their OR.
-      irq->connect([this, controller_input, line = line](bool level) {
+      output(name)->connect([this, controller, line = line](bool level) {
         irq_sources_high_[line] += level ? 1 : -1;
-        controller_input(line, irq_sources_high_[line] > 0);
+        controller->set_irq_level(line, irq_sources_high_[line] > 0);
       });
+    }
+    for (const auto& [name, line] : p.cpu_irqs) {
+      auto sink = cpu_->cpu_line(line);
+      if (!sink)
+        throw BoardError(fmt::format("{}:{}: peripheral '{}': irqs.{}: the {} CPU has no line 'cpu.{}'",
+                                     board_.source_path, p.line, p.name, name, board_.cpu_arch, line));
+      output(name)->connect(std::move(sink));
     }
   }
 }
@@ -86,8 +117,17 @@ void Machine::attach_serial(const std::string& name, CharBackend* backend) {
 }
 
 void Machine::load_firmware(const std::string& path) {
-  ElfMachine arch = ElfMachine::arm;
+  ElfMachine arch = board_.cpu_arch == "rv32imac" ? ElfMachine::riscv32 : ElfMachine::arm;
   ElfImage image = read_elf(path, arch);
+  if (arch == ElfMachine::riscv32) {
+    // e_flags: EF_RISCV_FLOAT_ABI (bits 1..2) and EF_RISCV_RVE (bit 3), RISC-V ELF psABI.
+    if (image.flags & 0x6)
+      throw ElfError(fmt::format("{}: built for the {} floating-point ABI, but the board's CPU ({}) has no F/D extension",
+                                 path, (image.flags & 0x6) == 2 ? "single" : (image.flags & 0x6) == 4 ? "double" : "quad",
+                                 board_.cpu_arch));
+    if (image.flags & 0x8)
+      throw ElfError(fmt::format("{}: built for RV32E, but the board's CPU is {}", path, board_.cpu_arch));
+  }
   load_elf_segments(path, image, [this](std::uint32_t addr, const std::vector<std::uint8_t>& data) {
     return bus_.write_block(addr, data.data(), data.size());
   });
@@ -97,6 +137,7 @@ void Machine::load_firmware(const std::string& path) {
   for (const auto& seg : image.segments)
     if (seg.executable && seg.file_size) code.emplace_back(seg.paddr, seg.paddr + seg.file_size);
   cpu_->set_static_code(std::move(code));
+  if (auto* rv = dynamic_cast<riscv::Rv32Cpu*>(cpu_.get())) rv->set_entry(image.entry);
   reset();
 }
 

@@ -48,7 +48,9 @@ class Machine {
 
  private:
   void build_cortex_m();
-  void wire_irqs(std::function<void(unsigned, bool)> controller_input);
+  void build_rv32();
+  // Wires device interrupt outputs to `controller`'s numbered inputs and to the CPU's own lines.
+  void wire_irqs(InterruptController* controller);
 
   BoardDesc board_;
   Scheduler scheduler_;

@@ -1,0 +1,441 @@
+#include "riscv/rv32_cpu.hpp"
+
+#include <fmt/format.h>
+
+#include "core/log.hpp"
+
+namespace boardemu::riscv {
+
+namespace {
+
+// QEMU's RISC-V exception numbers, which Unicorn passes to UC_HOOK_INTR; they equal the
+// mcause exception codes of the privileged spec (Table 3.6), except that every ECALL arrives
+// as the U-mode code 8.
+enum : std::uint32_t {
+  kInstAddrMisaligned = 0,
+  kInstAccessFault = 1,
+  kIllegalInstruction = 2,
+  kBreakpoint = 3,
+  kLoadAddrMisaligned = 4,
+  kLoadAccessFault = 5,
+  kStoreAddrMisaligned = 6,
+  kStoreAccessFault = 7,
+  kEcallFromU = 8,
+  kEcallFromM = 11,
+};
+
+constexpr std::uint32_t kInterruptBit = 0x80000000;
+constexpr std::uint32_t kUntilNever = 0xFFFFFFFF;  // odd: never an instruction address
+// RISC-V semihosting: the EBREAK is marked by these two neighbours (RISC-V semihosting
+// specification, "Semihosting trap sequence").
+constexpr std::uint32_t kSemihostEntry = 0x01f01013;  // slli x0, x0, 0x1f
+constexpr std::uint32_t kSemihostExit = 0x40705013;   // srai x0, x0, 7
+constexpr std::uint32_t kWfi = 0x10500073;
+
+// CSRRW/CSRRS/CSRRC and their immediate forms (SYSTEM opcode, funct3 != 0, != 4).
+bool is_csr_access(std::uint32_t insn) {
+  std::uint32_t funct3 = (insn >> 12) & 7;
+  return (insn & 0x7F) == 0x73 && funct3 != 0 && funct3 != 4;
+}
+
+bool is_counter_csr(std::uint32_t csr) {
+  switch (csr) {
+    case 0xC00: case 0xC01: case 0xC02: case 0xC80: case 0xC81: case 0xC82:
+    case 0xB00: case 0xB02: case 0xB80: case 0xB82:
+      return true;
+    default:
+      return false;
+  }
+}
+
+std::int32_t sext(std::uint32_t v, unsigned bits) {
+  return static_cast<std::int32_t>(v << (32 - bits)) >> (32 - bits);
+}
+
+}  // namespace
+
+Rv32Cpu::Rv32Cpu(const BoardDesc& board, Bus& bus, Semihosting& semihosting)
+    : bus_(bus),
+      sched_(bus.scheduler()),
+      semihosting_(semihosting),
+      unmapped_policy_(board.unmapped),
+      cost_cache_(kCostCacheEntries) {
+  check_uc(uc_open(UC_ARCH_RISCV, UC_MODE_RISCV32, &uc_), "uc_open");
+  check_uc(uc_ctl_set_cpu_model(uc_, UC_CPU_RISCV32_SIFIVE_E31), "uc_ctl_set_cpu_model");
+}
+
+Rv32Cpu::~Rv32Cpu() {
+  mapping_.reset();
+  if (uc_) uc_close(uc_);
+}
+
+void Rv32Cpu::map_bus() {
+  mapping_ = std::make_unique<UnicornBusMapping>(uc_, bus_);
+  uc_hook h;
+  check_uc(uc_hook_add(uc_, &h, UC_HOOK_BLOCK, reinterpret_cast<void*>(on_block), this, 1, 0), "block hook");
+  hooks_.push_back(h);
+  check_uc(uc_hook_add(uc_, &h, UC_HOOK_INTR, reinterpret_cast<void*>(on_intr), this, 1, 0), "interrupt hook");
+  hooks_.push_back(h);
+  check_uc(uc_hook_add(uc_, &h,
+                       UC_HOOK_MEM_READ_UNMAPPED | UC_HOOK_MEM_WRITE_UNMAPPED |
+                           UC_HOOK_MEM_FETCH_UNMAPPED | UC_HOOK_MEM_WRITE_PROT | UC_HOOK_MEM_FETCH_PROT,
+                       reinterpret_cast<void*>(on_unmapped), this, 1, 0),
+           "unmapped-access hook");
+  hooks_.push_back(h);
+}
+
+std::uint32_t Rv32Cpu::reg(int r) {
+  std::uint32_t v = 0;
+  uc_reg_read(uc_, r, &v);
+  return v;
+}
+
+void Rv32Cpu::set_reg(int r, std::uint32_t v) { uc_reg_write(uc_, r, &v); }
+
+bool Rv32Cpu::read32(std::uint32_t addr, std::uint32_t* out) const {
+  std::uint8_t b[4];
+  if (!bus_.read_block(addr, b, 4)) return false;
+  *out = b[0] | b[1] << 8 | b[2] << 16 | static_cast<std::uint32_t>(b[3]) << 24;
+  return true;
+}
+
+std::string Rv32Cpu::describe_pc() {
+  std::uint32_t p = pc();
+  return fmt::format("PC 0x{:08x} ({})", p, bus_.describe(p));
+}
+
+void Rv32Cpu::request_stop() {
+  stop_requested_ = true;
+  if (running_ && !UnicornBusMapping::in_device_callback()) uc_emu_stop(uc_);
+}
+
+std::function<void(bool)> Rv32Cpu::cpu_line(const std::string& name) {
+  std::uint32_t bit = name == "msip" ? kMsip : name == "mtip" ? kMtip : name == "meip" ? kMeip : 0;
+  if (!bit) return {};
+  return [this, bit](bool level) {
+    std::uint32_t before = lines_;
+    lines_ = level ? (lines_ | bit) : (lines_ & ~bit);
+    if (lines_ != before && level) request_stop();
+  };
+}
+
+void Rv32Cpu::reset() {
+  cost_cache_.assign(cost_cache_.size(), BlockCost{});
+  cost_table_.clear();
+  dynamic_blocks_.clear();
+  for (auto& r : bus_.ram())
+    uc_ctl_remove_cache(uc_, static_cast<std::uint64_t>(r->desc.base),
+                        static_cast<std::uint64_t>(r->desc.base) + r->desc.size);
+  sleeping_ = false;
+  prev_taken_extra_ = 0;
+  resume_uncharged_ = 1;
+  mcycle_offset_ = minstret_offset_ = 0;
+  fatal_.clear();
+  // Privileged spec §3.3 "Reset": M-mode, MIE = 0, PC = the implementation's reset vector.
+  // QEMU's virt machine starts firmware loaded with -kernel at the start of RAM; boards say so
+  // with their first RAM region, and the ELF entry is what the firmware links there.
+  for (int r = UC_RISCV_REG_X1; r <= UC_RISCV_REG_X31; ++r) set_reg(r, 0);
+  set_reg(UC_RISCV_REG_MSTATUS, 0);
+  set_reg(UC_RISCV_REG_MIE, 0);
+  set_reg(UC_RISCV_REG_MTVEC, 0);
+  set_reg(UC_RISCV_REG_PC, entry_);
+}
+
+const Rv32Cpu::BlockCost& Rv32Cpu::block_cost_miss(BlockCost& slot, std::uint32_t address,
+                                                  std::uint32_t size) {
+  std::uint64_t key = static_cast<std::uint64_t>(address) << 16 | (size & 0xFFFF);
+  auto it = cost_table_.find(key);
+  if (it == cost_table_.end()) {
+    std::uint8_t code[4096];
+    std::uint32_t n = std::min<std::uint32_t>(size, sizeof code);
+    if (!bus_.read_block(address, code, n) && uc_mem_read(uc_, address, code, n) != UC_ERR_OK) n = 0;
+    BlockTiming t = cycle_model_.block_timing(code, n, address);
+    unsigned ws = 0;
+    for (auto& r : bus_.ram())
+      if (r->contains(address, 1)) ws = r->desc.wait_states;
+    BlockCost c;
+    c.address = address;
+    c.size = static_cast<std::uint16_t>(size);
+    c.cycles = static_cast<std::uint16_t>(std::min<std::uint32_t>(t.cycles + ws * t.fetch_words, 0xFFFF));
+    c.taken_extra = static_cast<std::uint16_t>(t.taken_extra);
+    c.instructions = t.instructions;
+    c.reads_counters = !t.counter_reads.empty();
+    it = cost_table_.emplace(key, c).first;
+  }
+  slot = it->second;
+  return slot;
+}
+
+// See CortexMCpu::retranslate_if_rewritten: Unicorn 2.1 can keep running a stale translation of
+// code the guest rewrote; code outside the firmware image is checked each time it runs.
+bool Rv32Cpu::retranslate_if_rewritten(std::uint32_t addr, std::uint32_t size) {
+  const std::uint8_t* code = bus_.host_pointer(addr, size);
+  if (!code) return false;
+  std::uint64_t h = 1469598103934665603ull;  // FNV-1a
+  for (std::uint32_t i = 0; i < size; ++i) h = (h ^ code[i]) * 1099511628211ull;
+  h ^= size;
+  auto [it, inserted] = dynamic_blocks_.try_emplace(addr, h);
+  if (inserted || it->second == h) return false;
+  it->second = h;
+  cost_table_.erase(static_cast<std::uint64_t>(addr) << 16 | (size & 0xFFFF));
+  cost_cache_[(addr >> 1) & (kCostCacheEntries - 1)] = BlockCost{};
+  uc_ctl_remove_cache(uc_, static_cast<std::uint64_t>(addr), static_cast<std::uint64_t>(addr) + size);
+  set_reg(UC_RISCV_REG_PC, addr);
+  return true;
+}
+
+// Unicorn's counters read host time, so reads of cycle/time/instret are emulated: a code hook
+// is put on each such instruction, and the block is translated again so the hook takes effect
+// (hooks added after translation do not fire on already-translated code).
+void Rv32Cpu::hook_counter_reads(std::uint32_t address, std::uint32_t size) {
+  hooked_counter_reads_.insert(address);
+  std::uint8_t code[4096];
+  std::uint32_t n = std::min<std::uint32_t>(size, sizeof code);
+  if (!bus_.read_block(address, code, n)) return;
+  BlockTiming t = cycle_model_.block_timing(code, n, address);
+  for (const auto& r : t.counter_reads) {
+    uc_hook h;
+    std::uint64_t at = address + r.offset;
+    check_uc(uc_hook_add(uc_, &h, UC_HOOK_CODE, reinterpret_cast<void*>(on_counter_read), this, at, at),
+             "counter-read hook");
+    hooks_.push_back(h);
+  }
+  uc_ctl_remove_cache(uc_, static_cast<std::uint64_t>(address), static_cast<std::uint64_t>(address) + size);
+  set_reg(UC_RISCV_REG_PC, address);
+}
+
+void Rv32Cpu::on_block(uc_engine*, std::uint64_t address, std::uint32_t size, void* p) {
+  auto& s = *static_cast<Rv32Cpu*>(p);
+  auto addr = static_cast<std::uint32_t>(address);
+  // Stopping here keeps this block from executing, so nothing is charged for it yet.
+  Cycles now = s.sched_.now();
+  if (s.stop_requested_ || now >= s.deadline_ || now >= s.sched_.earliest()) {
+    s.request_stop();
+    return;
+  }
+  if (s.lines_ && s.interrupt_takeable()) {  // an interrupt was pending behind MIE/mie
+    s.request_stop();
+    return;
+  }
+  if (addr == s.resume_uncharged_) {  // the rest of a block whose counter read was emulated
+    s.resume_uncharged_ = 1;
+    return;
+  }
+  if (!s.is_static_code(addr) && s.retranslate_if_rewritten(addr, size)) return;
+  const BlockCost& c = s.block_cost(addr, size);
+  if (c.reads_counters && !s.hooked_counter_reads_.count(addr)) {
+    s.hook_counter_reads(addr, size);
+    return;
+  }
+  Cycles cost = (s.prev_taken_extra_ && addr != s.prev_fallthrough_) ? s.prev_taken_extra_ : 0;
+  cost += c.cycles;
+  s.prev_fallthrough_ = addr + size;
+  s.prev_taken_extra_ = c.taken_extra;
+  s.instructions_ += c.instructions;
+  s.sched_.advance(cost);
+}
+
+void Rv32Cpu::on_counter_read(uc_engine*, std::uint64_t address, std::uint32_t, void* p) {
+  auto& s = *static_cast<Rv32Cpu*>(p);
+  auto at = static_cast<std::uint32_t>(address);
+  std::uint32_t insn = 0;
+  if (!s.read32(at, &insn) || (insn & 0x7F) != 0x73) return;
+  std::uint32_t funct3 = (insn >> 12) & 7, csr = insn >> 20;
+  if (!is_csr_access(insn) || !is_counter_csr(csr)) return;  // code changed: run it as is
+  std::uint32_t rd = (insn >> 7) & 31, rs1 = (insn >> 15) & 31;
+  std::uint64_t cycles = s.sched_.now() + static_cast<std::uint64_t>(s.mcycle_offset_);
+  std::uint64_t instret = s.instructions_ + static_cast<std::uint64_t>(s.minstret_offset_);
+  std::uint64_t time = s.mtime_ ? s.mtime_() : 0;
+  std::uint64_t full = 0;
+  switch (csr & 0x7F) {
+    case 0x00: full = cycles; break;
+    case 0x01: full = time; break;
+    case 0x02: full = instret; break;
+    default: break;
+  }
+  bool high = (csr & 0x80) != 0;
+  std::uint32_t old = static_cast<std::uint32_t>(high ? full >> 32 : full);
+  bool writes = funct3 == 1 || funct3 == 5 || rs1 != 0;
+  if (writes) {
+    if ((csr & 0xF00) == 0xC00) {  // user counters are read-only (privileged spec §2.1)
+      s.trap(kIllegalInstruction, at, insn);
+      return;
+    }
+    std::uint32_t src = funct3 >= 5 ? rs1 : s.reg(UC_RISCV_REG_X0 + static_cast<int>(rs1));
+    std::uint32_t v = (funct3 & 3) == 1 ? src : (funct3 & 3) == 2 ? (old | src) : (old & ~src);
+    std::uint64_t wanted = high ? ((full & 0xFFFFFFFFull) | static_cast<std::uint64_t>(v) << 32)
+                                : ((full & ~0xFFFFFFFFull) | v);
+    std::int64_t& offset = (csr & 0x7F) == 0 ? s.mcycle_offset_ : s.minstret_offset_;
+    offset += static_cast<std::int64_t>(wanted - full);
+  }
+  if (rd) s.set_reg(UC_RISCV_REG_X0 + static_cast<int>(rd), old);
+  s.resume_uncharged_ = at + 4;
+  s.set_reg(UC_RISCV_REG_PC, at + 4);  // skips the instruction (abandons this translation)
+}
+
+void Rv32Cpu::on_intr(uc_engine*, std::uint32_t intno, void* p) {
+  auto& s = *static_cast<Rv32Cpu*>(p);
+  s.trap_ = Trap::intr;
+  s.trap_intno_ = intno;
+  s.request_stop();
+}
+
+bool Rv32Cpu::on_unmapped(uc_engine*, uc_mem_type type, std::uint64_t address, int, std::int64_t,
+                          void* p) {
+  auto& s = *static_cast<Rv32Cpu*>(p);
+  s.trap_ = Trap::unmapped;
+  s.trap_type_ = type;
+  s.trap_address_ = static_cast<std::uint32_t>(address);
+  return false;
+}
+
+void Rv32Cpu::trap(std::uint32_t cause, std::uint32_t epc, std::uint32_t tval) {
+  // Privileged spec §3.1.6.1 and §3.1.7: MPIE <- MIE, MIE <- 0, MPP <- M (the firmware runs
+  // in M-mode), mepc/mcause/mtval, PC <- mtvec (BASE + 4 x cause for vectored interrupts).
+  std::uint32_t mstatus = reg(UC_RISCV_REG_MSTATUS);
+  bool mie = mstatus & kMstatusMie;
+  mstatus = (mstatus & ~(kMstatusMie | kMstatusMpie | kMstatusMppMask)) | (mie ? kMstatusMpie : 0) |
+            kMstatusMppMask;
+  set_reg(UC_RISCV_REG_MSTATUS, mstatus);
+  set_reg(UC_RISCV_REG_MEPC, epc);
+  set_reg(UC_RISCV_REG_MCAUSE, cause);
+  set_reg(UC_RISCV_REG_MTVAL, tval);
+  std::uint32_t mtvec = reg(UC_RISCV_REG_MTVEC);
+  std::uint32_t target = mtvec & ~3u;
+  if ((mtvec & 3) == 1 && (cause & kInterruptBit)) target += 4 * (cause & ~kInterruptBit);
+  set_reg(UC_RISCV_REG_PC, target);
+  sleeping_ = false;
+  prev_taken_extra_ = 0;
+  sched_.advance(kTrapEntryCycles);
+  BE_LOG(trace, "trap mcause 0x{:08x} at 0x{:08x} (mtval 0x{:08x}) -> 0x{:08x}, {} cycles", cause,
+         epc, tval, target, sched_.now());
+}
+
+void Rv32Cpu::take_interrupt() {
+  // Priority among machine interrupts: MEI, MSI, MTI (privileged spec §3.1.9).
+  std::uint32_t pending = pending_enabled();
+  std::uint32_t code = (pending & kMeip) ? 11 : (pending & kMsip) ? 3 : 7;
+  trap(kInterruptBit | code, pc(), 0);
+}
+
+// The E31 has no S-mode, so its S-mode CSRs (0x100..0x1FF) do not exist; firmware written for
+// QEMU's virt machine (whose CPU has S-mode) still touches them, e.g. MicroPython's start-up
+// `csrw satp, zero`. They read as zero and ignore writes, logged under `unimp`.
+bool Rv32Cpu::emulate_absent_csr(std::uint32_t insn, std::uint32_t at) {
+  if (!is_csr_access(insn)) return false;
+  std::uint32_t csr = insn >> 20;
+  if (csr < 0x100 || csr > 0x1FF) return false;
+  BE_LOG(unimp, "S-mode CSR 0x{:03x} accessed at 0x{:08x}: reads as zero, writes ignored", csr, at);
+  std::uint32_t rd = (insn >> 7) & 31;
+  if (rd) set_reg(UC_RISCV_REG_X0 + static_cast<int>(rd), 0);
+  set_reg(UC_RISCV_REG_PC, at + 4);
+  return true;
+}
+
+RunResult Rv32Cpu::handle_intr(std::uint32_t intno) {
+  std::uint32_t at = pc();
+  switch (intno) {
+    case kEcallFromU:
+      trap(kEcallFromM, at, 0);
+      return {};
+    case kBreakpoint: {
+      std::uint32_t before = 0, after = 0;
+      if (read32(at - 4, &before) && read32(at + 4, &after) && before == kSemihostEntry &&
+          after == kSemihostExit) {
+        auto out = semihosting_.call(reg(UC_RISCV_REG_A0), reg(UC_RISCV_REG_A1));
+        if (out.exit_code) return {StopReason::exit, *out.exit_code, {}};
+        set_reg(UC_RISCV_REG_A0, out.result);
+        set_reg(UC_RISCV_REG_PC, at + 4);
+        return {};
+      }
+      trap(kBreakpoint, at, at);
+      return {};
+    }
+    case kIllegalInstruction: {
+      // Illegal encodings are reported with the PC at the instruction; a CSR access the core
+      // refuses at run time (absent CSR, write to a read-only one) with the PC already past it.
+      std::uint32_t insn = 0, prev = 0;
+      if (read32(at - 4, &prev) && is_csr_access(prev)) {
+        at -= 4;
+        insn = prev;
+      } else {
+        read32(at, &insn);
+        if ((insn & 3) != 3) insn &= 0xFFFF;
+      }
+      if (emulate_absent_csr(insn, at)) return {};
+      BE_LOG(guest_error, "illegal instruction 0x{:08x} at {}", insn, describe_pc());
+      trap(kIllegalInstruction, at, insn);
+      return {};
+    }
+    case kInstAddrMisaligned:
+    case kLoadAddrMisaligned:
+    case kStoreAddrMisaligned:
+    case kInstAccessFault:
+    case kLoadAccessFault:
+    case kStoreAccessFault:
+      BE_LOG(guest_error, "exception {} at {}", intno, describe_pc());
+      trap(intno, at, 0);
+      return {};
+    default:
+      return {StopReason::fatal, 0,
+              fmt::format("unhandled CPU exception {} from the engine, {}", intno, describe_pc())};
+  }
+}
+
+RunResult Rv32Cpu::run(Cycles deadline) {
+  deadline_ = deadline;
+  if (!fatal_.empty()) return {StopReason::fatal, 0, fatal_};
+  if (sleeping_) {
+    // WFI resumes when an enabled interrupt is pending, whatever mstatus.MIE says (§3.2.3).
+    if (!pending_enabled()) {
+      sched_.advance_to(deadline);
+      return {};
+    }
+    sleeping_ = false;
+  }
+  if (lines_ && interrupt_takeable()) take_interrupt();
+  if (sched_.now() >= deadline_) return {};
+
+  trap_ = Trap::none;
+  stop_requested_ = false;
+  running_ = true;
+  uc_err err = uc_emu_start(uc_, pc(), kUntilNever, 0, 0);
+  running_ = false;
+
+  if (trap_ == Trap::unmapped) {
+    bool fetch = trap_type_ == UC_MEM_FETCH_UNMAPPED || trap_type_ == UC_MEM_FETCH_PROT;
+    bool write = trap_type_ == UC_MEM_WRITE_UNMAPPED || trap_type_ == UC_MEM_WRITE_PROT;
+    std::string what = fmt::format("{} {} at 0x{:08x}",
+                                   (trap_type_ == UC_MEM_WRITE_PROT || trap_type_ == UC_MEM_FETCH_PROT)
+                                       ? "forbidden" : "unmapped",
+                                   fetch ? "fetch" : write ? "write" : "read", trap_address_);
+    if (unmapped_policy_ == UnmappedPolicy::stop)
+      return {StopReason::fatal, 0, fmt::format("{}, {}", what, describe_pc())};
+    BE_LOG(guest_error, "{}, {}", what, describe_pc());
+    // The engine leaves the PC at the start of the block that faulted (see CortexMCpu).
+    trap(fetch ? kInstAccessFault : write ? kStoreAccessFault : kLoadAccessFault,
+         fetch ? trap_address_ : pc(), trap_address_);
+    return {};
+  }
+  if (trap_ == Trap::intr) return handle_intr(trap_intno_);
+  if (err == UC_ERR_INSN_INVALID) {
+    // Unicorn reports EBREAK this way rather than as a breakpoint exception.
+    std::uint32_t insn = 0;
+    read32(pc(), &insn);
+    bool ebreak = insn == 0x00100073 || (insn & 0xFFFF) == 0x9002;
+    return handle_intr(ebreak ? kBreakpoint : kIllegalInstruction);
+  }
+  if (err != UC_ERR_OK)
+    return {StopReason::fatal, 0, fmt::format("CPU engine error: {}, {}", uc_strerror(err), describe_pc())};
+  if (!stop_requested_) {
+    std::uint32_t insn = 0;
+    if (read32(pc() - 4, &insn) && insn == kWfi) {
+      sleeping_ = true;
+      return {};
+    }
+    return {StopReason::fatal, 0, fmt::format("execution stopped unexpectedly, {}", describe_pc())};
+  }
+  return {};
+}
+
+}  // namespace boardemu::riscv

@@ -1,0 +1,149 @@
+// RV32IMAC CPU backend on the Unicorn engine (SiFive E31 model), machine mode.
+//
+// Unicorn executes RV32 code and `mret` natively but raises no interrupts by itself and hands
+// every exception to the host (REFERENCE.md §4). This backend adds, host-side, per the RISC-V
+// Privileged Architecture (version 1.10/1.11, §3.1.6 mstatus, §3.1.7 mtvec, §3.1.9 mip/mie,
+// §3.1.15..§3.1.17 mepc/mcause/mtval, §3.3.2 trap return):
+//  - trap entry for machine interrupts (MEI > MSI > MTI) and exceptions (ecall, ebreak,
+//    illegal instruction, access faults), direct and vectored mtvec;
+//  - WFI sleeping until an enabled interrupt is pending (virtual time jumps ahead);
+//  - RISC-V semihosting (slli x0,x0,0x1f; ebreak; srai x0,x0,7);
+//  - the counters cycle/mcycle, instret/minstret and time read emulated values;
+//  - cycle accounting per translated block from the RV32 cycle model plus the board's wait
+//    states.
+#pragma once
+
+#include <unicorn/unicorn.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+#include "core/board.hpp"
+#include "core/bus.hpp"
+#include "core/cpu.hpp"
+#include "core/semihosting.hpp"
+#include "riscv/rv32_cycle_model.hpp"
+#include "unicorn/unicorn_bus.hpp"
+
+namespace boardemu::riscv {
+
+class Rv32Cpu : public Cpu {
+ public:
+  Rv32Cpu(const BoardDesc& board, Bus& bus, Semihosting& semihosting);
+  ~Rv32Cpu() override;
+
+  // Maps the bus into the engine; call once, after every device was added.
+  void map_bus();
+  // Where the `time` CSR reads from (the CLINT's mtime); without one it reads zero.
+  void set_time_source(std::function<std::uint64_t()> mtime) { mtime_ = std::move(mtime); }
+  // Where execution starts after reset: the ELF entry point of the loaded firmware.
+  void set_entry(std::uint32_t entry) { entry_ = entry; }
+
+  void reset() override;
+  RunResult run(Cycles deadline) override;
+  std::uint32_t pc() override { return reg(UC_RISCV_REG_PC); }
+  std::string arch() const override { return "rv32imac"; }
+  std::uint64_t instructions() const override { return instructions_; }
+  void set_static_code(std::vector<std::pair<std::uint32_t, std::uint32_t>> ranges) override {
+    static_code_ = std::move(ranges);
+  }
+  std::function<void(bool)> cpu_line(const std::string& name) override;
+
+  std::uint32_t reg(int uc_reg);
+  void set_reg(int uc_reg, std::uint32_t value);
+
+  // mip bits of the machine-level interrupts (privileged spec §3.1.9).
+  static constexpr std::uint32_t kMsip = 1u << 3, kMtip = 1u << 7, kMeip = 1u << 11;
+  // Cycles charged for taking a trap (pipeline flush and redirect to mtvec); the E31 manual
+  // gives no figure, so the cost of a taken jump (see rv32_cycle_model) is used.
+  static constexpr unsigned kTrapEntryCycles = 3;
+
+ private:
+  struct BlockCost {
+    std::uint32_t address = 1;  // odd: never an instruction address, marks an empty slot
+    std::uint16_t size = 0;
+    std::uint16_t cycles = 0;
+    std::uint16_t taken_extra = 0;
+    std::uint16_t instructions = 0;
+    bool reads_counters = false;
+  };
+  enum class Trap { none, intr, unmapped };
+
+  static void on_block(uc_engine*, std::uint64_t address, std::uint32_t size, void* self);
+  static void on_counter_read(uc_engine*, std::uint64_t address, std::uint32_t size, void* self);
+  static void on_intr(uc_engine*, std::uint32_t intno, void* self);
+  static bool on_unmapped(uc_engine*, uc_mem_type type, std::uint64_t address, int size,
+                          std::int64_t value, void* self);
+
+  const BlockCost& block_cost(std::uint32_t address, std::uint32_t size) {
+    BlockCost& c = cost_cache_[(address >> 1) & (kCostCacheEntries - 1)];
+    if (c.address == address && c.size == size) [[likely]] return c;
+    return block_cost_miss(c, address, size);
+  }
+  const BlockCost& block_cost_miss(BlockCost& slot, std::uint32_t address, std::uint32_t size);
+  bool is_static_code(std::uint32_t addr) const {
+    for (const auto& [begin, end] : static_code_)
+      if (addr - begin < end - begin) return true;
+    return false;
+  }
+  bool retranslate_if_rewritten(std::uint32_t addr, std::uint32_t size);
+  void hook_counter_reads(std::uint32_t address, std::uint32_t size);
+  void request_stop();
+  std::uint32_t pending_enabled() { return lines_ & reg(UC_RISCV_REG_MIE); }
+  bool interrupt_takeable() {
+    return (reg(UC_RISCV_REG_MSTATUS) & kMstatusMie) && pending_enabled();
+  }
+  void take_interrupt();
+  void trap(std::uint32_t cause, std::uint32_t epc, std::uint32_t tval);
+  RunResult handle_intr(std::uint32_t intno);
+  bool emulate_absent_csr(std::uint32_t insn, std::uint32_t at);
+  bool read32(std::uint32_t addr, std::uint32_t* out) const;
+  std::string describe_pc();
+
+  static constexpr std::uint32_t kMstatusMie = 1u << 3, kMstatusMpie = 1u << 7,
+                                 kMstatusMppMask = 3u << 11;
+  static constexpr std::size_t kCostCacheEntries = 8192;
+
+  Bus& bus_;
+  Scheduler& sched_;
+  Semihosting& semihosting_;
+  UnmappedPolicy unmapped_policy_;
+  uc_engine* uc_ = nullptr;
+  std::unique_ptr<UnicornBusMapping> mapping_;
+  Rv32CycleModel cycle_model_;
+  std::vector<BlockCost> cost_cache_;
+  std::unordered_map<std::uint64_t, BlockCost> cost_table_;
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> static_code_;
+  std::unordered_map<std::uint32_t, std::uint64_t> dynamic_blocks_;
+  std::unordered_set<std::uint32_t> hooked_counter_reads_;
+  std::function<std::uint64_t()> mtime_;
+
+  Cycles deadline_ = 0;
+  bool running_ = false;
+  bool stop_requested_ = false;
+  bool sleeping_ = false;
+  std::uint32_t lines_ = 0;  // machine interrupt inputs, as mip bits
+  std::uint32_t prev_fallthrough_ = 0;
+  std::uint32_t prev_taken_extra_ = 0;
+  // After a counter read was emulated, execution resumes mid-block at this address; that tail
+  // was already charged with the block.
+  std::uint32_t resume_uncharged_ = 1;
+  std::uint64_t instructions_ = 0;
+  std::int64_t mcycle_offset_ = 0, minstret_offset_ = 0;
+  std::string fatal_;
+  std::uint32_t entry_ = 0;
+
+  Trap trap_ = Trap::none;
+  std::uint32_t trap_intno_ = 0;
+  std::uint32_t trap_address_ = 0;
+  uc_mem_type trap_type_ = UC_MEM_READ;
+  std::vector<uc_hook> hooks_;
+};
+
+}  // namespace boardemu::riscv
