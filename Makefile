@@ -29,13 +29,18 @@ run: build
 unit-tests: build
 	@cd build && ctest --output-on-failure -j $(JOBS)
 
+# MicroPython's own test suite on every board with upstream firmware.
+MPY_TEST_BOARDS ?= mps2-an385 virt-rv32
 mpy-tests: build
-	@bash scripts/run-mpy-tests.sh --emulator boardemu --board $(BOARD)
+	@status=0; for b in $(MPY_TEST_BOARDS); do \
+	  bash scripts/run-mpy-tests.sh --emulator boardemu --board $$b || status=1; \
+	done; exit $$status
 
 test: unit-tests mpy-tests
 
 bench: build
-	@bash scripts/bench.sh
+	@bash scripts/bench.sh --board mps2-an385
+	@bash scripts/bench.sh --board virt-rv32
 
 clean:
 	rm -rf build/CMakeFiles build/CMakeCache.txt build/boardemu build/firmware

@@ -26,20 +26,20 @@ def boardemu(*args, stdin=b"", timeout=60):
     return subprocess.run([BOARDEMU, *args], input=stdin, capture_output=True, timeout=timeout)
 
 
-def repl(lines, *extra):
+def repl(lines, *extra, board="mps2-an385"):
     """Types `lines` at the REPL (all input is there from the first poll, so runs repeat),
     then machine.reset(), which ends the run through semihosting with status 0."""
     text = "".join(line + "\r" for line in lines) + "import machine\rmachine.reset()\r"
-    return boardemu("run", "--board", "mps2-an385", "--uart0", "stdio",
+    return boardemu("run", "--board", board, "--uart0", "stdio",
                     "--timeout-virtual-ms", "20000", "--stats", *extra, stdin=text.encode())
 
 
-def minimal_arm_elf(path, vaddr, payload=b"\x00" * 16, machine=40):
+def minimal_arm_elf(path, vaddr, payload=b"\x00" * 16, machine=40, flags=0x05000200):
     """A tiny ELF32 little-endian executable with one PT_LOAD segment at vaddr."""
     ehsize, phentsize = 52, 32
     data_off = ehsize + phentsize
     ident = b"\x7fELF" + bytes([1, 1, 1]) + bytes(9)
-    eh = ident + struct.pack("<HHIIIIIHHHHHH", 2, machine, 1, vaddr | 1, ehsize, 0, 0x05000200,
+    eh = ident + struct.pack("<HHIIIIIHHHHHH", 2, machine, 1, vaddr | 1, ehsize, 0, flags,
                              ehsize, phentsize, 1, 40, 0, 0)
     ph = struct.pack("<IIIIIIII", 1, data_off, vaddr, vaddr, len(payload), len(payload), 5, 4)
     with open(path, "wb") as f:
@@ -77,6 +77,27 @@ class ReplTest(unittest.TestCase):
         self.assertIn(b"cycle 2500", r.stderr)
 
 
+@unittest.skipUnless(os.path.exists(RV_FW), "VIRT_RV32 firmware not built (make build)")
+class Rv32ReplTest(unittest.TestCase):
+    def test_boots_and_evaluates(self):
+        r = repl(["print(6*7)", "print(sum(i*i for i in range(100)))"], board="virt-rv32")
+        out = r.stdout.decode(errors="replace")
+        self.assertEqual(r.returncode, 0, r.stderr.decode())
+        self.assertRegex(out, r"MicroPython v1\.25\.0\S* on \S+; virt with rv32imac")
+        self.assertIn("\r\n42\r\n", out)
+        self.assertIn("\r\n328350\r\n", out)
+
+    def test_runs_repeat_exactly(self):
+        lines = ["x = [str(i) * 3 for i in range(200)]", "print(len(''.join(x)))"]
+        a, b = repl(lines, board="virt-rv32"), repl(lines, board="virt-rv32")
+        self.assertEqual(a.returncode, 0, a.stderr.decode())
+        self.assertIn(b"\r\n1470\r\n", a.stdout)  # 490 digits, each 3 times
+        self.assertEqual(a.stdout, b.stdout)
+        stats = [re.search(rb"(\d+) cycles .* (\d+) instructions", r.stderr) for r in (a, b)]
+        self.assertIsNotNone(stats[0], a.stderr)
+        self.assertEqual(stats[0].groups(), stats[1].groups())
+
+
 class BadInputTest(unittest.TestCase):
     def assertCleanError(self, r, *fragments):
         err = r.stderr.decode(errors="replace")
@@ -106,6 +127,22 @@ class BadInputTest(unittest.TestCase):
     def test_wrong_architecture(self):
         self.assertCleanError(boardemu("run", "--board", "mps2-an385", "--firmware", RV_FW),
                               RV_FW, "RISC-V")
+
+    def test_rv64_elf_refused(self):
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "rv64.elf")
+            ident = b"\x7fELF" + bytes([2, 1, 1]) + bytes(9)
+            eh = ident + struct.pack("<HHIQQQIHHHHHH", 2, 243, 1, 0x80000000, 64, 0, 0, 64, 56, 1, 64, 0, 0)
+            ph = struct.pack("<IIQQQQQQ", 1, 5, 120, 0x80000000, 0x80000000, 4, 4, 4)
+            with open(path, "wb") as f:
+                f.write(eh + ph + b"\x13\x00\x00\x00")
+            self.assertCleanError(boardemu("run", "--board", "virt-rv32", "--firmware", path), path, "64-bit")
+
+    def test_hard_float_rv32_elf_refused(self):
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "rvd.elf")
+            minimal_arm_elf(path, 0x80000000, machine=243, flags=0x4)  # EF_RISCV_FLOAT_ABI_DOUBLE
+            self.assertCleanError(boardemu("run", "--board", "virt-rv32", "--firmware", path), path, "double")
 
     def test_segment_outside_memory(self):
         with tempfile.TemporaryDirectory() as d:
