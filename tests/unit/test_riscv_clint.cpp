@@ -194,7 +194,8 @@ TEST(ClintClock, TimebaseFasterThanTheCpu) {
   // 3 MHz CPU, 10 MHz timebase: mtime advances by 3 or 4 per CPU cycle, 10 per 3 cycles.
   Scheduler sched;
   RiscvClint clint("clint", DeviceContext{&sched, 3'000'000, 10'000'000});
-  const std::pair<Cycles, std::uint64_t> samples[] = {{1, 3}, {2, 6}, {3, 10}, {4, 13}, {300, 1000}};
+  const std::pair<Cycles, std::uint64_t> samples[] = {
+      {1, 3}, {2, 6}, {3, 10}, {4, 13}, {300, 1000}};
   for (auto [cycle, expected] : samples) {
     sched.advance_to(cycle);
     EXPECT_EQ(clint.mtime(), expected) << "cycle " << cycle;

@@ -38,7 +38,9 @@ namespace {
 
 constexpr std::uint32_t priority(unsigned id) { return 0x000000 + 4 * id; }
 constexpr std::uint32_t pending(unsigned word) { return 0x001000 + 4 * word; }
-constexpr std::uint32_t enable(unsigned ctx, unsigned word) { return 0x002000 + 0x80 * ctx + 4 * word; }
+constexpr std::uint32_t enable(unsigned ctx, unsigned word) {
+  return 0x002000 + 0x80 * ctx + 4 * word;
+}
 constexpr std::uint32_t threshold(unsigned ctx) { return 0x200000 + 0x1000 * ctx; }
 constexpr std::uint32_t claim_complete(unsigned ctx) { return 0x200004 + 0x1000 * ctx; }
 
