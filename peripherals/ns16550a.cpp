@@ -442,7 +442,7 @@ void Ns16550a::receive_char(std::uint8_t data, std::uint8_t errors, std::uint64_
     return;
   }
   rx_fifo_.push({data, errors});
-  lsr |= errors;  // at the top of the FIFO at once
+  if (rx_fifo_.count == 1) lsr |= errors;  // at the top of the FIFO at once
   // Without a latched timeout, a new character restarts the timeout timer.
   if (fifo_mode() && !rx_timeout_) {
     rx_activity_edge_ = edge;

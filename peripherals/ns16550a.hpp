@@ -69,7 +69,7 @@
 //    reading IIR while THRE is the source IIR reports. IIR bits 7:6 are set in FIFO mode.
 //  - FCR: bit 0 enables both FIFOs; changing it empties both. The other bits are programmed
 //    only by a write with bit 0 set. Bits 1 and 2 empty the receive/transmit FIFO (the shift
-//    registers are not affected) and read back as 0. Bit 3 (DMA mode) only changes the
+//    registers are not affected) and clear themselves. Bit 3 (DMA mode) only changes the
 //    RXRDY/TXRDY pins, which are not modelled (logged under `unimp`).
 //  - Loopback (MCR.LOOP): the transmitter output is disconnected from the host (nothing is sent)
 //    and each character is received internally when it has been shifted out; host input stays
@@ -79,8 +79,9 @@
 //  - Reset: master reset values from the datasheet (IER, FCR, LCR, MCR = 0; IIR = 0x01;
 //    LSR = 0x60; MSR deltas 0). DLL, DLM and SCR, which master reset leaves alone, are 0 after
 //    reset() (the datasheet does not define their power-on value).
-//  - Not modelled (logged under `unimp`): LCR.SB (sending a break); the FIFO-mode delay of the
-//    THRE indication for a lone character; DMA mode signalling.
+//  - Not modelled: LCR.SB (sending a break) and FCR DMA mode 1 (the RXRDY/TXRDY pins), both
+//    logged under `unimp` when set; the FIFO-mode delay of the THRE indication by one
+//    character time for a lone character (THRE rises as soon as the FIFO is empty).
 //
 // Time: the scheduler counts CPU cycles. UART clock cycles are converted to CPU cycles with
 // exact integer arithmetic on absolute UART clock edge numbers, so back-to-back characters
