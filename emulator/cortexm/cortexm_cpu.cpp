@@ -135,7 +135,9 @@ CortexMCpu::CortexMCpu(const BoardDesc& board, Bus& bus, Semihosting& semihostin
       sched_(bus.scheduler()),
       semihosting_(semihosting),
       unmapped_policy_(board.unmapped),
-      cost_cache_(kCostCacheEntries) {
+      costs_(bus, [this](std::uint32_t a, const std::uint8_t* code, std::uint32_t n) {
+        return time_block(a, code, n);
+      }) {
   check_uc(uc_open(UC_ARCH_ARM, UC_MODE_THUMB, &uc_), "uc_open");
   // UC_MODE_MCLASS would give a Cortex-M33; the model must be set before first use.
   check_uc(uc_ctl_set_cpu_model(uc_, UC_CPU_ARM_CORTEX_M3), "uc_ctl_set_cpu_model");
@@ -228,12 +230,10 @@ std::string CortexMCpu::describe_pc() {
 void CortexMCpu::reset() {
   scs_->reset();
   dwt_->reset();
-  cost_cache_.assign(cost_cache_.size(), BlockCost{});
-  cost_table_.clear();
+  costs_.clear();
   for (auto& r : bus_.ram())
     uc_ctl_remove_cache(uc_, static_cast<std::uint64_t>(r->desc.base),
                         static_cast<std::uint64_t>(r->desc.base) + r->desc.size);
-  dynamic_blocks_.clear();
   sleeping_ = false;
   reset_requested_ = false;
   prev_taken_extra_ = 0;
@@ -260,28 +260,14 @@ void CortexMCpu::reset() {
   set_reg(UC_ARM_REG_PC, entry | 1);
 }
 
-const CortexMCpu::BlockCost& CortexMCpu::block_cost_miss(BlockCost& slot, std::uint32_t address,
-                                                          std::uint32_t size) {
-  std::uint64_t key = static_cast<std::uint64_t>(address) << 16 | (size & 0xFFFF);
-  auto it = cost_table_.find(key);
-  if (it == cost_table_.end()) {
-    std::uint8_t code[4096];
-    std::uint32_t n = std::min<std::uint32_t>(size, sizeof code);
-    if (!bus_.read_block(address, code, n) && uc_mem_read(uc_, address, code, n) != UC_ERR_OK) n = 0;
-    BlockTiming t = cycle_model_.block_timing(code, n, address);
-    unsigned ws = 0;
-    for (auto& r : bus_.ram())
-      if (r->contains(address, 1)) ws = r->desc.wait_states;
-    BlockCost c;
-    c.address = address;
-    c.size = static_cast<std::uint16_t>(size);
-    c.cycles = static_cast<std::uint16_t>(std::min<std::uint32_t>(t.cycles + ws * t.fetch_words, 0xFFFF));
-    c.taken_extra = static_cast<std::uint16_t>(t.taken_extra);
-    c.instructions = t.instructions;
-    it = cost_table_.emplace(key, c).first;
-  }
-  slot = it->second;
-  return slot;
+BlockCost CortexMCpu::time_block(std::uint32_t address, const std::uint8_t* code, std::uint32_t size) {
+  BlockTiming t = cycle_model_.block_timing(code, size, address);
+  BlockCost c;
+  c.cycles = static_cast<std::uint16_t>(
+      std::min<std::uint32_t>(t.cycles + costs_.fetch_wait_states(address) * t.fetch_words, 0xFFFF));
+  c.taken_extra = static_cast<std::uint16_t>(t.taken_extra);
+  c.instructions = t.instructions;
+  return c;
 }
 
 void CortexMCpu::on_block(uc_engine*, std::uint64_t address, std::uint32_t size, void* p) {
@@ -301,11 +287,16 @@ void CortexMCpu::on_block(uc_engine*, std::uint64_t address, std::uint32_t size,
     s.request_stop();
     return;
   }
-  if (!s.is_static_code(addr) && s.retranslate_if_rewritten(addr, size)) return;
+  const BlockCost& c = s.costs_.lookup(addr, size);
+  if (c.dynamic && s.costs_.rewritten(addr, size)) {
+    // Stale translation of rewritten code (see unicorn/block_costs.hpp): translate it again.
+    uc_ctl_remove_cache(s.uc_, static_cast<std::uint64_t>(addr), static_cast<std::uint64_t>(addr) + size);
+    s.set_reg(UC_ARM_REG_PC, addr | 1);
+    return;
+  }
   // The previous block ended in a conditional branch: it was taken if we are not at its
   // fall-through address, and the pipeline refill is charged now.
   Cycles cost = (s.prev_taken_extra_ && addr != s.prev_fallthrough_) ? s.prev_taken_extra_ : 0;
-  const BlockCost& c = s.block_cost(addr, size);
   cost += c.cycles;
   s.prev_fallthrough_ = addr + size;
   s.prev_taken_extra_ = c.taken_extra;
@@ -313,30 +304,8 @@ void CortexMCpu::on_block(uc_engine*, std::uint64_t address, std::uint32_t size,
   s.sched_.advance(cost);
 }
 
-// Unicorn 2.1 can keep running an old translation after the guest rewrote the code (seen with
-// MicroPython's native and inline-assembler emitters, which reuse heap addresses after a soft
-// reset). Code outside the firmware image is therefore checked against what it was when first
-// run, and translated again if it changed; redirecting the PC to the block's own start from
-// this hook abandons the stale translation before any of it executes.
-bool CortexMCpu::retranslate_if_rewritten(std::uint32_t addr, std::uint32_t size) {
-  const std::uint8_t* code = bus_.host_pointer(addr, size);
-  if (!code) return false;
-  std::uint64_t h = 1469598103934665603ull;  // FNV-1a
-  for (std::uint32_t i = 0; i < size; ++i) h = (h ^ code[i]) * 1099511628211ull;
-  h ^= size;
-  auto [it, inserted] = dynamic_blocks_.try_emplace(addr, h);
-  if (inserted || it->second == h) return false;
-  it->second = h;
-  // The timing cached for the old code is stale too.
-  cost_table_.erase(static_cast<std::uint64_t>(addr) << 16 | (size & 0xFFFF));
-  cost_cache_[(addr >> 1) & (kCostCacheEntries - 1)] = BlockCost{};
-  uc_ctl_remove_cache(uc_, static_cast<std::uint64_t>(addr), static_cast<std::uint64_t>(addr) + size);
-  set_reg(UC_ARM_REG_PC, addr | 1);
-  return true;
-}
-
 void CortexMCpu::set_static_code(std::vector<std::pair<std::uint32_t, std::uint32_t>> ranges) {
-  static_code_ = std::move(ranges);
+  costs_.set_static_code(std::move(ranges));
 }
 
 void CortexMCpu::on_intr(uc_engine* uc, std::uint32_t intno, void* p) {

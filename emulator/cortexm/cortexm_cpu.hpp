@@ -28,6 +28,7 @@
 #include "core/semihosting.hpp"
 #include "cortexm/cycle_model.hpp"
 #include "cortexm/scs.hpp"
+#include "unicorn/block_costs.hpp"
 #include "unicorn/unicorn_bus.hpp"
 
 namespace boardemu::cortexm {
@@ -51,7 +52,7 @@ class CortexMCpu : public Cpu {
   std::uint32_t pc() override;
   std::string arch() const override { return "cortex-m3"; }
   std::uint64_t instructions() const override { return instructions_; }
-  std::uint64_t blocks_timed() const { return cost_table_.size(); }
+  std::uint64_t blocks_timed() const { return costs_.blocks_timed(); }
   void set_static_code(std::vector<std::pair<std::uint32_t, std::uint32_t>> ranges) override;
 
   // Exception entry/return latencies (Cortex-M3 TRM 5.5 "Interrupt latency": 12 cycles to
@@ -64,15 +65,6 @@ class CortexMCpu : public Cpu {
   void set_reg(int uc_reg, std::uint32_t value);
 
  private:
-  // Per-block timing, cached by start address. Compact (12 bytes) so that the hot part of the
-  // direct-mapped cache stays in the host's L1/L2; the fall-through address is address + size.
-  struct BlockCost {
-    std::uint32_t address = 1;  // odd: never a Thumb block address, marks an empty slot
-    std::uint16_t size = 0;
-    std::uint16_t cycles = 0;
-    std::uint16_t taken_extra = 0;
-    std::uint16_t instructions = 0;
-  };
   enum class Trap { none, intr, unmapped, invalid };
 
   static void on_block(uc_engine* uc, std::uint64_t address, std::uint32_t size, void* self);
@@ -81,18 +73,7 @@ class CortexMCpu : public Cpu {
                           std::int64_t value, void* self);
   static bool on_invalid(uc_engine* uc, void* self);
 
-  bool is_static_code(std::uint32_t addr) const {
-    for (const auto& [begin, end] : static_code_)
-      if (addr - begin < end - begin) return true;
-    return false;
-  }
-  bool retranslate_if_rewritten(std::uint32_t addr, std::uint32_t size);
-  const BlockCost& block_cost(std::uint32_t address, std::uint32_t size) {
-    BlockCost& c = cost_cache_[(address >> 1) & (kCostCacheEntries - 1)];
-    if (c.address == address && c.size == size) [[likely]] return c;
-    return block_cost_miss(c, address, size);
-  }
-  const BlockCost& block_cost_miss(BlockCost& slot, std::uint32_t address, std::uint32_t size);
+  BlockCost time_block(std::uint32_t address, const std::uint8_t* code, std::uint32_t size);
   void request_stop();
   // Takes the highest-priority exception that can preempt now, if any (between blocks).
   bool take_pending_exception(bool tail_chain);
@@ -115,10 +96,7 @@ class CortexMCpu : public Cpu {
   std::unique_ptr<Scs> scs_;
   std::unique_ptr<Dwt> dwt_;
   CycleModel cycle_model_;
-  static constexpr std::size_t kCostCacheEntries = 8192;
-  std::vector<BlockCost> cost_cache_;
-  // Every block timed so far, keyed by address << 16 | size: a cache miss never decodes twice.
-  std::unordered_map<std::uint64_t, BlockCost> cost_table_;
+  BlockCosts costs_;
 
   Cycles deadline_ = 0;
   bool running_ = false;
@@ -138,10 +116,6 @@ class CortexMCpu : public Cpu {
   uc_mem_type trap_type_ = UC_MEM_READ;
   std::vector<uc_hook> hooks_;
   std::unique_ptr<UnicornBusMapping> mapping_;
-  // Code loaded from the firmware file, which the guest does not rewrite: [begin, end) ranges.
-  std::vector<std::pair<std::uint32_t, std::uint32_t>> static_code_;
-  // Blocks run outside static_code_: start address -> hash of their bytes when translated.
-  std::unordered_map<std::uint32_t, std::uint64_t> dynamic_blocks_;
 };
 
 }  // namespace boardemu::cortexm
