@@ -3,7 +3,6 @@
 #include "cmsdk_apb_uart.hpp"
 
 #include <algorithm>
-#include <stdexcept>
 #include <utility>
 
 #include "core/log.hpp"
@@ -11,8 +10,6 @@
 namespace boardemu {
 
 namespace {
-
-using u128 = unsigned __int128;
 
 // Peripheral and component identification values from the TRM's register summary.
 constexpr std::uint32_t kPidCid[12] = {
@@ -23,33 +20,12 @@ constexpr std::uint32_t kPidCid[12] = {
 constexpr const char* kPidCidNames[12] = {"PID4", "PID5", "PID6", "PID7", "PID0", "PID1",
                                           "PID2", "PID3", "CID0", "CID1", "CID2", "CID3"};
 
-std::uint64_t parse_u64(const std::string& key, const std::string& text) {
-  std::size_t used = 0;
-  std::uint64_t v = 0;
-  try {
-    v = std::stoull(text, &used, 0);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used == 0 || used != text.size() || text[0] == '-')
-    throw std::invalid_argument("cmsdk-apb-uart: param " + key + ": expected an integer, got '" +
-                                text + "'");
-  return v;
-}
+constexpr std::string_view kModel = "cmsdk-apb-uart";
 
 }  // namespace
 
 CmsdkApbUart::Params CmsdkApbUart::parse_params(const std::map<std::string, std::string>& params) {
-  Params p;
-  for (const auto& [key, value] : params) {
-    if (key == "host_poll_cycles") {
-      p.host_poll_cycles = parse_u64(key, value);
-    } else {
-      throw std::invalid_argument("cmsdk-apb-uart: unknown param '" + key +
-                                  "' (known: host_poll_cycles)");
-    }
-  }
-  return p;
+  return SerialHostLink::parse_params(kModel, params);
 }
 
 static std::vector<RegisterSpec> uart_register_specs();
@@ -59,22 +35,16 @@ CmsdkApbUart::CmsdkApbUart(std::string name, const DeviceContext& ctx)
 
 CmsdkApbUart::CmsdkApbUart(std::string name, const DeviceContext& ctx, Params params)
     : Device(std::move(name)),
-      sched_(ctx.scheduler ? *ctx.scheduler
-                           : throw std::invalid_argument("cmsdk-apb-uart: no scheduler")),
-      cpu_hz_(ctx.cpu_hz),
-      uart_hz_(ctx.clock_hz ? ctx.clock_hz : ctx.cpu_hz),
-      poll_period_(0),
+      host_(kModel, this->name(), ctx, params,
+            {.can_accept = [this] { return rx_can_accept(); },
+             .deliver = [this](std::uint8_t byte, std::uint64_t) { land_rx(byte); },
+             .char_clocks = [this] { return char_clocks(); }}),
+      sched_(host_.scheduler()),
       regs_(this->name(), uart_register_specs()) {
-  if (cpu_hz_ == 0) throw std::invalid_argument(this->name() + ": CPU clock (cpu_hz) is 0");
-  set_host_poll_cycles(params.host_poll_cycles);
   reset();
 }
 
-CmsdkApbUart::~CmsdkApbUart() {
-  sched_.cancel(tx_event_);
-  sched_.cancel(rx_event_);
-  sched_.cancel(poll_event_);
-}
+CmsdkApbUart::~CmsdkApbUart() { sched_.cancel(tx_event_); }
 
 // The register map as data. Side effects (TX, RX, INTCLEAR, CTRL) live in CmsdkApbUart::write.
 static std::vector<RegisterSpec> uart_register_specs() {
@@ -109,11 +79,10 @@ static std::vector<RegisterSpec> uart_register_specs() {
 
 void CmsdkApbUart::reset() {
   sched_.cancel(tx_event_);
-  sched_.cancel(rx_event_);
-  tx_event_ = rx_event_ = 0;
+  tx_event_ = 0;
+  host_.reset_receiver();
   regs_.reset();
   rxbuf_ = 0;
-  rx_ready_at_ = 0;
   update_irqs();
   // The host-poll event belongs to the host connection, not to the device state: it survives.
 }
@@ -193,7 +162,7 @@ std::uint8_t CmsdkApbUart::read_data() {
     state &= ~STATE_RXFULL;
     update_irqs();
     // The buffer has room again: the next waiting host byte may land.
-    try_schedule_rx();
+    host_.receiver_ready();
   }
   return rxbuf_;
 }
@@ -209,10 +178,9 @@ void CmsdkApbUart::ctrl_written(std::uint32_t old_ctrl) {
            regs_.get(BAUDDIV), kMinBauddiv, kMinBauddiv);
   if (!(ctrl & CTRL_RXEN)) {
     // Bytes not yet taken from the host stay in the backend until RX is enabled again.
-    sched_.cancel(rx_event_);
-    rx_event_ = 0;
+    host_.receiver_stopped();
   } else if (rising & CTRL_RXEN) {
-    try_schedule_rx();
+    host_.receiver_ready();
   }
 }
 
@@ -222,19 +190,11 @@ std::uint32_t CmsdkApbUart::effective_bauddiv() const {
   return std::max(regs_.get(BAUDDIV), kMinBauddiv);
 }
 
-Cycles CmsdkApbUart::after_uart_ticks(Cycles start, std::uint64_t uart_ticks) const {
-  if (uart_hz_ == cpu_hz_) return start + uart_ticks;
-  // UART clock edge k happens at CPU time k * cpu_hz / uart_hz. Work on absolute edge numbers
-  // so that rounding never accumulates from one character to the next.
-  u128 first_edge = (u128(start) * uart_hz_ + cpu_hz_ - 1) / cpu_hz_;
-  u128 last_edge = first_edge + uart_ticks;
-  return static_cast<Cycles>((last_edge * cpu_hz_ + uart_hz_ - 1) / uart_hz_);
+std::uint64_t CmsdkApbUart::char_clocks() const {
+  return std::uint64_t{kBitsPerChar} * effective_bauddiv();
 }
 
-Cycles CmsdkApbUart::char_cycles() const {
-  Cycles now = sched_.now();
-  return after_uart_ticks(now, std::uint64_t{kBitsPerChar} * effective_bauddiv()) - now;
-}
+Cycles CmsdkApbUart::char_cycles() const { return host_.cycles_from_now(char_clocks()); }
 
 // ---- transmit -----------------------------------------------------------------------------
 
@@ -253,8 +213,8 @@ void CmsdkApbUart::transmit(std::uint8_t byte) {
     return;
   }
   state |= STATE_TXFULL;
-  if (backend_) backend_->write(&byte, 1);
-  Cycles done = after_uart_ticks(sched_.now(), std::uint64_t{kBitsPerChar} * effective_bauddiv());
+  host_.send(byte);
+  Cycles done = host_.cycle_after_clocks(sched_.now(), char_clocks());
   tx_event_ = sched_.schedule_at(done, [this](Cycles) { tx_complete(); });
   update_irqs();
 }
@@ -269,23 +229,9 @@ void CmsdkApbUart::tx_complete() {
 
 // ---- receive ------------------------------------------------------------------------------
 
-void CmsdkApbUart::try_schedule_rx() {
-  if (!backend_ || rx_event_ != 0) return;
-  if (!(regs_.get(CTRL) & CTRL_RXEN) || (regs_.get(STATE) & STATE_RXFULL)) return;
-  if (!backend_->readable()) return;
-  Cycles when = std::max(sched_.now(), rx_ready_at_);
-  rx_event_ = sched_.schedule_at(when, [this, when](Cycles) { rx_deliver(when); });
-}
-
-void CmsdkApbUart::rx_deliver(Cycles due) {
-  rx_event_ = 0;
-  if (!backend_ || !(regs_.get(CTRL) & CTRL_RXEN) || (regs_.get(STATE) & STATE_RXFULL)) return;
-  if (!backend_->readable()) return;
-  land_rx(backend_->read_byte());
-  // The next character needs a whole character time on the wire after this one.
-  rx_ready_at_ = after_uart_ticks(due, std::uint64_t{kBitsPerChar} * effective_bauddiv());
-  // Keep a paste flowing at character rate rather than at the host-poll rate.
-  if (!backend_->readable()) backend_->poll();
+// A host byte may land while RX is enabled and the one-character buffer is empty.
+bool CmsdkApbUart::rx_can_accept() const {
+  return (regs_.get(CTRL) & CTRL_RXEN) && !(regs_.get(STATE) & STATE_RXFULL);
 }
 
 void CmsdkApbUart::land_rx(std::uint8_t byte) {
@@ -303,41 +249,6 @@ void CmsdkApbUart::land_rx(std::uint8_t byte) {
 void CmsdkApbUart::inject_rx(std::uint8_t byte) {
   if (!(regs_.get(CTRL) & CTRL_RXEN)) return;
   land_rx(byte);
-}
-
-// ---- host side ----------------------------------------------------------------------------
-
-void CmsdkApbUart::attach(CharBackend* backend) {
-  sched_.cancel(rx_event_);
-  sched_.cancel(poll_event_);
-  rx_event_ = poll_event_ = 0;
-  backend_ = backend;
-  if (backend_) arm_host_poll(sched_.now() + poll_period_);
-}
-
-void CmsdkApbUart::set_host_poll_cycles(Cycles period) {
-  if (period == 0) period = std::max<Cycles>(1, cpu_hz_ / 1000);
-  poll_period_ = period;
-  if (backend_) {
-    sched_.cancel(poll_event_);
-    arm_host_poll(sched_.now() + poll_period_);
-  }
-}
-
-void CmsdkApbUart::arm_host_poll(Cycles when) {
-  poll_event_ = sched_.schedule_at(when, [this, when](Cycles) { host_poll(when); });
-}
-
-void CmsdkApbUart::host_poll(Cycles due) {
-  poll_event_ = 0;
-  // Re-arm on the original grid: a late poll does not shift later ones, and polls missed
-  // while the CPU overshot are skipped rather than fired in a burst.
-  Cycles now = sched_.now();
-  Cycles next = due + poll_period_;
-  if (next <= now) next += ((now - next) / poll_period_ + 1) * poll_period_;
-  arm_host_poll(next);
-  backend_->poll();
-  try_schedule_rx();
 }
 
 // ---- interrupts ---------------------------------------------------------------------------

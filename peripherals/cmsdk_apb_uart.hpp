@@ -19,22 +19,19 @@
 //    everything the guest can observe (TXFULL, INTSTATUS, interrupt lines) follows the baud
 //    rate exactly.
 //  - RX: host input is never dropped. A byte moves from the host backend into the receive
-//    buffer only when the buffer is empty and CTRL.RXEN is set, and no sooner than one
-//    character time after the previous byte landed, so a long paste arrives in full at the
-//    baud rate or at the speed the guest reads, whichever is slower. RX overrun therefore only
-//    happens for bytes pushed with inject_rx() (a wire with no flow control).
-//  - The host backend is polled from a periodic scheduler event (every host_poll_cycles CPU
-//    cycles, default 1 ms of virtual time). While bytes wait in the backend they are delivered
-//    at character rate without waiting for the next poll.
+//    buffer only when the buffer is empty and CTRL.RXEN is set, paced at one character per
+//    character time (SerialHostLink, core/serial_host_link.hpp, which also polls the host
+//    every host_poll_cycles CPU cycles). RX overrun therefore only happens for bytes pushed
+//    with inject_rx() (a wire with no flow control).
 //  - Interrupts: INTSTATUS.TX and INTSTATUS.RX are sticky and cleared by writing 1 to
 //    INTCLEAR; INTSTATUS.TXOVR/RXOVR are STATE.TXOVR/RXOVR gated by CTRL.TXOIE/RXOIE, and
 //    clearing them in INTCLEAR clears the STATE bits. Outputs: "tx", "rx", "txovr", "rxovr"
 //    and "combined" (the OR of the four, UARTINT in the TRM).
 //  - Not modelled (logged under `unimp`): CTRL.HSTM, the high-speed test mode for TX.
 //
-// Time: the scheduler counts CPU cycles. UART clock cycles are converted to CPU cycles with
-// exact integer arithmetic on absolute edge numbers, so back-to-back characters never drift
-// even when the UART clock does not divide the CPU clock.
+// Time: the scheduler counts CPU cycles; PCLK cycles are converted to CPU cycles by the host
+// link on absolute clock edge numbers, so characters never drift even when PCLK does not
+// divide the CPU clock.
 #pragma once
 
 #include <cstdint>
@@ -46,6 +43,7 @@
 #include "core/device.hpp"
 #include "core/registers.hpp"
 #include "core/scheduler.hpp"
+#include "core/serial_host_link.hpp"
 
 namespace boardemu {
 
@@ -83,13 +81,9 @@ class CmsdkApbUart : public Device, public SerialDevice {
   static constexpr std::uint32_t kMinBauddiv = 16;
   static constexpr unsigned kBitsPerChar = 10;  // start + 8 data + stop
 
-  struct Params {
-    // Period of the host-poll event in CPU cycles; 0 means 1 ms of virtual time
-    // (ctx.cpu_hz / 1000).
-    Cycles host_poll_cycles = 0;
-  };
-  // Reads the board file's `params:` for this model. Known keys: "host_poll_cycles" (a
-  // decimal or 0x-prefixed integer). Throws std::invalid_argument naming the key.
+  // The board file's `params:` for this model are those of its host link: host_poll_cycles
+  // (see SerialHostLink::Params). parse_params throws std::invalid_argument naming a bad key.
+  using Params = SerialHostLink::Params;
   static Params parse_params(const std::map<std::string, std::string>& params);
 
   // The scheduler in `ctx` must outlive the device. Throws std::invalid_argument if ctx has
@@ -104,13 +98,14 @@ class CmsdkApbUart : public Device, public SerialDevice {
   // "tx", "rx", "txovr", "rxovr", "combined".
   IrqLine* irq(std::string_view output) override;
 
-  // Connects the host side (not owned; nullptr detaches). With no backend, transmitted bytes
-  // are discarded and nothing is ever received. Starts the periodic host-poll event.
-  void attach(CharBackend* backend) override;
-  CharBackend* backend() const { return backend_; }
+  // The host side (SerialHostLink): attach() connects a backend (not owned; nullptr detaches)
+  // and starts the periodic host-poll event. With no backend, transmitted bytes are discarded
+  // and nothing is ever received.
+  void attach(CharBackend* backend) override { host_.attach(backend); }
+  CharBackend* backend() const { return host_.backend(); }
 
-  void set_host_poll_cycles(Cycles period);
-  Cycles host_poll_cycles() const { return poll_period_; }
+  void set_host_poll_cycles(Cycles period) { host_.set_host_poll_cycles(period); }
+  Cycles host_poll_cycles() const { return host_.host_poll_cycles(); }
 
   // CPU cycles one character takes if it starts now at the current BAUDDIV.
   Cycles char_cycles() const;
@@ -121,33 +116,23 @@ class CmsdkApbUart : public Device, public SerialDevice {
 
  private:
   std::uint32_t effective_bauddiv() const;
-  // The CPU cycle at which `uart_ticks` UART clock cycles have elapsed, counted from the first
-  // UART clock edge at or after CPU cycle `start`.
-  Cycles after_uart_ticks(Cycles start, std::uint64_t uart_ticks) const;
+  // PCLK cycles one character takes at the current BAUDDIV.
+  std::uint64_t char_clocks() const;
 
   void transmit(std::uint8_t byte);
   void tx_complete();
-  void try_schedule_rx();
-  void rx_deliver(Cycles due);
+  bool rx_can_accept() const;
   void land_rx(std::uint8_t byte);
   std::uint8_t read_data();
   void ctrl_written(std::uint32_t old_ctrl);
-  void arm_host_poll(Cycles when);
-  void host_poll(Cycles due);
   void update_irqs();
 
+  SerialHostLink host_;
   Scheduler& sched_;
-  std::uint64_t cpu_hz_;
-  std::uint64_t uart_hz_;
-  Cycles poll_period_;
   RegisterBank regs_;
 
-  CharBackend* backend_ = nullptr;
   std::uint8_t rxbuf_ = 0;
-  Cycles rx_ready_at_ = 0;  // earliest cycle the next host byte may land
   Scheduler::EventId tx_event_ = 0;
-  Scheduler::EventId rx_event_ = 0;
-  Scheduler::EventId poll_event_ = 0;
 
   IrqLine txint_, rxint_, txovrint_, rxovrint_, uartint_;
 };

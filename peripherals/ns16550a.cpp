@@ -3,7 +3,6 @@
 #include "ns16550a.hpp"
 
 #include <algorithm>
-#include <stdexcept>
 #include <utility>
 #include <vector>
 
@@ -12,8 +11,6 @@
 namespace boardemu {
 
 namespace {
-
-using u128 = unsigned __int128;
 
 // RegisterBank keys registers by word offset, while this UART packs one 8-bit register per
 // byte. The bank therefore holds each stored register in a slot of its own: 4 x its byte
@@ -69,33 +66,12 @@ std::vector<RegisterSpec> register_specs() {
   };
 }
 
-std::uint64_t parse_u64(const std::string& key, const std::string& text) {
-  std::size_t used = 0;
-  std::uint64_t v = 0;
-  try {
-    v = std::stoull(text, &used, 0);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used == 0 || used != text.size() || text[0] == '-')
-    throw std::invalid_argument("ns16550a: param " + key + ": expected an integer, got '" + text +
-                                "'");
-  return v;
-}
+constexpr std::string_view kModel = "ns16550a";
 
 }  // namespace
 
 Ns16550a::Params Ns16550a::parse_params(const std::map<std::string, std::string>& params) {
-  Params p;
-  for (const auto& [key, value] : params) {
-    if (key == "host_poll_cycles") {
-      p.host_poll_cycles = parse_u64(key, value);
-    } else {
-      throw std::invalid_argument("ns16550a: unknown param '" + key +
-                                  "' (known: host_poll_cycles)");
-    }
-  }
-  return p;
+  return SerialHostLink::parse_params(kModel, params);
 }
 
 Ns16550a::Ns16550a(std::string name, const DeviceContext& ctx)
@@ -103,36 +79,36 @@ Ns16550a::Ns16550a(std::string name, const DeviceContext& ctx)
 
 Ns16550a::Ns16550a(std::string name, const DeviceContext& ctx, Params params)
     : Device(std::move(name)),
-      sched_(ctx.scheduler ? *ctx.scheduler
-                           : throw std::invalid_argument("ns16550a: no scheduler")),
-      cpu_hz_(ctx.cpu_hz),
-      uart_hz_(ctx.clock_hz ? ctx.clock_hz : ctx.cpu_hz),
-      poll_period_(0),
+      host_(kModel, this->name(), ctx, params,
+            {.can_accept = [this] { return rx_can_accept(); },
+             .deliver =
+                 [this](std::uint8_t byte, std::uint64_t edge) {
+                   receive_char(byte, 0, edge);
+                   update_status();
+                 },
+             .char_clocks = [this] { return char_clocks(); }}),
+      sched_(host_.scheduler()),
       regs_(this->name(), register_specs()) {
-  if (cpu_hz_ == 0) throw std::invalid_argument(this->name() + ": CPU clock (cpu_hz) is 0");
-  set_host_poll_cycles(params.host_poll_cycles);
   reset();
 }
 
 Ns16550a::~Ns16550a() {
   sched_.cancel(tx_event_);
-  sched_.cancel(rx_event_);
   sched_.cancel(timeout_event_);
-  sched_.cancel(poll_event_);
 }
 
 void Ns16550a::reset() {
   sched_.cancel(tx_event_);
-  sched_.cancel(rx_event_);
   sched_.cancel(timeout_event_);
-  tx_event_ = rx_event_ = timeout_event_ = 0;
+  tx_event_ = timeout_event_ = 0;
+  host_.reset_receiver();
   regs_.reset();
   rx_fifo_.clear();
   tx_fifo_.clear();
   rbr_ = 0;
   tsr_busy_ = false;
   tsr_ = 0;
-  tx_end_edge_ = rx_ready_edge_ = rx_activity_edge_ = 0;
+  tx_end_edge_ = rx_activity_edge_ = 0;
   thre_pending_ = false;
   rx_timeout_ = false;
   divisor0_logged_ = false;
@@ -140,7 +116,7 @@ void Ns16550a::reset() {
   update_status();
   // The host-poll event belongs to the host connection, not to the device state: it survives,
   // and input already waiting in the backend starts flowing again.
-  try_schedule_rx();
+  host_.receiver_ready();
 }
 
 IrqLine* Ns16550a::irq(std::string_view output) {
@@ -184,21 +160,7 @@ std::uint64_t Ns16550a::char_clocks() const {
   return clocks16 * effective_divisor();
 }
 
-std::uint64_t Ns16550a::edge_at_or_after(Cycles t) const {
-  if (uart_hz_ == cpu_hz_) return t;
-  // UART clock edge k happens at CPU time k * cpu_hz / uart_hz.
-  return static_cast<std::uint64_t>((u128(t) * uart_hz_ + cpu_hz_ - 1) / cpu_hz_);
-}
-
-Cycles Ns16550a::cycle_of_edge(std::uint64_t edge) const {
-  if (uart_hz_ == cpu_hz_) return edge;
-  return static_cast<Cycles>((u128(edge) * cpu_hz_ + uart_hz_ - 1) / uart_hz_);
-}
-
-Cycles Ns16550a::char_cycles() const {
-  Cycles now = sched_.now();
-  return cycle_of_edge(edge_at_or_after(now) + char_clocks()) - now;
-}
+Cycles Ns16550a::char_cycles() const { return host_.cycles_from_now(char_clocks()); }
 
 // ---- guest accesses -------------------------------------------------------------------------
 
@@ -277,12 +239,12 @@ std::uint8_t Ns16550a::read_rbr() {
   if (fifo_mode()) {
     // A read clears the timeout indication and restarts the timer.
     rx_timeout_ = false;
-    rx_activity_edge_ = edge_at_or_after(sched_.now());
+    rx_activity_edge_ = host_.edge_at_or_after(sched_.now());
     arm_rx_timeout();
   }
   update_status();
   // There is room again: the next waiting host byte may land.
-  try_schedule_rx();
+  host_.receiver_ready();
   return rbr_;
 }
 
@@ -342,7 +304,7 @@ void Ns16550a::write_fcr(std::uint8_t value) {
       BE_LOG(unimp, "{}: FCR DMA mode 1 only changes the RXRDY/TXRDY pins, not modelled",
              name());
   }
-  try_schedule_rx();
+  host_.receiver_ready();
 }
 
 void Ns16550a::write_lcr(std::uint8_t value) {
@@ -360,10 +322,9 @@ void Ns16550a::write_mcr(std::uint8_t value) {
   bool loop = reg(kSlotMcr) & MCR_LOOP;
   if (loop && !was_loop) {
     // SIN is disconnected: host input stays in the backend.
-    sched_.cancel(rx_event_);
-    rx_event_ = 0;
+    host_.receiver_stopped();
   } else if (!loop && was_loop) {
-    try_schedule_rx();
+    host_.receiver_ready();
   }
   update_modem_inputs();
 }
@@ -391,8 +352,8 @@ void Ns16550a::write_thr(std::uint8_t byte) {
   } else {
     tx_fifo_.push(byte);
   }
-  if (backend_ && !(reg(kSlotMcr) & MCR_LOOP)) backend_->write(&byte, 1);
-  if (!tsr_busy_) start_next_char(edge_at_or_after(sched_.now()));
+  if (!(reg(kSlotMcr) & MCR_LOOP)) host_.send(byte);
+  if (!tsr_busy_) start_next_char(host_.edge_at_or_after(sched_.now()));
 }
 
 void Ns16550a::start_next_char(std::uint64_t start_edge) {
@@ -401,7 +362,8 @@ void Ns16550a::start_next_char(std::uint64_t start_edge) {
   // The holding register/FIFO just became empty.
   if (tx_fifo_.count == 0) thre_pending_ = true;
   tx_end_edge_ = start_edge + char_clocks();
-  tx_event_ = sched_.schedule_at(cycle_of_edge(tx_end_edge_), [this](Cycles) { tx_char_done(); });
+  tx_event_ =
+      sched_.schedule_at(host_.cycle_of_edge(tx_end_edge_), [this](Cycles) { tx_char_done(); });
 }
 
 void Ns16550a::tx_char_done() {
@@ -455,29 +417,13 @@ void Ns16550a::inject_rx(std::uint8_t byte, std::uint8_t line_errors) {
     BE_LOG(trace, "{}: inject_rx 0x{:02x} ignored in loopback (SIN disconnected)", name(), byte);
     return;
   }
-  receive_char(byte, line_errors & kCharErrors, edge_at_or_after(sched_.now()));
+  receive_char(byte, line_errors & kCharErrors, host_.edge_at_or_after(sched_.now()));
   update_status();
 }
 
-void Ns16550a::try_schedule_rx() {
-  if (!backend_ || rx_event_ != 0) return;
-  if ((reg(kSlotMcr) & MCR_LOOP) || rx_fifo_.count == fifo_capacity()) return;
-  if (!backend_->readable()) return;
-  std::uint64_t edge = std::max(edge_at_or_after(sched_.now()), rx_ready_edge_);
-  rx_event_ = sched_.schedule_at(cycle_of_edge(edge), [this, edge](Cycles) { rx_deliver(edge); });
-}
-
-void Ns16550a::rx_deliver(std::uint64_t edge) {
-  rx_event_ = 0;
-  if (!backend_ || (reg(kSlotMcr) & MCR_LOOP) || rx_fifo_.count == fifo_capacity()) return;
-  if (!backend_->readable()) return;
-  receive_char(backend_->read_byte(), 0, edge);
-  // The next character needs a whole character time on the wire after this one.
-  rx_ready_edge_ = edge + char_clocks();
-  // Keep a paste flowing at character rate rather than at the host-poll rate.
-  if (!backend_->readable()) backend_->poll();
-  try_schedule_rx();
-  update_status();
+// A host byte may land when there is room and SIN is connected (not in loopback).
+bool Ns16550a::rx_can_accept() const {
+  return !(reg(kSlotMcr) & MCR_LOOP) && rx_fifo_.count < fifo_capacity();
 }
 
 void Ns16550a::arm_rx_timeout() {
@@ -485,7 +431,7 @@ void Ns16550a::arm_rx_timeout() {
   timeout_event_ = 0;
   if (!fifo_mode() || rx_fifo_.count == 0 || rx_timeout_) return;
   std::uint64_t edge = rx_activity_edge_ + kTimeoutCharacters * char_clocks();
-  Cycles when = std::max(cycle_of_edge(edge), sched_.now());
+  Cycles when = std::max(host_.cycle_of_edge(edge), sched_.now());
   timeout_event_ = sched_.schedule_at(when, [this](Cycles) { rx_timeout_expired(); });
 }
 
@@ -515,41 +461,6 @@ void Ns16550a::update_modem_inputs() {
                         // TERI: the ring indicator went from on to off.
                         (((old & MSR_RI) && !(in & MSR_RI)) ? MSR_TERI : 0);
   msr = (msr & 0x0F) | deltas | in;
-}
-
-// ---- host side ------------------------------------------------------------------------------
-
-void Ns16550a::attach(CharBackend* backend) {
-  sched_.cancel(rx_event_);
-  sched_.cancel(poll_event_);
-  rx_event_ = poll_event_ = 0;
-  backend_ = backend;
-  if (backend_) arm_host_poll(sched_.now() + poll_period_);
-}
-
-void Ns16550a::set_host_poll_cycles(Cycles period) {
-  if (period == 0) period = std::max<Cycles>(1, cpu_hz_ / 1000);
-  poll_period_ = period;
-  if (backend_) {
-    sched_.cancel(poll_event_);
-    arm_host_poll(sched_.now() + poll_period_);
-  }
-}
-
-void Ns16550a::arm_host_poll(Cycles when) {
-  poll_event_ = sched_.schedule_at(when, [this, when](Cycles) { host_poll(when); });
-}
-
-void Ns16550a::host_poll(Cycles due) {
-  poll_event_ = 0;
-  // Re-arm on the original grid: a late poll does not shift later ones, and polls missed
-  // while the CPU overshot are skipped rather than fired in a burst.
-  Cycles now = sched_.now();
-  Cycles next = due + poll_period_;
-  if (next <= now) next += ((now - next) / poll_period_ + 1) * poll_period_;
-  arm_host_poll(next);
-  backend_->poll();
-  try_schedule_rx();
 }
 
 // ---- interrupts -----------------------------------------------------------------------------

@@ -39,15 +39,12 @@
 //    reset, or a THR overwritten in 16450 mode before it moved to the TSR (a guest error), has
 //    already reached the host. A write to a full transmit FIFO is dropped (guest error).
 //  - RX: host input is never dropped. A byte moves from the host backend into the receive
-//    FIFO (16 bytes, or the one-byte RBR in 16450 mode) only when there is room, and no sooner
-//    than one character time after the previous one landed, so a long paste arrives in full at
-//    the baud rate or at the speed the guest reads, whichever is slower. RX overrun (LSR.OE)
-//    therefore only happens for characters pushed with inject_rx() or looped back (wires with
-//    no flow control): in FIFO mode the new character is lost, in 16450 mode it replaces the
-//    unread one, as the datasheet describes.
-//  - The host backend is polled from a periodic scheduler event (every host_poll_cycles CPU
-//    cycles, default 1 ms of virtual time). While bytes wait in the backend they land at
-//    character rate without waiting for the next poll.
+//    FIFO (16 bytes, or the one-byte RBR in 16450 mode) only when there is room, paced at one
+//    character per character time (SerialHostLink, core/serial_host_link.hpp, which also polls
+//    the host every host_poll_cycles CPU cycles). RX overrun (LSR.OE) therefore only happens
+//    for characters pushed with inject_rx() or looped back (wires with no flow control): in
+//    FIFO mode the new character is lost, in 16450 mode it replaces the unread one, as the
+//    datasheet describes.
 //  - Data bits: the host link carries whole bytes. Bytes go to and come from the host as 8
 //    bits whatever LCR.WLS says (firmware that never programs LCR relies on this, as it does on
 //    QEMU); only the timing follows LCR. In loopback the receiver gets the low WLS bits of what
@@ -83,9 +80,9 @@
 //    logged under `unimp` when set; the FIFO-mode delay of the THRE indication by one
 //    character time for a lone character (THRE rises as soon as the FIFO is empty).
 //
-// Time: the scheduler counts CPU cycles. UART clock cycles are converted to CPU cycles with
-// exact integer arithmetic on absolute UART clock edge numbers, so back-to-back characters
-// never drift even when the UART clock does not divide the CPU clock (QEMU virt: 3.6864 MHz).
+// Time: the scheduler counts CPU cycles; the model times characters in absolute UART clock
+// edge numbers, converted to CPU cycles by the host link, so back-to-back characters never
+// drift even when the UART clock does not divide the CPU clock (QEMU virt: 3.6864 MHz).
 #pragma once
 
 #include <array>
@@ -98,6 +95,7 @@
 #include "core/device.hpp"
 #include "core/registers.hpp"
 #include "core/scheduler.hpp"
+#include "core/serial_host_link.hpp"
 
 namespace boardemu {
 
@@ -173,13 +171,9 @@ class Ns16550a : public Device, public SerialDevice {
   static constexpr unsigned kFifoDepth = 16;
   static constexpr unsigned kTimeoutCharacters = 4;
 
-  struct Params {
-    // Period of the host-poll event in CPU cycles; 0 means 1 ms of virtual time
-    // (ctx.cpu_hz / 1000).
-    Cycles host_poll_cycles = 0;
-  };
-  // Reads the board file's `params:` for this model. Known keys: "host_poll_cycles" (a
-  // decimal or 0x-prefixed integer). Throws std::invalid_argument naming the key.
+  // The board file's `params:` for this model are those of its host link: host_poll_cycles
+  // (see SerialHostLink::Params). parse_params throws std::invalid_argument naming a bad key.
+  using Params = SerialHostLink::Params;
   static Params parse_params(const std::map<std::string, std::string>& params);
 
   // The scheduler in `ctx` must outlive the device. Throws std::invalid_argument if ctx has
@@ -194,13 +188,14 @@ class Ns16550a : public Device, public SerialDevice {
   // "irq": the INTR output.
   IrqLine* irq(std::string_view output) override;
 
-  // Connects the host side (not owned; nullptr detaches). With no backend, transmitted bytes
-  // are discarded and nothing is ever received. Starts the periodic host-poll event.
-  void attach(CharBackend* backend) override;
-  CharBackend* backend() const { return backend_; }
+  // The host side (SerialHostLink): attach() connects a backend (not owned; nullptr detaches)
+  // and starts the periodic host-poll event. With no backend, transmitted bytes are discarded
+  // and nothing is ever received.
+  void attach(CharBackend* backend) override { host_.attach(backend); }
+  CharBackend* backend() const { return host_.backend(); }
 
-  void set_host_poll_cycles(Cycles period);
-  Cycles host_poll_cycles() const { return poll_period_; }
+  void set_host_poll_cycles(Cycles period) { host_.set_host_poll_cycles(period); }
+  Cycles host_poll_cycles() const { return host_.host_poll_cycles(); }
 
   // UART input clock cycles one character takes at the current LCR and divisor.
   std::uint64_t char_clocks() const;
@@ -247,11 +242,6 @@ class Ns16550a : public Device, public SerialDevice {
   unsigned rx_trigger_level() const;
   std::uint32_t effective_divisor() const;
 
-  // UART clock edges, counted from time 0: the first edge at or after CPU cycle `t`, and the
-  // CPU cycle at which edge `edge` has happened.
-  std::uint64_t edge_at_or_after(Cycles t) const;
-  Cycles cycle_of_edge(std::uint64_t edge) const;
-
   std::uint8_t read_rbr();
   std::uint8_t read_iir();
   std::uint8_t read_lsr();
@@ -267,41 +257,32 @@ class Ns16550a : public Device, public SerialDevice {
   void tx_char_done();
   void clear_rx_fifo();
   void receive_char(std::uint8_t data, std::uint8_t errors, std::uint64_t edge);
-  void try_schedule_rx();
-  void rx_deliver(std::uint64_t edge);
+  bool rx_can_accept() const;
   void arm_rx_timeout();
   void rx_timeout_expired();
   void update_modem_inputs();
-  void arm_host_poll(Cycles when);
-  void host_poll(Cycles due);
 
   // The IIR value for the current state (no side effects).
   std::uint8_t interrupt_identification() const;
   // Refreshes the LSR status bits derived from FIFO state and drives the interrupt output.
   void update_status();
 
+  SerialHostLink host_;
   Scheduler& sched_;
-  std::uint64_t cpu_hz_;
-  std::uint64_t uart_hz_;
-  Cycles poll_period_;
   RegisterBank regs_;
 
-  CharBackend* backend_ = nullptr;
   Fifo<RxChar> rx_fifo_;
   Fifo<std::uint8_t> tx_fifo_;
   std::uint8_t rbr_ = 0;       // the last character read from RBR (read again when empty)
   bool tsr_busy_ = false;      // a character is being shifted out
   std::uint8_t tsr_ = 0;       // that character
   std::uint64_t tx_end_edge_ = 0;       // UART clock edge at which it has been sent
-  std::uint64_t rx_ready_edge_ = 0;     // earliest edge the next host byte may land
   std::uint64_t rx_activity_edge_ = 0;  // last character into or out of the receive FIFO
   bool thre_pending_ = false;           // the THRE interrupt latch
   bool rx_timeout_ = false;             // character timeout indication latched
   mutable bool divisor0_logged_ = false;
   Scheduler::EventId tx_event_ = 0;
-  Scheduler::EventId rx_event_ = 0;
   Scheduler::EventId timeout_event_ = 0;
-  Scheduler::EventId poll_event_ = 0;
 
   IrqLine intr_;
 };

@@ -31,12 +31,11 @@
 # (in particular when build/boardemu does not exist yet).
 set -uo pipefail
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-MPY="$ROOT/build/deps/micropython"
-PY=/usr/bin/python3   # has pyserial (python3-serial), which pyboard.py needs
-WORKLOAD="$ROOT/scripts/bench_workload.py"
-
 die() { echo "bench: $*" >&2; exit 2; }
+# ROOT, MPY, PY, BOARDEMU_BIN; the board, check and command helpers.
+# shellcheck source-path=SCRIPTDIR source=lib/emulators.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/emulators.sh"
+WORKLOAD="$ROOT/scripts/bench_workload.py"
 usage() { sed -n '5,8p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 runs=5
@@ -55,40 +54,42 @@ while [ $# -gt 0 ]; do
   esac
 done
 case "$runs" in ''|*[!0-9]*|0) die "--runs needs a positive integer" ;; esac
-case "$board" in
-  mps2-an385) BOARD_DIR=MPS2_AN385; QEMU_CMD="qemu-system-arm -machine mps2-an385" ;;
-  virt-rv32)  BOARD_DIR=VIRT_RV32;  QEMU_CMD="qemu-system-riscv32 -bios none -machine virt" ;;
-  *) die "unknown board '$board' (mps2-an385 or virt-rv32)" ;;
-esac
+emu_board "$board"
 case "$which" in both|boardemu|qemu) ;; *) die "unknown emulator '$which' (both, boardemu or qemu)" ;; esac
 
-FIRMWARE="$ROOT/build/firmware/$BOARD_DIR/firmware.elf"
-BOARDEMU="${BOARDEMU:-$ROOT/build/boardemu}"
-[ -f "$FIRMWARE" ] || die "no firmware $FIRMWARE: run 'make -C firmware'"
-[ -f "$MPY/tools/pyboard.py" ] || die "no MicroPython source in $MPY: run scripts/setup.sh"
-"$PY" -c 'import serial' 2>/dev/null || die "$PY lacks pyserial: install python3-serial"
-case "$ROOT" in *" "*) die "the repository path must not contain spaces (pyboard.py execpty)";; esac
+emu_require_firmware
+emu_require_mpy_file tools/pyboard.py
+emu_require_pyserial
+emu_require_spaceless_root
 
+if [ "$which" != qemu ] && [ ! -x "$BOARDEMU_BIN" ]; then
+  echo "bench: boardemu is not built yet ($BOARDEMU_BIN does not exist)." >&2
+  echo "bench: build it first, or run 'scripts/bench.sh --emulator qemu' for the QEMU baseline only." >&2
+  exit 2
+fi
+[ "$which" = boardemu ] || emu_require_qemu
+
+# Each emulator as two arguments for the Python below: "name=command", then "ok" if the command
+# prints its /dev/pts/N line (pyboard.py would wait for it forever), or why it does not.
 emus=()
-if [ "$which" != qemu ]; then
-  if [ ! -x "$BOARDEMU" ]; then
-    echo "bench: boardemu is not built yet ($BOARDEMU does not exist)." >&2
-    echo "bench: build it first, or run 'scripts/bench.sh --emulator qemu' for the QEMU baseline only." >&2
-    exit 2
+add_emulator() {  # NAME, with its command in EMU_CMD
+  local verdict=ok
+  if ! emu_wait_for_pty "$EMU_CMD"; then
+    verdict="no first output line naming /dev/pts/N within 10 s (got $EMU_PTY_LINE)"
+    verdict="${EMU_PTY_ERROR:-$verdict}"
   fi
-  # pyboard.py splits the command on spaces (no shell); the board names its default firmware.
-  emus+=("boardemu=$BOARDEMU run --board $board --uart0 pty")
-fi
-if [ "$which" != boardemu ]; then
-  command -v "${QEMU_CMD%% *}" >/dev/null || die "${QEMU_CMD%% *} not installed"
-  emus+=("qemu=$QEMU_CMD -nographic -monitor null -semihosting -serial pty -kernel $FIRMWARE")
-fi
+  emus+=("$1=$EMU_CMD" "$verdict")
+}
+# shellcheck disable=SC2119  # the benchmark passes no extra emulator arguments
+if [ "$which" != qemu ]; then emu_boardemu_command; add_emulator boardemu; fi
+# shellcheck disable=SC2119
+if [ "$which" != boardemu ]; then emu_qemu_command; add_emulator qemu; fi
 
 exec "$PY" - "$MPY/tools" "$WORKLOAD" "$runs" "$board" "${emus[@]}" <<'EOF'
 import os, statistics, subprocess, sys, time
 
 tools, workload_path, runs, board = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
-emus = [a.split("=", 1) for a in sys.argv[5:]]
+emus = [a.split("=", 1) + [verdict] for a, verdict in zip(sys.argv[5::2], sys.argv[6::2])]
 sys.path.insert(0, tools)
 import pyboard
 
@@ -130,33 +131,6 @@ def timed_exec(pyb, script):
     return t1 - t0, c1 - c0, out[:-1].strip()
 
 
-def preflight(cmd):
-    """pyboard.py waits without a time limit for the emulator's first output line; check with a
-    limit that it names /dev/pts/N, so that a hung or silent emulator cannot hang the benchmark."""
-    import re, select, signal
-    p = subprocess.Popen(cmd.split(), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                         stderr=subprocess.STDOUT, start_new_session=True)
-    line, deadline = b"", time.monotonic() + 10
-    while not line.endswith(b"\n") and time.monotonic() < deadline:
-        if select.select([p.stdout], [], [], 0.1)[0]:
-            b = os.read(p.stdout.fileno(), 1)
-            if not b:
-                break
-            line += b
-    try:
-        os.killpg(p.pid, signal.SIGTERM)
-    except ProcessLookupError:
-        pass
-    try:
-        p.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        os.killpg(p.pid, signal.SIGKILL)
-        p.wait()
-    if not re.search(rb"/dev/pts/[0-9]+", line) or not line.endswith(b"\n"):
-        raise pyboard.PyboardError("no first output line naming /dev/pts/N within 10 s (got %r)"
-                                   % line)
-
-
 def one_run(cmd):
     t_start = time.perf_counter()
     try:
@@ -186,13 +160,11 @@ def one_run(cmd):
 
 results = {}
 failed = False
-for name, cmd in emus:
+for name, cmd, verdict in emus:
     print("bench: %s: %s" % (name, cmd), flush=True)
     rows = []
-    try:
-        preflight(cmd)
-    except (pyboard.PyboardError, OSError) as e:
-        print("bench: %s does not start: %s" % (name, e), flush=True)
+    if verdict != "ok":
+        print("bench: %s does not start: %s" % (name, verdict), flush=True)
         failed = True
         continue
     for i in range(runs):

@@ -32,15 +32,12 @@
 {
 set -uo pipefail
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-MPY="$ROOT/build/deps/micropython"
-EXPECTED="$ROOT/tests/mpy-expected-failures.txt"
-# run-tests.py and pyboard.py need pyserial: Debian's python3-serial, for /usr/bin/python3 (the
-# python3 first on PATH may be a different interpreter without it).
-PY=/usr/bin/python3
-
 usage() { sed -n '8,12p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 die() { echo "run-mpy-tests: $*" >&2; exit 2; }
+# ROOT, MPY, PY, BOARDEMU_BIN; the board, check and command helpers.
+# shellcheck source-path=SCRIPTDIR source=lib/emulators.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/emulators.sh"
+EXPECTED="$ROOT/tests/mpy-expected-failures.txt"
 
 emulator=boardemu
 board=mps2-an385
@@ -56,64 +53,34 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-case "$board" in
-  mps2-an385) BOARD_DIR=MPS2_AN385; QEMU_CMD="qemu-system-arm -machine mps2-an385" ;;
-  virt-rv32)  BOARD_DIR=VIRT_RV32;  QEMU_CMD="qemu-system-riscv32 -bios none -machine virt" ;;
-  *) die "unknown board '$board' (mps2-an385 or virt-rv32)" ;;
-esac
-FIRMWARE="$ROOT/build/firmware/$BOARD_DIR/firmware.elf"
+emu_board "$board"
+emu_require_mpy_file tests/run-tests.py
+emu_require_firmware
+emu_require_pyserial
 
-[ -f "$MPY/tests/run-tests.py" ] || die "no MicroPython source in $MPY: run scripts/setup.sh"
-[ -f "$FIRMWARE" ] || die "no firmware $FIRMWARE: run 'make -C firmware'"
-"$PY" -c 'import serial' 2>/dev/null || die "$PY lacks pyserial: install python3-serial"
-
-# The emulator command. pyboard.py splits it on spaces (no shell, no quoting), so no path in it
-# may contain a space.
 case "$emulator" in
   boardemu)
-    BIN="${BOARDEMU:-$ROOT/build/boardemu}"
-    [ -x "$BIN" ] || die "boardemu binary not found at $BIN: build it first"
-    # The board description names build/firmware/<BOARD>/firmware.elf as its default firmware.
-    EMU_CMD="$BIN run --board $board --uart0 pty ${BOARDEMU_ARGS:-}"
+    [ -x "$BOARDEMU_BIN" ] || die "boardemu binary not found at $BOARDEMU_BIN: build it first"
+    emu_boardemu_command "${BOARDEMU_ARGS:-}"
     ;;
   qemu)
-    # As ports/qemu/Makefile's `test` target: QEMU_ARGS + -serial pty -kernel <elf>.
-    EMU_CMD="$QEMU_CMD -nographic -monitor null -semihosting ${QEMU_EXTRA:-} -serial pty -kernel $FIRMWARE"
-    command -v "${QEMU_CMD%% *}" >/dev/null || die "${QEMU_CMD%% *} not installed"
+    emu_qemu_command "${QEMU_EXTRA:-}"
+    emu_require_qemu
     ;;
   *) die "unknown emulator '$emulator' (boardemu or qemu)" ;;
 esac
-case "$ROOT" in *" "*) die "the repository path must not contain spaces (pyboard.py execpty)";; esac
+emu_require_spaceless_root
 
-# Pre-flight: pyboard.py's execpty waits without a time limit for the command's first output line
-# and gives up if it names no /dev/pts/N, so check that here first, with a time limit, to turn a
-# hung or silent emulator into a clear message instead of a hung test run.
-"$PY" - "$EMU_CMD" <<'PYEOF' || exit 2
-import os, re, select, signal, subprocess, sys, time
-cmd = sys.argv[1]
-p = subprocess.Popen(cmd.split(), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                     stderr=subprocess.STDOUT, start_new_session=True)
-line, deadline = b"", time.monotonic() + 10
-while not line.endswith(b"\n") and time.monotonic() < deadline:
-    if select.select([p.stdout], [], [], 0.1)[0]:
-        b = os.read(p.stdout.fileno(), 1)
-        if not b:
-            break
-        line += b
-try:
-    os.killpg(p.pid, signal.SIGTERM)
-except ProcessLookupError:
-    pass
-try:
-    p.wait(timeout=10)
-except subprocess.TimeoutExpired:
-    os.killpg(p.pid, signal.SIGKILL)
-    p.wait()
-if not re.search(rb"/dev/pts/[0-9]+", line) or not line.endswith(b"\n"):
-    print("run-mpy-tests: the emulator did not print a line naming /dev/pts/N as its first output "
-          "within 10 s (got %r, exit status %s): %s" % (line, p.returncode, cmd), file=sys.stderr)
-    sys.exit(1)
-PYEOF
+# Pre-flight, to turn a hung or silent emulator into a clear message instead of a hung test run.
+if ! emu_wait_for_pty "$EMU_CMD"; then
+  if [ -n "$EMU_PTY_ERROR" ]; then
+    echo "run-mpy-tests: the emulator does not start ($EMU_PTY_ERROR): $EMU_CMD" >&2
+  else
+    echo "run-mpy-tests: the emulator did not print a line naming /dev/pts/N as its first output" \
+      "within 10 s (got $EMU_PTY_LINE, exit status $EMU_PTY_STATUS): $EMU_CMD" >&2
+  fi
+  exit 2
+fi
 
 RESULT_DIR="${MPY_TESTS_RESULT_DIR:-$ROOT/build/mpy-tests/$emulator-$board}"
 mkdir -p "$RESULT_DIR"
