@@ -143,6 +143,10 @@ CortexMCpu::CortexMCpu(const BoardDesc& board, Bus& bus, Semihosting& semihostin
   check_uc(uc_ctl_set_cpu_model(uc_, UC_CPU_ARM_CORTEX_M3), "uc_ctl_set_cpu_model");
   Scs::Hooks hooks;
   hooks.exception_may_preempt = [this] { request_stop(); };
+  hooks.mask_registers = [this](std::uint32_t* basepri, std::uint32_t* faultmask) {
+    *basepri = reg(UC_ARM_REG_BASEPRI);
+    *faultmask = reg(UC_ARM_REG_FAULTMASK);
+  };
   hooks.system_reset_request = [this] {
     reset_requested_ = true;
     request_stop();

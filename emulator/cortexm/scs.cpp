@@ -278,6 +278,14 @@ int Scs::group_priority(int p) const {
   return p & static_cast<int>((0xFFu << (prigroup + 1)) & 0xFF);
 }
 
+int Scs::execution_priority_masks_only(std::uint32_t basepri, std::uint32_t faultmask) const {
+  int boosted = kThreadPriority + 1;  // no mask: everything shows
+  std::uint8_t mask = static_cast<std::uint8_t>(0xFF00u >> priority_bits_);
+  if ((basepri & mask) != 0) boosted = group_priority(static_cast<int>(basepri & mask));
+  if (faultmask & 1) boosted = -1;
+  return boosted;
+}
+
 int Scs::execution_priority(std::uint32_t primask, std::uint32_t basepri,
                             std::uint32_t faultmask) const {
   int highest = kThreadPriority;
@@ -328,7 +336,20 @@ bool Scs::only_one_active() const {
 
 std::uint32_t Scs::icsr_value() const {
   std::uint32_t v = 0;
+  // VECTPENDING includes the effect of BASEPRI and FAULTMASK, not of PRIMASK (B3.2.4).
   int vect_pending = highest_pending();
+  if (hooks_.mask_registers) {
+    std::uint32_t basepri = 0, faultmask = 0;
+    hooks_.mask_registers(&basepri, &faultmask);
+    int limit = execution_priority_masks_only(basepri, faultmask);
+    if (vect_pending && group_priority(priority(vect_pending)) >= limit) {
+      vect_pending = 0;
+      int best_prio = 1000;
+      for (int e = 1; e < num_exceptions(); ++e)
+        if (pending_[e] && is_enabled(e) && group_priority(priority(e)) < limit && priority(e) < best_prio)
+          vect_pending = e, best_prio = priority(e);
+    }
+  }
   v |= static_cast<std::uint32_t>(vect_pending & 0x1FF) << 12;
   for (int e = kIrq0; e < num_exceptions(); ++e)
     if (pending_[e]) v |= kIcsrIsrPending;

@@ -50,6 +50,9 @@ class Scs : public Device, public InterruptController {
     std::function<void()> exception_may_preempt;
     // AIRCR.SYSRESETREQ was written with the key.
     std::function<void()> system_reset_request;
+    // Reads the CPU's BASEPRI and FAULTMASK, which ICSR.VECTPENDING takes into account
+    // (B3.2.4). Without it VECTPENDING ignores them.
+    std::function<void(std::uint32_t* basepri, std::uint32_t* faultmask)> mask_registers;
   };
 
   Scs(Scheduler& scheduler, unsigned num_irqs, unsigned priority_bits,
@@ -112,6 +115,7 @@ class Scs : public Device, public InterruptController {
  private:
   std::vector<RegisterSpec> register_specs();
   std::uint32_t icsr_value() const;
+  int execution_priority_masks_only(std::uint32_t basepri, std::uint32_t faultmask) const;
   std::uint32_t shcsr_value() const;
   void write_shcsr(std::uint32_t value);
   std::uint32_t irq_bits(unsigned word, const std::vector<bool>& state, bool enabled_only) const;

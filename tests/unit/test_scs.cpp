@@ -61,7 +61,11 @@ class ScsHarness {
   explicit ScsHarness(unsigned num_irqs = 40, unsigned priority_bits = 3,
                       std::uint64_t systick_ref_hz = 0, std::uint64_t cpu_hz = 25'000'000)
       : scs(sched, num_irqs, priority_bits, systick_ref_hz, cpu_hz,
-            Scs::Hooks{[this] { ++preempt_calls; }, [this] { ++reset_requests; }}) {}
+            Scs::Hooks{[this] { ++preempt_calls; }, [this] { ++reset_requests; },
+                       [this](std::uint32_t* basepri, std::uint32_t* faultmask) {
+                         *basepri = cpu_basepri;
+                         *faultmask = cpu_faultmask;
+                       }}) {}
 
   std::uint32_t rd(std::uint32_t off, unsigned size = 4) { return scs.read(off, size); }
   void wr(std::uint32_t off, std::uint32_t v, unsigned size = 4) { scs.write(off, v, size); }
@@ -76,6 +80,7 @@ class ScsHarness {
   void pend_irq(int n) { wr(NVIC_ISPR0 + 4 * (n / 32), 1u << (n % 32)); }
 
   Scheduler sched;
+  std::uint32_t cpu_basepri = 0, cpu_faultmask = 0;  // the CPU's mask registers, as the SCS sees them
   int preempt_calls = 0;
   int reset_requests = 0;
   Scs scs;
@@ -488,10 +493,20 @@ TEST_F(ScsScbTest, IcsrVectPendingHonoursBasepriAndFaultmask) {
   // B3.2.4: "The value indicated by this field includes the effect of the BASEPRI and
   // FAULTMASK registers, but not any effect of the PRIMASK register." (also Cortex-M3 PM0056
   // 4.4.3). With BASEPRI = 0x40, an enabled pending IRQ at 0x80 must not show in VECTPENDING.
-  GTEST_SKIP() << "model limitation: Scs::icsr_value() reports highest_pending(), which cannot "
-                  "see BASEPRI/FAULTMASK (they live in the CPU backend; Scs has no accessor "
-                  "for them), so VECTPENDING ignores BASEPRI/FAULTMASK masking. Fixing it "
-                  "needs an interface change in scs.hpp (e.g. a mask-register callback).";
+  set_irq_priority(2, 0x80);
+  set_irq_priority(5, 0x20);
+  enable_irq(2);
+  pend_irq(2);
+  EXPECT_EQ(vectpending(rd(ICSR)), static_cast<std::uint32_t>(irq(2)));
+  cpu_basepri = 0x40;
+  EXPECT_EQ(vectpending(rd(ICSR)), 0u) << "IRQ2 (0x80) is masked by BASEPRI 0x40";
+  enable_irq(5);
+  pend_irq(5);
+  EXPECT_EQ(vectpending(rd(ICSR)), static_cast<std::uint32_t>(irq(5))) << "0x20 is above BASEPRI";
+  cpu_faultmask = 1;
+  EXPECT_EQ(vectpending(rd(ICSR)), 0u) << "FAULTMASK masks everything but NMI";
+  wr(ICSR, kNmiPendSet);
+  EXPECT_EQ(vectpending(rd(ICSR)), static_cast<std::uint32_t>(kNmi));
 }
 
 TEST_F(ScsScbTest, IcsrVectActiveAndRetToBase) {
