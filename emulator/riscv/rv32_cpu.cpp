@@ -217,16 +217,19 @@ void Rv32Cpu::on_block(uc_engine*, std::uint64_t address, std::uint32_t size, vo
     s.request_stop();
     return;
   }
-  if (addr == s.resume_uncharged_) {  // the rest of a block whose counter read was emulated
-    s.resume_uncharged_ = 1;
-    return;
-  }
-  if (!s.is_static_code(addr) && s.retranslate_if_rewritten(addr, size)) return;
+  // The rest of a block whose counter read was emulated: charged with that block already, but
+  // any counter read in it still needs its hook.
+  bool charged = addr == s.resume_uncharged_;
+  s.resume_uncharged_ = 1;
+  s.block_end_ = addr + size;
+  if (!charged && !s.is_static_code(addr) && s.retranslate_if_rewritten(addr, size)) return;
   const BlockCost& c = s.block_cost(addr, size);
   if (c.reads_counters && !s.hooked_counter_reads_.count(addr)) {
     s.hook_counter_reads(addr, size);
+    if (charged) s.resume_uncharged_ = addr;  // it runs again from its start, still charged
     return;
   }
+  if (charged) return;
   Cycles cost = (s.prev_taken_extra_ && addr != s.prev_fallthrough_) ? s.prev_taken_extra_ : 0;
   cost += c.cycles;
   s.prev_fallthrough_ = addr + size;
@@ -243,8 +246,20 @@ void Rv32Cpu::on_counter_read(uc_engine*, std::uint64_t address, std::uint32_t, 
   std::uint32_t funct3 = (insn >> 12) & 7, csr = insn >> 20;
   if (!is_csr_access(insn) || !is_counter_csr(csr)) return;  // code changed: run it as is
   std::uint32_t rd = (insn >> 7) & 31, rs1 = (insn >> 15) & 31;
+  // The whole block was charged when it started: `cycle` reads the time at its end, and the
+  // instructions from this one to the end of the block are counted already, although a read
+  // of `instret` must not count them (privileged spec §3.1.10 / ISA manual "Zicsr": a CSR
+  // instruction reads the value prior to its own execution). Unicorn ends a translated block
+  // after every CSR instruction, so that is usually this instruction alone.
+  std::uint32_t not_retired = 0;
+  for (std::uint32_t p = at; p < s.block_end_; ++not_retired) {
+    std::uint8_t low = 0;
+    if (!s.bus_.read_block(p, &low, 1)) break;
+    p += (low & 3) == 3 ? 4 : 2;
+  }
   std::uint64_t cycles = s.sched_.now() + static_cast<std::uint64_t>(s.mcycle_offset_);
-  std::uint64_t instret = s.instructions_ + static_cast<std::uint64_t>(s.minstret_offset_);
+  std::uint64_t instret =
+      s.instructions_ - not_retired + static_cast<std::uint64_t>(s.minstret_offset_);
   std::uint64_t time = s.mtime_ ? s.mtime_() : 0;
   std::uint64_t full = 0;
   switch (csr & 0x7F) {
@@ -267,9 +282,15 @@ void Rv32Cpu::on_counter_read(uc_engine*, std::uint64_t address, std::uint32_t, 
                                 : ((full & ~0xFFFFFFFFull) | v);
     std::int64_t& offset = (csr & 0x7F) == 0 ? s.mcycle_offset_ : s.minstret_offset_;
     offset += static_cast<std::int64_t>(wanted - full);
+    // A write to minstret is done instead of the increment for this instruction (ISA manual,
+    // "Zicsr"): the instructions after it count from `wanted`.
+    if ((csr & 0x7F) == 2) offset -= 1;
   }
   if (rd) s.set_reg(UC_RISCV_REG_X0 + static_cast<int>(rd), old);
-  s.resume_uncharged_ = at + 4;
+  // Execution resumes after this instruction; if that is still inside the block, the rest was
+  // charged with it. (Unicorn ends a translated block after every CSR instruction, so usually
+  // it is not: the next block is new and is charged normally.)
+  s.resume_uncharged_ = at + 4 < s.block_end_ ? at + 4 : 1;
   s.set_reg(UC_RISCV_REG_PC, at + 4);  // skips the instruction (abandons this translation)
 }
 
@@ -332,8 +353,8 @@ bool Rv32Cpu::emulate_absent_csr(std::uint32_t insn, std::uint32_t at) {
   return true;
 }
 
-RunResult Rv32Cpu::handle_intr(std::uint32_t intno) {
-  std::uint32_t at = pc();
+RunResult Rv32Cpu::handle_intr(std::uint32_t intno, std::uint32_t at) {
+  set_reg(UC_RISCV_REG_PC, at);  // so that messages name the instruction
   switch (intno) {
     case kEcallFromU:
       trap(kEcallFromM, at, 0);
@@ -352,16 +373,9 @@ RunResult Rv32Cpu::handle_intr(std::uint32_t intno) {
       return {};
     }
     case kIllegalInstruction: {
-      // Illegal encodings are reported with the PC at the instruction; a CSR access the core
-      // refuses at run time (absent CSR, write to a read-only one) with the PC already past it.
-      std::uint32_t insn = 0, prev = 0;
-      if (read32(at - 4, &prev) && is_csr_access(prev)) {
-        at -= 4;
-        insn = prev;
-      } else {
-        read32(at, &insn);
-        if ((insn & 3) != 3) insn &= 0xFFFF;
-      }
+      std::uint32_t insn = 0;
+      read32(at, &insn);
+      if ((insn & 3) != 3) insn &= 0xFFFF;
       if (emulate_absent_csr(insn, at)) return {};
       BE_LOG(guest_error, "illegal instruction 0x{:08x} at {}", insn, describe_pc());
       trap(kIllegalInstruction, at, insn);
@@ -380,6 +394,72 @@ RunResult Rv32Cpu::handle_intr(std::uint32_t intno) {
       return {StopReason::fatal, 0,
               fmt::format("unhandled CPU exception {} from the engine, {}", intno, describe_pc())};
   }
+}
+
+// When an access faults, Unicorn leaves the PC at the start of the translated block, with the
+// registers as they were before the faulting instruction (the ones before it in the block have
+// run). The block is decoded from its start to its end: the first load or store (AMO, LR/SC) of the right
+// direction whose address, rs1 + offset from the current registers, covers the faulting address
+// is the one. A block ends at its first control transfer or SYSTEM instruction (CSR accesses
+// included), so decoding stops there.
+std::optional<std::uint32_t> Rv32Cpu::locate_faulting_access(std::uint32_t block_start,
+                                                             std::uint32_t address, bool write) {
+  auto x = [this](std::uint32_t r) { return r ? reg(UC_RISCV_REG_X0 + static_cast<int>(r)) : 0u; };
+  auto covers = [address](std::uint32_t lo, std::uint32_t size) { return address - lo < size; };
+  // The block that faulted is the one that started last (on_block saw its size).
+  std::uint32_t end = block_end_ > block_start ? block_end_ : block_start + 4096;
+  for (std::uint32_t at = block_start; at < end;) {
+    std::uint8_t b[4] = {0, 0, 0, 0};
+    if (!bus_.read_block(at, b, 2)) break;
+    std::uint32_t insn = b[0] | b[1] << 8;
+    bool match = false, ends_block = false;
+    std::uint32_t length = 2;
+    if ((insn & 3) == 3) {  // 32-bit
+      if (!bus_.read_block(at + 2, b + 2, 2)) break;
+      insn |= static_cast<std::uint32_t>(b[2]) << 16 | static_cast<std::uint32_t>(b[3]) << 24;
+      length = 4;
+      std::uint32_t opcode = insn & 0x7F, funct3 = (insn >> 12) & 7, rs1 = (insn >> 15) & 31;
+      std::uint32_t size = 1u << (funct3 & 3);
+      switch (opcode) {
+        case 0x03:  // LB, LH, LW, LBU, LHU
+          match = !write && covers(x(rs1) + static_cast<std::uint32_t>(sext(insn >> 20, 12)), size);
+          break;
+        case 0x23:  // SB, SH, SW
+          match = write && covers(x(rs1) + static_cast<std::uint32_t>(sext(
+                                                ((insn >> 25) << 5) | ((insn >> 7) & 31), 12)),
+                                  size);
+          break;
+        case 0x2F:  // LR.W (reads), SC.W (writes), AMO*.W (either): at rs1
+          match = covers(x(rs1), 4) && (insn >> 27) != (write ? 0x02u : 0x03u);
+          break;
+        case 0x63: case 0x67: case 0x6F: case 0x73:  // branches, JALR, JAL, SYSTEM
+          ends_block = true;
+          break;
+        default:
+          break;
+      }
+    } else {  // 16-bit (RVC)
+      std::uint32_t op = insn & 3, funct3 = insn >> 13;
+      std::uint32_t rs1c = 8 + ((insn >> 7) & 7);
+      // C.LW/C.SW offset: [5:3] in bits 12:10, [2] in bit 6, [6] in bit 5.
+      std::uint32_t off_w = ((insn >> 10) & 7) << 3 | ((insn >> 6) & 1) << 2 | ((insn >> 5) & 1) << 6;
+      if (op == 0 && funct3 == 2) match = !write && covers(x(rs1c) + off_w, 4);        // C.LW
+      else if (op == 0 && funct3 == 6) match = write && covers(x(rs1c) + off_w, 4);    // C.SW
+      else if (op == 2 && funct3 == 2)  // C.LWSP: [5] in bit 12, [4:2] in 6:4, [7:6] in 3:2
+        match = !write && covers(x(2) + (((insn >> 12) & 1) << 5 | ((insn >> 4) & 7) << 2 |
+                                         ((insn >> 2) & 3) << 6), 4);
+      else if (op == 2 && funct3 == 6)  // C.SWSP: [5:2] in bits 12:9, [7:6] in 8:7
+        match = write && covers(x(2) + (((insn >> 9) & 15) << 2 | ((insn >> 7) & 3) << 6), 4);
+      else if (op == 1 && (funct3 == 1 || funct3 >= 5))  // C.JAL, C.J, C.BEQZ, C.BNEZ
+        ends_block = true;
+      else if (op == 2 && funct3 == 4 && ((insn >> 2) & 31) == 0)  // C.JR, C.JALR, C.EBREAK
+        ends_block = true;
+    }
+    if (match) return at;
+    if (ends_block) break;
+    at += length;
+  }
+  return std::nullopt;
 }
 
 RunResult Rv32Cpu::run(Cycles deadline) {
@@ -409,21 +489,34 @@ RunResult Rv32Cpu::run(Cycles deadline) {
                                    (trap_type_ == UC_MEM_WRITE_PROT || trap_type_ == UC_MEM_FETCH_PROT)
                                        ? "forbidden" : "unmapped",
                                    fetch ? "fetch" : write ? "write" : "read", trap_address_);
+    // The engine leaves the PC at the start of the block that faulted: point it at the access.
+    bool amo = false;
+    if (!fetch) {
+      if (auto at = locate_faulting_access(pc(), trap_address_, write)) {
+        set_reg(UC_RISCV_REG_PC, *at);
+        // AMOs and SC.W raise store/AMO access faults (privileged spec, Table 3.6), even when
+        // the engine reports the read an AMO starts with.
+        std::uint32_t insn = 0;
+        amo = read32(*at, &insn) && (insn & 0x7F) == 0x2F && (insn >> 27) != 0x02;
+      }
+    }
     if (unmapped_policy_ == UnmappedPolicy::stop)
       return {StopReason::fatal, 0, fmt::format("{}, {}", what, describe_pc())};
     BE_LOG(guest_error, "{}, {}", what, describe_pc());
-    // The engine leaves the PC at the start of the block that faulted (see CortexMCpu).
-    trap(fetch ? kInstAccessFault : write ? kStoreAccessFault : kLoadAccessFault,
+    trap(fetch ? kInstAccessFault : (write || amo) ? kStoreAccessFault : kLoadAccessFault,
          fetch ? trap_address_ : pc(), trap_address_);
     return {};
   }
-  if (trap_ == Trap::intr) return handle_intr(trap_intno_);
+  // Unicorn's cpu_handle_exception advances the RISC-V PC by 4 before it calls the UC_HOOK_INTR
+  // callbacks, whatever the length of the instruction that trapped (a 2-byte one included):
+  // that instruction is at PC - 4.
+  if (trap_ == Trap::intr) return handle_intr(trap_intno_, pc() - 4);
   if (err == UC_ERR_INSN_INVALID) {
     // Unicorn reports EBREAK this way rather than as a breakpoint exception.
     std::uint32_t insn = 0;
     read32(pc(), &insn);
     bool ebreak = insn == 0x00100073 || (insn & 0xFFFF) == 0x9002;
-    return handle_intr(ebreak ? kBreakpoint : kIllegalInstruction);
+    return handle_intr(ebreak ? kBreakpoint : kIllegalInstruction, pc());
   }
   if (err != UC_ERR_OK)
     return {StopReason::fatal, 0, fmt::format("CPU engine error: {}, {}", uc_strerror(err), describe_pc())};

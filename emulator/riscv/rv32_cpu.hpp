@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -101,8 +102,12 @@ class Rv32Cpu : public Cpu {
   }
   void take_interrupt();
   void trap(std::uint32_t cause, std::uint32_t epc, std::uint32_t tval);
-  RunResult handle_intr(std::uint32_t intno);
+  // `at`: the address of the instruction that raised exception `intno`.
+  RunResult handle_intr(std::uint32_t intno, std::uint32_t at);
   bool emulate_absent_csr(std::uint32_t insn, std::uint32_t at);
+  // The load or store in the block starting at `block_start` that accessed `address`.
+  std::optional<std::uint32_t> locate_faulting_access(std::uint32_t block_start,
+                                                      std::uint32_t address, bool write);
   bool read32(std::uint32_t addr, std::uint32_t* out) const;
   std::string describe_pc();
 
@@ -134,6 +139,7 @@ class Rv32Cpu : public Cpu {
   // After a counter read was emulated, execution resumes mid-block at this address; that tail
   // was already charged with the block.
   std::uint32_t resume_uncharged_ = 1;
+  std::uint32_t block_end_ = 0;  // the end of the block that is running
   std::uint64_t instructions_ = 0;
   std::int64_t mcycle_offset_ = 0, minstret_offset_ = 0;
   std::string fatal_;
