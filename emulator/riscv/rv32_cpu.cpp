@@ -59,7 +59,9 @@ Rv32Cpu::Rv32Cpu(const BoardDesc& board, Bus& bus, Semihosting& semihosting)
       sched_(bus.scheduler()),
       semihosting_(semihosting),
       unmapped_policy_(board.unmapped),
-      cost_cache_(kCostCacheEntries) {
+      costs_(bus, [this](std::uint32_t a, const std::uint8_t* code, std::uint32_t n) {
+        return time_block(a, code, n);
+      }) {
   check_uc(uc_open(UC_ARCH_RISCV, UC_MODE_RISCV32, &uc_), "uc_open");
   check_uc(uc_ctl_set_cpu_model(uc_, UC_CPU_RISCV32_SIFIVE_E31), "uc_ctl_set_cpu_model");
 }
@@ -120,9 +122,7 @@ std::function<void(bool)> Rv32Cpu::cpu_line(const std::string& name) {
 }
 
 void Rv32Cpu::reset() {
-  cost_cache_.assign(cost_cache_.size(), BlockCost{});
-  cost_table_.clear();
-  dynamic_blocks_.clear();
+  costs_.clear();
   for (auto& r : bus_.ram())
     uc_ctl_remove_cache(uc_, static_cast<std::uint64_t>(r->desc.base),
                         static_cast<std::uint64_t>(r->desc.base) + r->desc.size);
@@ -141,47 +141,15 @@ void Rv32Cpu::reset() {
   set_reg(UC_RISCV_REG_PC, entry_);
 }
 
-const Rv32Cpu::BlockCost& Rv32Cpu::block_cost_miss(BlockCost& slot, std::uint32_t address,
-                                                  std::uint32_t size) {
-  std::uint64_t key = static_cast<std::uint64_t>(address) << 16 | (size & 0xFFFF);
-  auto it = cost_table_.find(key);
-  if (it == cost_table_.end()) {
-    std::uint8_t code[4096];
-    std::uint32_t n = std::min<std::uint32_t>(size, sizeof code);
-    if (!bus_.read_block(address, code, n) && uc_mem_read(uc_, address, code, n) != UC_ERR_OK) n = 0;
-    BlockTiming t = cycle_model_.block_timing(code, n, address);
-    unsigned ws = 0;
-    for (auto& r : bus_.ram())
-      if (r->contains(address, 1)) ws = r->desc.wait_states;
-    BlockCost c;
-    c.address = address;
-    c.size = static_cast<std::uint16_t>(size);
-    c.cycles = static_cast<std::uint16_t>(std::min<std::uint32_t>(t.cycles + ws * t.fetch_words, 0xFFFF));
-    c.taken_extra = static_cast<std::uint16_t>(t.taken_extra);
-    c.instructions = t.instructions;
-    c.reads_counters = !t.counter_reads.empty();
-    it = cost_table_.emplace(key, c).first;
-  }
-  slot = it->second;
-  return slot;
-}
-
-// See CortexMCpu::retranslate_if_rewritten: Unicorn 2.1 can keep running a stale translation of
-// code the guest rewrote; code outside the firmware image is checked each time it runs.
-bool Rv32Cpu::retranslate_if_rewritten(std::uint32_t addr, std::uint32_t size) {
-  const std::uint8_t* code = bus_.host_pointer(addr, size);
-  if (!code) return false;
-  std::uint64_t h = 1469598103934665603ull;  // FNV-1a
-  for (std::uint32_t i = 0; i < size; ++i) h = (h ^ code[i]) * 1099511628211ull;
-  h ^= size;
-  auto [it, inserted] = dynamic_blocks_.try_emplace(addr, h);
-  if (inserted || it->second == h) return false;
-  it->second = h;
-  cost_table_.erase(static_cast<std::uint64_t>(addr) << 16 | (size & 0xFFFF));
-  cost_cache_[(addr >> 1) & (kCostCacheEntries - 1)] = BlockCost{};
-  uc_ctl_remove_cache(uc_, static_cast<std::uint64_t>(addr), static_cast<std::uint64_t>(addr) + size);
-  set_reg(UC_RISCV_REG_PC, addr);
-  return true;
+BlockCost Rv32Cpu::time_block(std::uint32_t address, const std::uint8_t* code, std::uint32_t size) {
+  BlockTiming t = cycle_model_.block_timing(code, size, address);
+  BlockCost c;
+  c.cycles = static_cast<std::uint16_t>(
+      std::min<std::uint32_t>(t.cycles + costs_.fetch_wait_states(address) * t.fetch_words, 0xFFFF));
+  c.taken_extra = static_cast<std::uint16_t>(t.taken_extra);
+  c.instructions = t.instructions;
+  c.reads_counters = !t.counter_reads.empty();
+  return c;
 }
 
 // Unicorn's counters read host time, so reads of cycle/time/instret are emulated: a code hook
@@ -222,8 +190,13 @@ void Rv32Cpu::on_block(uc_engine*, std::uint64_t address, std::uint32_t size, vo
   bool charged = addr == s.resume_uncharged_;
   s.resume_uncharged_ = 1;
   s.block_end_ = addr + size;
-  if (!charged && !s.is_static_code(addr) && s.retranslate_if_rewritten(addr, size)) return;
-  const BlockCost& c = s.block_cost(addr, size);
+  const BlockCost& c = s.costs_.lookup(addr, size);
+  if (!charged && c.dynamic && s.costs_.rewritten(addr, size)) {
+    // Stale translation of rewritten code (see unicorn/block_costs.hpp): translate it again.
+    uc_ctl_remove_cache(s.uc_, static_cast<std::uint64_t>(addr), static_cast<std::uint64_t>(addr) + size);
+    s.set_reg(UC_RISCV_REG_PC, addr);
+    return;
+  }
   if (c.reads_counters && !s.hooked_counter_reads_.count(addr)) {
     s.hook_counter_reads(addr, size);
     if (charged) s.resume_uncharged_ = addr;  // it runs again from its start, still charged

@@ -30,6 +30,7 @@
 #include "core/cpu.hpp"
 #include "core/semihosting.hpp"
 #include "riscv/rv32_cycle_model.hpp"
+#include "unicorn/block_costs.hpp"
 #include "unicorn/unicorn_bus.hpp"
 
 namespace boardemu::riscv {
@@ -52,7 +53,7 @@ class Rv32Cpu : public Cpu {
   std::string arch() const override { return "rv32imac"; }
   std::uint64_t instructions() const override { return instructions_; }
   void set_static_code(std::vector<std::pair<std::uint32_t, std::uint32_t>> ranges) override {
-    static_code_ = std::move(ranges);
+    costs_.set_static_code(std::move(ranges));
   }
   std::function<void(bool)> cpu_line(const std::string& name) override;
 
@@ -66,14 +67,6 @@ class Rv32Cpu : public Cpu {
   static constexpr unsigned kTrapEntryCycles = 3;
 
  private:
-  struct BlockCost {
-    std::uint32_t address = 1;  // odd: never an instruction address, marks an empty slot
-    std::uint16_t size = 0;
-    std::uint16_t cycles = 0;
-    std::uint16_t taken_extra = 0;
-    std::uint16_t instructions = 0;
-    bool reads_counters = false;
-  };
   enum class Trap { none, intr, unmapped };
 
   static void on_block(uc_engine*, std::uint64_t address, std::uint32_t size, void* self);
@@ -82,18 +75,7 @@ class Rv32Cpu : public Cpu {
   static bool on_unmapped(uc_engine*, uc_mem_type type, std::uint64_t address, int size,
                           std::int64_t value, void* self);
 
-  const BlockCost& block_cost(std::uint32_t address, std::uint32_t size) {
-    BlockCost& c = cost_cache_[(address >> 1) & (kCostCacheEntries - 1)];
-    if (c.address == address && c.size == size) [[likely]] return c;
-    return block_cost_miss(c, address, size);
-  }
-  const BlockCost& block_cost_miss(BlockCost& slot, std::uint32_t address, std::uint32_t size);
-  bool is_static_code(std::uint32_t addr) const {
-    for (const auto& [begin, end] : static_code_)
-      if (addr - begin < end - begin) return true;
-    return false;
-  }
-  bool retranslate_if_rewritten(std::uint32_t addr, std::uint32_t size);
+  BlockCost time_block(std::uint32_t address, const std::uint8_t* code, std::uint32_t size);
   void hook_counter_reads(std::uint32_t address, std::uint32_t size);
   void request_stop();
   std::uint32_t pending_enabled() { return lines_ & reg(UC_RISCV_REG_MIE); }
@@ -113,7 +95,6 @@ class Rv32Cpu : public Cpu {
 
   static constexpr std::uint32_t kMstatusMie = 1u << 3, kMstatusMpie = 1u << 7,
                                  kMstatusMppMask = 3u << 11;
-  static constexpr std::size_t kCostCacheEntries = 8192;
 
   Bus& bus_;
   Scheduler& sched_;
@@ -122,10 +103,7 @@ class Rv32Cpu : public Cpu {
   uc_engine* uc_ = nullptr;
   std::unique_ptr<UnicornBusMapping> mapping_;
   Rv32CycleModel cycle_model_;
-  std::vector<BlockCost> cost_cache_;
-  std::unordered_map<std::uint64_t, BlockCost> cost_table_;
-  std::vector<std::pair<std::uint32_t, std::uint32_t>> static_code_;
-  std::unordered_map<std::uint32_t, std::uint64_t> dynamic_blocks_;
+  BlockCosts costs_;
   std::unordered_set<std::uint32_t> hooked_counter_reads_;
   std::function<std::uint64_t()> mtime_;
 
