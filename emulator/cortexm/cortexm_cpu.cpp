@@ -131,16 +131,8 @@ std::optional<std::uint32_t> locate_faulting_access(CortexMCpu& cpu, const Bus& 
 }  // namespace
 
 CortexMCpu::CortexMCpu(const BoardDesc& board, Bus& bus, Semihosting& semihosting)
-    : bus_(bus),
-      sched_(bus.scheduler()),
-      semihosting_(semihosting),
-      unmapped_policy_(board.unmapped),
-      costs_(bus, [this](std::uint32_t a, const std::uint8_t* code, std::uint32_t n) {
-        return time_block(a, code, n);
-      }) {
-  check_uc(uc_open(UC_ARCH_ARM, UC_MODE_THUMB, &uc_), "uc_open");
-  // UC_MODE_MCLASS would give a Cortex-M33; the model must be set before first use.
-  check_uc(uc_ctl_set_cpu_model(uc_, UC_CPU_ARM_CORTEX_M3), "uc_ctl_set_cpu_model");
+    // UC_MODE_MCLASS would give a Cortex-M33: M3 is Thumb mode plus the CPU model.
+    : UnicornCpu(UC_ARCH_ARM, UC_MODE_THUMB, UC_CPU_ARM_CORTEX_M3, board, bus, semihosting) {
   Scs::Hooks hooks;
   hooks.exception_may_preempt = [this] { request_stop(); };
   hooks.mask_registers = [this](std::uint32_t* basepri, std::uint32_t* faultmask) {
@@ -158,57 +150,15 @@ CortexMCpu::CortexMCpu(const BoardDesc& board, Bus& bus, Semihosting& semihostin
   dwt_ = std::make_unique<Dwt>(sched_, *scs_);
 }
 
-CortexMCpu::~CortexMCpu() {
-  mapping_.reset();
-  if (uc_) uc_close(uc_);
-}
-
 void CortexMCpu::map_bus() {
-  mapping_ = std::make_unique<UnicornBusMapping>(uc_, bus_);
-  uc_hook h;
-  check_uc(uc_hook_add(uc_, &h, UC_HOOK_BLOCK, reinterpret_cast<void*>(on_block), this, 1, 0),
-           "block hook");
-  hooks_.push_back(h);
-  check_uc(uc_hook_add(uc_, &h, UC_HOOK_INTR, reinterpret_cast<void*>(on_intr), this, 1, 0),
-           "interrupt hook");
-  hooks_.push_back(h);
-  check_uc(uc_hook_add(uc_, &h,
-                       UC_HOOK_MEM_READ_UNMAPPED | UC_HOOK_MEM_WRITE_UNMAPPED |
-                           UC_HOOK_MEM_FETCH_UNMAPPED | UC_HOOK_MEM_WRITE_PROT |
-                           UC_HOOK_MEM_FETCH_PROT,
-                       reinterpret_cast<void*>(on_unmapped), this, 1, 0),
-           "unmapped-access hook");
-  hooks_.push_back(h);
-  check_uc(uc_hook_add(uc_, &h, UC_HOOK_INSN_INVALID, reinterpret_cast<void*>(on_invalid), this, 1, 0),
-           "invalid-instruction hook");
-  hooks_.push_back(h);
+  map_bus_with_hooks(reinterpret_cast<void*>(on_block), reinterpret_cast<void*>(on_intr),
+                     reinterpret_cast<void*>(on_unmapped), reinterpret_cast<void*>(on_invalid));
 }
 
-std::uint32_t CortexMCpu::reg(int r) {
-  std::uint32_t v = 0;
-  uc_reg_read(uc_, r, &v);
-  return v;
-}
 
-void CortexMCpu::set_reg(int r, std::uint32_t v) { uc_reg_write(uc_, r, &v); }
 
-std::uint32_t CortexMCpu::pc() { return reg(UC_ARM_REG_PC); }
 
-void CortexMCpu::request_stop() {
-  stop_requested_ = true;
-  // uc_emu_stop() from a device callback abandons the rest of the block with the PC left at the
-  // block's start: the block's earlier instructions and the access itself would run again (an
-  // NVIC write that pends an interrupt looped forever that way). There the stop is left to the
-  // next block hook, which sees stop_requested_ and stops before that block runs.
-  if (running_ && !UnicornBusMapping::in_device_callback()) uc_emu_stop(uc_);
-}
 
-bool CortexMCpu::read32(std::uint32_t addr, std::uint32_t* out) {
-  std::uint8_t b[4];
-  if (!bus_.read_block(addr, b, 4)) return false;
-  *out = b[0] | b[1] << 8 | b[2] << 16 | static_cast<std::uint32_t>(b[3]) << 24;
-  return true;
-}
 
 bool CortexMCpu::write32(std::uint32_t addr, std::uint32_t v) {
   std::uint8_t b[4] = {static_cast<std::uint8_t>(v), static_cast<std::uint8_t>(v >> 8),
@@ -226,18 +176,11 @@ bool CortexMCpu::it_block_active() {
   return (((x >> 25) & 3u) | ((x >> 8) & 0xFCu)) != 0;
 }
 
-std::string CortexMCpu::describe_pc() {
-  std::uint32_t p = pc();
-  return fmt::format("PC 0x{:08x} ({})", p, bus_.describe(p));
-}
 
 void CortexMCpu::reset() {
   scs_->reset();
   dwt_->reset();
-  costs_.clear();
-  for (auto& r : bus_.ram())
-    uc_ctl_remove_cache(uc_, static_cast<std::uint64_t>(r->desc.base),
-                        static_cast<std::uint64_t>(r->desc.base) + r->desc.size);
+  flush_translations();
   sleeping_ = false;
   reset_requested_ = false;
   prev_taken_extra_ = 0;
@@ -279,8 +222,7 @@ void CortexMCpu::on_block(uc_engine*, std::uint64_t address, std::uint32_t size,
   auto addr = static_cast<std::uint32_t>(address);
   // Stopping here keeps this block from executing (the engine checks for a stop request after
   // the block hook), so nothing is charged for it until it really runs.
-  Cycles now = s.sched_.now();
-  if (s.stop_requested_ || now >= s.deadline_ || now >= s.sched_.earliest()) {
+  if (s.stop_due()) {
     s.request_stop();
     return;
   }
@@ -292,24 +234,8 @@ void CortexMCpu::on_block(uc_engine*, std::uint64_t address, std::uint32_t size,
     return;
   }
   const BlockCost& c = s.costs_.lookup(addr, size);
-  if (c.dynamic && s.costs_.rewritten(addr, size)) {
-    // Stale translation of rewritten code (see unicorn/block_costs.hpp): translate it again.
-    uc_ctl_remove_cache(s.uc_, static_cast<std::uint64_t>(addr), static_cast<std::uint64_t>(addr) + size);
-    s.set_reg(UC_ARM_REG_PC, addr | 1);
-    return;
-  }
-  // The previous block ended in a conditional branch: it was taken if we are not at its
-  // fall-through address, and the pipeline refill is charged now.
-  Cycles cost = (s.prev_taken_extra_ && addr != s.prev_fallthrough_) ? s.prev_taken_extra_ : 0;
-  cost += c.cycles;
-  s.prev_fallthrough_ = addr + size;
-  s.prev_taken_extra_ = c.taken_extra;
-  s.instructions_ += c.instructions;
-  s.sched_.advance(cost);
-}
-
-void CortexMCpu::set_static_code(std::vector<std::pair<std::uint32_t, std::uint32_t>> ranges) {
-  costs_.set_static_code(std::move(ranges));
+  if (s.retranslated(c, addr, size)) return;
+  s.charge(c, addr, size);
 }
 
 void CortexMCpu::on_intr(uc_engine* uc, std::uint32_t intno, void* p) {

@@ -28,18 +28,16 @@
 #include "core/semihosting.hpp"
 #include "cortexm/cycle_model.hpp"
 #include "cortexm/scs.hpp"
-#include "unicorn/block_costs.hpp"
-#include "unicorn/unicorn_bus.hpp"
+#include "unicorn/unicorn_cpu.hpp"
 
 namespace boardemu::cortexm {
 
-class CortexMCpu : public Cpu {
+class CortexMCpu : public UnicornCpu {
  public:
   // Creates the engine, maps the bus's regions, and creates the SCS (NVIC/SCB/SysTick) and DWT
   // devices, which the caller adds to the bus at 0xE000E000 / 0xE0001000 via scs()/dwt()
   // before calling map_bus().
   CortexMCpu(const BoardDesc& board, Bus& bus, Semihosting& semihosting);
-  ~CortexMCpu() override;
 
   Scs& scs() { return *scs_; }
   Dwt& dwt() { return *dwt_; }
@@ -49,20 +47,13 @@ class CortexMCpu : public Cpu {
 
   void reset() override;
   RunResult run(Cycles deadline) override;
-  std::uint32_t pc() override;
+  std::uint32_t pc() override { return reg(UC_ARM_REG_PC); }
   std::string arch() const override { return "cortex-m3"; }
-  std::uint64_t instructions() const override { return instructions_; }
-  std::uint64_t blocks_timed() const { return costs_.blocks_timed(); }
-  void set_static_code(std::vector<std::pair<std::uint32_t, std::uint32_t>> ranges) override;
 
   // Exception entry/return latencies (Cortex-M3 TRM 5.5 "Interrupt latency": 12 cycles to
   // the first handler instruction with zero-wait-state memory, 6 when tail-chained; we charge
   // 10 for the unstacking of an exception return).
   static constexpr unsigned kEntryCycles = 12, kTailChainCycles = 6, kReturnCycles = 10;
-
-  // For tests and the debugger.
-  std::uint32_t reg(int uc_reg);
-  void set_reg(int uc_reg, std::uint32_t value);
 
  private:
   enum class Trap { none, intr, unmapped, invalid };
@@ -73,8 +64,8 @@ class CortexMCpu : public Cpu {
                           std::int64_t value, void* self);
   static bool on_invalid(uc_engine* uc, void* self);
 
-  BlockCost time_block(std::uint32_t address, const std::uint8_t* code, std::uint32_t size);
-  void request_stop();
+  BlockCost time_block(std::uint32_t address, const std::uint8_t* code, std::uint32_t size) override;
+  void jump_to(std::uint32_t address) override { set_reg(UC_ARM_REG_PC, address | 1); }
   // Takes the highest-priority exception that can preempt now, if any (between blocks).
   bool take_pending_exception(bool tail_chain);
   int current_execution_priority();
@@ -83,39 +74,22 @@ class CortexMCpu : public Cpu {
   RunResult handle_intr(std::uint32_t intno);
   RunResult handle_fault(int exception, const std::string& what);
   bool it_block_active();
-  bool read32(std::uint32_t addr, std::uint32_t* out);
   bool write32(std::uint32_t addr, std::uint32_t value);
   void refresh_mode_flags();
-  std::string describe_pc();
 
-  Bus& bus_;
-  Scheduler& sched_;
-  Semihosting& semihosting_;
-  UnmappedPolicy unmapped_policy_;
-  uc_engine* uc_ = nullptr;
   std::unique_ptr<Scs> scs_;
   std::unique_ptr<Dwt> dwt_;
   CycleModel cycle_model_;
-  BlockCosts costs_;
 
-  Cycles deadline_ = 0;
-  bool running_ = false;
-  bool stop_requested_ = false;
   bool sleeping_ = false;          // in WFI
   bool watch_masked_ = false;      // an exception waits behind a mask: check every block
   bool reset_requested_ = false;   // AIRCR.SYSRESETREQ
-  std::string fatal_;              // set when the run cannot continue
-  std::uint32_t prev_fallthrough_ = 0;
-  std::uint32_t prev_taken_extra_ = 0;
-  std::uint64_t instructions_ = 0;
 
   Trap trap_ = Trap::none;
   std::uint32_t trap_intno_ = 0;
   std::uint32_t trap_address_ = 0;
   int trap_size_ = 0;
   uc_mem_type trap_type_ = UC_MEM_READ;
-  std::vector<uc_hook> hooks_;
-  std::unique_ptr<UnicornBusMapping> mapping_;
 };
 
 }  // namespace boardemu::cortexm

@@ -55,60 +55,13 @@ std::int32_t sext(std::uint32_t v, unsigned bits) {
 }  // namespace
 
 Rv32Cpu::Rv32Cpu(const BoardDesc& board, Bus& bus, Semihosting& semihosting)
-    : bus_(bus),
-      sched_(bus.scheduler()),
-      semihosting_(semihosting),
-      unmapped_policy_(board.unmapped),
-      costs_(bus, [this](std::uint32_t a, const std::uint8_t* code, std::uint32_t n) {
-        return time_block(a, code, n);
-      }) {
-  check_uc(uc_open(UC_ARCH_RISCV, UC_MODE_RISCV32, &uc_), "uc_open");
-  check_uc(uc_ctl_set_cpu_model(uc_, UC_CPU_RISCV32_SIFIVE_E31), "uc_ctl_set_cpu_model");
-}
-
-Rv32Cpu::~Rv32Cpu() {
-  mapping_.reset();
-  if (uc_) uc_close(uc_);
-}
+    : UnicornCpu(UC_ARCH_RISCV, UC_MODE_RISCV32, UC_CPU_RISCV32_SIFIVE_E31, board, bus, semihosting) {}
 
 void Rv32Cpu::map_bus() {
-  mapping_ = std::make_unique<UnicornBusMapping>(uc_, bus_);
-  uc_hook h;
-  check_uc(uc_hook_add(uc_, &h, UC_HOOK_BLOCK, reinterpret_cast<void*>(on_block), this, 1, 0), "block hook");
-  hooks_.push_back(h);
-  check_uc(uc_hook_add(uc_, &h, UC_HOOK_INTR, reinterpret_cast<void*>(on_intr), this, 1, 0), "interrupt hook");
-  hooks_.push_back(h);
-  check_uc(uc_hook_add(uc_, &h,
-                       UC_HOOK_MEM_READ_UNMAPPED | UC_HOOK_MEM_WRITE_UNMAPPED |
-                           UC_HOOK_MEM_FETCH_UNMAPPED | UC_HOOK_MEM_WRITE_PROT | UC_HOOK_MEM_FETCH_PROT,
-                       reinterpret_cast<void*>(on_unmapped), this, 1, 0),
-           "unmapped-access hook");
-  hooks_.push_back(h);
-}
-
-std::uint32_t Rv32Cpu::reg(int r) {
-  std::uint32_t v = 0;
-  uc_reg_read(uc_, r, &v);
-  return v;
-}
-
-void Rv32Cpu::set_reg(int r, std::uint32_t v) { uc_reg_write(uc_, r, &v); }
-
-bool Rv32Cpu::read32(std::uint32_t addr, std::uint32_t* out) const {
-  std::uint8_t b[4];
-  if (!bus_.read_block(addr, b, 4)) return false;
-  *out = b[0] | b[1] << 8 | b[2] << 16 | static_cast<std::uint32_t>(b[3]) << 24;
-  return true;
-}
-
-std::string Rv32Cpu::describe_pc() {
-  std::uint32_t p = pc();
-  return fmt::format("PC 0x{:08x} ({})", p, bus_.describe(p));
-}
-
-void Rv32Cpu::request_stop() {
-  stop_requested_ = true;
-  if (running_ && !UnicornBusMapping::in_device_callback()) uc_emu_stop(uc_);
+  // No invalid-instruction hook: EBREAK and illegal encodings end the run with
+  // UC_ERR_INSN_INVALID, which run() turns into the right exception.
+  map_bus_with_hooks(reinterpret_cast<void*>(on_block), reinterpret_cast<void*>(on_intr),
+                     reinterpret_cast<void*>(on_unmapped), nullptr);
 }
 
 std::function<void(bool)> Rv32Cpu::cpu_line(const std::string& name) {
@@ -122,10 +75,7 @@ std::function<void(bool)> Rv32Cpu::cpu_line(const std::string& name) {
 }
 
 void Rv32Cpu::reset() {
-  costs_.clear();
-  for (auto& r : bus_.ram())
-    uc_ctl_remove_cache(uc_, static_cast<std::uint64_t>(r->desc.base),
-                        static_cast<std::uint64_t>(r->desc.base) + r->desc.size);
+  flush_translations();
   sleeping_ = false;
   prev_taken_extra_ = 0;
   resume_uncharged_ = 1;
@@ -176,8 +126,7 @@ void Rv32Cpu::on_block(uc_engine*, std::uint64_t address, std::uint32_t size, vo
   auto& s = *static_cast<Rv32Cpu*>(p);
   auto addr = static_cast<std::uint32_t>(address);
   // Stopping here keeps this block from executing, so nothing is charged for it yet.
-  Cycles now = s.sched_.now();
-  if (s.stop_requested_ || now >= s.deadline_ || now >= s.sched_.earliest()) {
+  if (s.stop_due()) {
     s.request_stop();
     return;
   }
@@ -191,24 +140,13 @@ void Rv32Cpu::on_block(uc_engine*, std::uint64_t address, std::uint32_t size, vo
   s.resume_uncharged_ = 1;
   s.block_end_ = addr + size;
   const BlockCost& c = s.costs_.lookup(addr, size);
-  if (!charged && c.dynamic && s.costs_.rewritten(addr, size)) {
-    // Stale translation of rewritten code (see unicorn/block_costs.hpp): translate it again.
-    uc_ctl_remove_cache(s.uc_, static_cast<std::uint64_t>(addr), static_cast<std::uint64_t>(addr) + size);
-    s.set_reg(UC_RISCV_REG_PC, addr);
-    return;
-  }
+  if (!charged && s.retranslated(c, addr, size)) return;
   if (c.reads_counters && !s.hooked_counter_reads_.count(addr)) {
     s.hook_counter_reads(addr, size);
     if (charged) s.resume_uncharged_ = addr;  // it runs again from its start, still charged
     return;
   }
-  if (charged) return;
-  Cycles cost = (s.prev_taken_extra_ && addr != s.prev_fallthrough_) ? s.prev_taken_extra_ : 0;
-  cost += c.cycles;
-  s.prev_fallthrough_ = addr + size;
-  s.prev_taken_extra_ = c.taken_extra;
-  s.instructions_ += c.instructions;
-  s.sched_.advance(cost);
+  if (!charged) s.charge(c, addr, size);
 }
 
 void Rv32Cpu::on_counter_read(uc_engine*, std::uint64_t address, std::uint32_t, void* p) {

@@ -30,15 +30,13 @@
 #include "core/cpu.hpp"
 #include "core/semihosting.hpp"
 #include "riscv/rv32_cycle_model.hpp"
-#include "unicorn/block_costs.hpp"
-#include "unicorn/unicorn_bus.hpp"
+#include "unicorn/unicorn_cpu.hpp"
 
 namespace boardemu::riscv {
 
-class Rv32Cpu : public Cpu {
+class Rv32Cpu : public UnicornCpu {
  public:
   Rv32Cpu(const BoardDesc& board, Bus& bus, Semihosting& semihosting);
-  ~Rv32Cpu() override;
 
   // Maps the bus into the engine; call once, after every device was added.
   void map_bus();
@@ -51,14 +49,7 @@ class Rv32Cpu : public Cpu {
   RunResult run(Cycles deadline) override;
   std::uint32_t pc() override { return reg(UC_RISCV_REG_PC); }
   std::string arch() const override { return "rv32imac"; }
-  std::uint64_t instructions() const override { return instructions_; }
-  void set_static_code(std::vector<std::pair<std::uint32_t, std::uint32_t>> ranges) override {
-    costs_.set_static_code(std::move(ranges));
-  }
   std::function<void(bool)> cpu_line(const std::string& name) override;
-
-  std::uint32_t reg(int uc_reg);
-  void set_reg(int uc_reg, std::uint32_t value);
 
   // mip bits of the machine-level interrupts (privileged spec §3.1.9).
   static constexpr std::uint32_t kMsip = 1u << 3, kMtip = 1u << 7, kMeip = 1u << 11;
@@ -75,9 +66,9 @@ class Rv32Cpu : public Cpu {
   static bool on_unmapped(uc_engine*, uc_mem_type type, std::uint64_t address, int size,
                           std::int64_t value, void* self);
 
-  BlockCost time_block(std::uint32_t address, const std::uint8_t* code, std::uint32_t size);
+  BlockCost time_block(std::uint32_t address, const std::uint8_t* code, std::uint32_t size) override;
+  void jump_to(std::uint32_t address) override { set_reg(UC_RISCV_REG_PC, address); }
   void hook_counter_reads(std::uint32_t address, std::uint32_t size);
-  void request_stop();
   std::uint32_t pending_enabled() { return lines_ & reg(UC_RISCV_REG_MIE); }
   bool interrupt_takeable() {
     return (reg(UC_RISCV_REG_MSTATUS) & kMstatusMie) && pending_enabled();
@@ -90,44 +81,27 @@ class Rv32Cpu : public Cpu {
   // The load or store in the block starting at `block_start` that accessed `address`.
   std::optional<std::uint32_t> locate_faulting_access(std::uint32_t block_start,
                                                       std::uint32_t address, bool write);
-  bool read32(std::uint32_t addr, std::uint32_t* out) const;
-  std::string describe_pc();
 
   static constexpr std::uint32_t kMstatusMie = 1u << 3, kMstatusMpie = 1u << 7,
                                  kMstatusMppMask = 3u << 11;
 
-  Bus& bus_;
-  Scheduler& sched_;
-  Semihosting& semihosting_;
-  UnmappedPolicy unmapped_policy_;
-  uc_engine* uc_ = nullptr;
-  std::unique_ptr<UnicornBusMapping> mapping_;
   Rv32CycleModel cycle_model_;
-  BlockCosts costs_;
   std::unordered_set<std::uint32_t> hooked_counter_reads_;
   std::function<std::uint64_t()> mtime_;
 
-  Cycles deadline_ = 0;
-  bool running_ = false;
-  bool stop_requested_ = false;
   bool sleeping_ = false;
   std::uint32_t lines_ = 0;  // machine interrupt inputs, as mip bits
-  std::uint32_t prev_fallthrough_ = 0;
-  std::uint32_t prev_taken_extra_ = 0;
   // After a counter read was emulated, execution resumes mid-block at this address; that tail
   // was already charged with the block.
   std::uint32_t resume_uncharged_ = 1;
   std::uint32_t block_end_ = 0;  // the end of the block that is running
-  std::uint64_t instructions_ = 0;
   std::int64_t mcycle_offset_ = 0, minstret_offset_ = 0;
-  std::string fatal_;
   std::uint32_t entry_ = 0;
 
   Trap trap_ = Trap::none;
   std::uint32_t trap_intno_ = 0;
   std::uint32_t trap_address_ = 0;
   uc_mem_type trap_type_ = UC_MEM_READ;
-  std::vector<uc_hook> hooks_;
 };
 
 }  // namespace boardemu::riscv
