@@ -38,6 +38,8 @@
 #include "riscv_clint.hpp"
 #include "riscv_plic.hpp"
 
+#include "support/guest_memory.hpp"
+
 namespace {
 
 using boardemu::BoardDesc;
@@ -1614,26 +1616,12 @@ class TestMachine {
 
   RunResult run(Cycles limit = 50'000'000) { return machine_.run(limit); }
 
-  std::uint32_t read32(std::uint32_t addr) {
-    std::uint8_t b[4] = {0, 0, 0, 0};
-    EXPECT_TRUE(machine_.bus().read_block(addr, b, 4)) << std::hex << addr;
-    return b[0] | b[1] << 8 | b[2] << 16 | static_cast<std::uint32_t>(b[3]) << 24;
-  }
-  void write32(std::uint32_t addr, std::uint32_t v) {
-    std::uint8_t b[4] = {static_cast<std::uint8_t>(v), static_cast<std::uint8_t>(v >> 8),
-                         static_cast<std::uint8_t>(v >> 16), static_cast<std::uint8_t>(v >> 24)};
-    EXPECT_TRUE(machine_.bus().write_block(addr, b, 4));
-  }
-  std::vector<std::uint32_t> words(std::uint32_t addr, unsigned n) {
-    std::vector<std::uint32_t> v;
-    for (unsigned i = 0; i < n; ++i) v.push_back(read32(addr + 4 * i));
-    return v;
-  }
+  std::uint32_t read32(std::uint32_t addr) { return memory_.read32(addr); }
+  void write32(std::uint32_t addr, std::uint32_t v) { memory_.write32(addr, v); }
+  std::vector<std::uint32_t> words(std::uint32_t addr, unsigned n) { return memory_.words(addr, n); }
   // The event log written by the `log` macros.
   std::vector<std::uint32_t> log() {
-    std::uint32_t end = read32(kLogPtr);
-    if (end < kLogBuf || end > kLogBuf + 0x4000) return {};
-    std::vector<std::uint32_t> v = words(kLogBuf, (end - kLogBuf) / 4);
+    std::vector<std::uint32_t> v = memory_.event_log(kLogPtr, kLogBuf);
     if (std::getenv("CPU_TEST_DUMP_LOG")) {  // CPU_TEST_DUMP_LOG=1 prints every log read
       std::string s;
       char buf[16];
@@ -1682,6 +1670,7 @@ class TestMachine {
  private:
   BufferCharBackend serial_;  // outlives machine_, which holds a pointer to it
   Machine machine_;
+  boardemu::testing::GuestMemory memory_{machine_.bus()};
   std::string console_;
 };
 

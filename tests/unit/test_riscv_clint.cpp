@@ -29,6 +29,8 @@
 #include "machine/device_registry.hpp"
 #include "riscv_clint.hpp"
 
+#include "support/log_capture.hpp"
+
 namespace boardemu {
 namespace {
 
@@ -36,29 +38,7 @@ constexpr std::uint32_t kMsip = 0x0000;
 constexpr std::uint32_t kMtimecmpLo = 0x4000, kMtimecmpHi = 0x4004;
 constexpr std::uint32_t kMtimeLo = 0xBFF8, kMtimeHi = 0xBFFC;
 
-// Captures the emulator's diagnostics (guest_error and unimp enabled) while alive.
-class LogCapture {
- public:
-  LogCapture() : saved_enabled_(log::g_enabled), saved_sinks_(log::logger().sinks()) {
-    log::g_enabled = static_cast<unsigned>(log::Category::guest_error) |
-                     static_cast<unsigned>(log::Category::unimp);
-    log::logger().sinks() = {std::make_shared<spdlog::sinks::ostream_sink_st>(out_)};
-  }
-  ~LogCapture() {
-    log::logger().sinks() = saved_sinks_;
-    log::g_enabled = saved_enabled_;
-  }
-  std::string take() {
-    std::string s = out_.str();
-    out_.str("");
-    return s;
-  }
-
- private:
-  unsigned saved_enabled_;
-  std::vector<spdlog::sink_ptr> saved_sinks_;
-  std::ostringstream out_;
-};
+using testing::LogCapture;
 
 // One CLINT on its own scheduler; every edge of its outputs is recorded with its cycle.
 class ClintHarness {

@@ -33,6 +33,8 @@
 #include "machine/device_registry.hpp"
 #include "riscv_plic.hpp"
 
+#include "support/log_capture.hpp"
+
 namespace boardemu {
 namespace {
 
@@ -46,29 +48,7 @@ constexpr std::uint32_t claim_complete(unsigned ctx) { return 0x200004 + 0x1000 
 
 constexpr unsigned kM = 0, kS = 1;  // QEMU virt contexts of hart 0
 
-// Captures the emulator's diagnostics (guest_error and unimp enabled) while alive.
-class LogCapture {
- public:
-  LogCapture() : saved_enabled_(log::g_enabled), saved_sinks_(log::logger().sinks()) {
-    log::g_enabled = static_cast<unsigned>(log::Category::guest_error) |
-                     static_cast<unsigned>(log::Category::unimp);
-    log::logger().sinks() = {std::make_shared<spdlog::sinks::ostream_sink_st>(out_)};
-  }
-  ~LogCapture() {
-    log::logger().sinks() = saved_sinks_;
-    log::g_enabled = saved_enabled_;
-  }
-  std::string take() {
-    std::string s = out_.str();
-    out_.str("");
-    return s;
-  }
-
- private:
-  unsigned saved_enabled_;
-  std::vector<spdlog::sink_ptr> saved_sinks_;
-  std::ostringstream out_;
-};
+using testing::LogCapture;
 
 class PlicHarness {
  public:
