@@ -144,8 +144,8 @@ std::vector<RegisterSpec> Scs::register_specs() {
   };
   for (unsigned w = 0; w < irq_words; ++w) {
     std::uint32_t valid = (num_irqs_ - w * 32 >= 32) ? 0xFFFFFFFFu : ((1u << (num_irqs_ % 32)) - 1);
-    auto enabled_bits = [this, w](std::uint32_t) { return irq_bits(w, irq_enabled_, false); };
-    auto pending_bits = [this, w](std::uint32_t) { return irq_bits(w, pending_, false); };
+    auto enabled_bits = [this, w](std::uint32_t) { return irq_bits(w, irq_enabled_); };
+    auto pending_bits = [this, w](std::uint32_t) { return irq_bits(w, pending_); };
     auto set_bits = [this, w, valid](std::vector<bool>& state, std::uint32_t v, bool to) {
       for (unsigned b = 0; b < 32; ++b)
         if ((v & valid) >> b & 1) {
@@ -169,7 +169,7 @@ std::vector<RegisterSpec> Scs::register_specs() {
     s.push_back({kICPR + 4 * w, "NVIC_ICPR", 0, 0, 0, Access::RW, pending_bits,
                  [set_bits, this](std::uint32_t, std::uint32_t v) { set_bits(pending_, v, false); }});
     s.push_back({kIABR + 4 * w, "NVIC_IABR", 0, 0, 0, Access::RO,
-                 [this, w](std::uint32_t) { return irq_bits(w, active_, false); }});
+                 [this, w](std::uint32_t) { return irq_bits(w, active_); }});
   }
   for (unsigned i = 0; i < (num_irqs_ + 3) / 4; ++i)
     s.push_back({kIPR + 4 * i, "NVIC_IPR", 0, prio_word_mask, 0, Access::RW, nullptr,
@@ -214,7 +214,7 @@ void Scs::notify() {
   if (hooks_.exception_may_preempt) hooks_.exception_may_preempt();
 }
 
-std::uint32_t Scs::irq_bits(unsigned word, const std::vector<bool>& state, bool) const {
+std::uint32_t Scs::irq_bits(unsigned word, const std::vector<bool>& state) const {
   std::uint32_t v = 0;
   unsigned base = (&state == &irq_enabled_) ? 0 : kIrq0;
   for (unsigned b = 0; b < 32; ++b) {
@@ -328,10 +328,6 @@ void Scs::acknowledge(int e) {
 void Scs::complete(int e) {
   active_[e] = false;
   if (e >= kIrq0 && irq_level_[e - kIrq0]) pending_[e] = true;
-}
-
-bool Scs::only_one_active() const {
-  return std::count(active_.begin(), active_.end(), true) == 1;
 }
 
 std::uint32_t Scs::icsr_value() const {
@@ -474,11 +470,6 @@ void Scs::systick_arm() {
     systick_zero_at_ = systick_t0_ + Cycles{reload} * cpt;  // absolute: no drift
     systick_arm();
   });
-}
-
-void Scs::systick_freeze() {
-  systick_frozen_ = systick_value();
-  sched_.cancel(systick_event_);
 }
 
 // ---- DWT ---------------------------------------------------------------------------------------

@@ -84,7 +84,6 @@ class Scs : public Device, public InterruptController {
 
   void acknowledge(int exception);  // pending -> active, on exception entry
   void complete(int exception);     // active -> inactive, on exception return
-  bool only_one_active() const;     // for EXC_RETURN checks and ICSR.RETTOBASE
   int priority(int exception) const;  // full priority (group and sub-priority), -3..255
 
   std::uint32_t vtor() const { return regs_.get(kVTOR); }
@@ -118,7 +117,7 @@ class Scs : public Device, public InterruptController {
   int execution_priority_masks_only(std::uint32_t basepri, std::uint32_t faultmask) const;
   std::uint32_t shcsr_value() const;
   void write_shcsr(std::uint32_t value);
-  std::uint32_t irq_bits(unsigned word, const std::vector<bool>& state, bool enabled_only) const;
+  std::uint32_t irq_bits(unsigned word, const std::vector<bool>& state) const;
   int group_priority(int priority) const;
   void notify();
 
@@ -126,7 +125,6 @@ class Scs : public Device, public InterruptController {
   std::uint32_t systick_value() const;
   std::uint32_t systick_value_running(std::uint32_t csr) const;
   void systick_restart(std::uint32_t from_value);
-  void systick_freeze();
   void systick_arm();
   Cycles systick_cycles_per_tick() const;
 
