@@ -16,6 +16,8 @@
 //       size: 0x400000               # required, > 0; base + size <= 4 GiB
 //       kind: ram                    # required; ram | rom | flash
 //       wait_states: 0               # optional (default 0)
+//       access: any                  # optional: any (default) | word_only (only aligned 32-bit
+//                                    #   data accesses, as the ESP8266's IRAM and flash cache)
 //   peripherals:                     # optional
 //     - name: uart0                  # required, unique
 //       model: cmsdk-apb-uart        # required; "unimplemented" reads as zero, logs under unimp
@@ -395,7 +397,7 @@ class Parser {
   }
 
   MemoryRegion parse_memory(const YAML::Node& n, const std::string& path, int line) {
-    Fields m(*this, n, path, line, {"name", "base", "size", "kind", "wait_states"});
+    Fields m(*this, n, path, line, {"name", "base", "size", "kind", "wait_states", "access"});
     MemoryRegion r;
     const Field& name = m.require("name");
     r.name = name_of(name);
@@ -410,6 +412,11 @@ class Parser {
     else if (k == "flash") r.kind = MemoryKind::flash;
     else fail(kind.line, kind.path, "expected ram, rom or flash, got \"" + k + "\"");
     if (const Field* w = m.get("wait_states")) r.wait_states = static_cast<unsigned>(uint_of(*w, 255));
+    if (const Field* a = m.get("access")) {
+      std::string v = string_of(*a);
+      if (v == "word_only") r.word_only = true;
+      else if (v != "any") fail(a->line, a->path, "expected any or word_only, got \"" + v + "\"");
+    }
     return r;
   }
 

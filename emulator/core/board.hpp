@@ -27,6 +27,9 @@ struct MemoryRegion {
   MemoryKind kind = MemoryKind::ram;
   // Extra cycles per access (instruction fetch or data) beyond the zero-wait-state timing.
   unsigned wait_states = 0;
+  // Only aligned 32-bit data accesses are allowed (ESP8266 IRAM and flash cache); narrower ones
+  // raise the CPU's load/store error. Instruction fetches are not affected.
+  bool word_only = false;
 };
 
 enum class UnmappedPolicy {

@@ -15,6 +15,8 @@
 
 namespace boardemu {
 
+class Bus;
+
 // One interrupt output of a device. The board wires it to an interrupt controller input; an
 // unwired line is a no-op. Level semantics: set(true) asserts, set(false) deasserts.
 class IrqLine {
@@ -39,6 +41,9 @@ struct DeviceContext {
   Scheduler* scheduler = nullptr;
   std::uint64_t cpu_hz = 0;  // the CPU clock, cycles per second (the scheduler's time base)
   std::uint64_t clock_hz = 0;  // the device's input clock (e.g. PCLK); 0 means cpu_hz
+  // The board's bus, for devices that own memory the CPU also sees directly (e.g. a flash
+  // controller whose chip is mapped for execute-in-place). Null in register-level tests.
+  Bus* bus = nullptr;
 };
 
 class Device {

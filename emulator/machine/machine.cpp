@@ -30,7 +30,7 @@ Machine::Machine(BoardDesc board) : board_(std::move(board)), bus_(scheduler_) {
   });
   for (const auto& m : board_.memory) bus_.add_ram(m);
   for (const auto& p : board_.peripherals) {
-    DeviceContext ctx{&scheduler_, board_.cpu_hz, p.clock_hz.value_or(board_.cpu_hz)};
+    DeviceContext ctx{&scheduler_, board_.cpu_hz, p.clock_hz.value_or(board_.cpu_hz), &bus_};
     auto dev = create_device(board_, p, ctx);
     bus_.add_device(p.base, p.size, dev.get(), p.wait_states);
     by_name_[p.name] = dev.get();
