@@ -30,7 +30,7 @@ PACKAGES=(
   libcapstone-dev libgtest-dev libgmock-dev
   gcc-arm-none-eabi libnewlib-arm-none-eabi
   gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf
-  gcc-xtensa-lx106 binutils-xtensa-lx106 picolibc-xtensa-lx106-elf
+  gcc-xtensa-lx106 binutils-xtensa-lx106 picolibc-xtensa-lx106-elf gcc-12-source
   qemu-system-arm qemu-system-misc
   debian-archive-keyring zlib1g-dev
 )
