@@ -1,0 +1,99 @@
+// MicroPython configuration for boardemu's ESP8266 port (our own port, not ports/esp8266).
+//
+// Target: Espressif ESP8266EX, Tensilica Xtensa LX106 core at 80 MHz (ESP8266EX Datasheet §3.1),
+// call0 ABI (no register windows), no FPU, no hardware divide. The memory map follows the
+// ESP8266 Technical Reference, "Memory map" (and REFERENCE.md §5):
+//
+//   DRAM  0x3FFE8000..0x3FFFBFFF  80 KiB  any access width. Split (see esp8266.ld):
+//           .data + .bss                    (MicroPython state, UART ring buffer, ~3 KiB)
+//           GC heap                         (everything between .bss and the stack; ~68 KiB)
+//           C stack, MICROPY_STACK_SIZE     (top of DRAM, grows down; 8 KiB)
+//   IRAM  0x40100000..0x40107FFF  32 KiB  aligned 32-bit accesses only: vectors, exception and
+//           interrupt handlers, the LoadStoreError emulation, the UART ISR.
+//   FLASH 0x40200000..0x402FFFFF  1 MiB   SPI flash through the cache, execute in place, aligned
+//           32-bit accesses only: the rest of the code AND all rodata (qstr pool, strings,
+//           tables). Byte/halfword loads from it raise LoadStoreError (EXCCAUSE 3), which
+//           vectors.S emulates (as real ESP8266 firmware does).
+//
+// BOARD=ESP8266 (default) drives UART0 of the ESP8266; BOARD=LX106_SIM is the same firmware
+// for QEMU's `-M sim -cpu lx106` (console through the simcall semihosting interface, entry stub
+// at 0x50000000), used to check the port against a reference emulator.
+
+#include <stdint.h>
+#include <alloca.h>
+
+#define MICROPY_CONFIG_ROM_LEVEL            (MICROPY_CONFIG_ROM_LEVEL_EXTRA_FEATURES)
+
+// Memory: the C stack is at the top of DRAM (linker symbols _stack_top / _heap_start).
+#define MICROPY_STACK_SIZE                  (8 * 1024)
+#define MICROPY_ENABLE_GC                   (1)
+#define MICROPY_GC_STACK_ENTRY_TYPE         uint16_t   // heap < 64 Ki blocks: halves the GC stack
+#define MICROPY_ENABLE_EMERGENCY_EXCEPTION_BUF (1)
+#define MICROPY_EMERGENCY_EXCEPTION_BUF_SIZE (0)
+#define MICROPY_MALLOC_USES_ALLOCATED_SIZE  (1)
+#define MICROPY_MEM_STATS                   (1)
+#define MICROPY_ALLOC_PATH_MAX              (128)
+#define MICROPY_ALLOC_PARSE_CHUNK_INIT      (64)
+#define MICROPY_QSTR_BYTES_IN_HASH          (1)
+
+// Interpreter: bytecode only (the native emitters would need executable heap memory, which
+// DRAM is not on the ESP8266).
+#define MICROPY_PERSISTENT_CODE_LOAD        (1)
+#define MICROPY_LONGINT_IMPL                (MICROPY_LONGINT_IMPL_MPZ)
+#define MICROPY_FLOAT_IMPL                  (MICROPY_FLOAT_IMPL_FLOAT)
+#define MICROPY_WARNINGS                    (1)
+#define MICROPY_USE_INTERNAL_ERRNO          (1)
+#define MICROPY_HELPER_REPL                 (1)
+#define MICROPY_REPL_EVENT_DRIVEN           (0)
+#define MICROPY_KBD_EXCEPTION               (1)
+
+// Import of .py/.mpy through the VFS (user-defined filesystems, as the test suite mounts).
+#define MICROPY_ENABLE_EXTERNAL_IMPORT      (1)
+#define MICROPY_READER_VFS                  (1)
+#define MICROPY_VFS                         (1)
+#define MICROPY_VFS_ROM                     (1)
+#define MICROPY_VFS_ROM_IOCTL               (0)
+
+// Modules.
+#define MICROPY_PY_SYS_PLATFORM             "esp8266"
+#define MICROPY_PY_SYS_STDIO_BUFFER         (1)
+#define MICROPY_PY_SELECT                   (1)
+#define MICROPY_PY_ASYNCIO                  (1)
+#define MICROPY_PY_TIME                     (1)
+#define MICROPY_PY_OS                       (1)
+#define MICROPY_PY_OS_UNAME                 (1)
+#define MICROPY_PY_MACHINE                  (1)
+#define MICROPY_PY_MACHINE_INCLUDEFILE      "esp8266_machine.c"
+#define MICROPY_PY_MACHINE_RESET            (1)
+#define MICROPY_PY_MACHINE_BARE_METAL_FUNCS (1)
+#define MICROPY_PY_MACHINE_DISABLE_IRQ_ENABLE_IRQ (1)
+#define MICROPY_PY_MACHINE_PIN_BASE         (0)
+#define MICROPY_PY_RANDOM_SEED_INIT_FUNC    (esp8266_random_seed())
+
+// Hooks: poll the scheduler (Ctrl-C raised by the UART ISR) while waiting.
+#define MICROPY_INTERNAL_WFE(TIMEOUT_MS)    mp_hal_wait_for_interrupt_ms(TIMEOUT_MS)
+
+// Types.
+#define MP_SSIZE_MAX                        (0x7fffffff)
+#define UINT_FMT                            "%u"
+#define INT_FMT                             "%d"
+typedef int32_t mp_int_t;    // must be pointer size
+typedef uint32_t mp_uint_t;  // must be pointer size
+typedef long mp_off_t;
+
+// lib/libm provides no log2 as a function.
+#define MP_NEED_LOG2                        (1)
+
+#define MICROPY_HW_BOARD_NAME               "ESP8266 (boardemu)"
+#define MICROPY_HW_MCU_NAME                 "ESP8266"
+
+#define MP_STATE_PORT                       MP_STATE_VM
+
+// Disable/enable interrupts (PS.INTLEVEL) around critical sections; see mphalport.h.
+#define MICROPY_BEGIN_ATOMIC_SECTION()      lx106_disable_irq()
+#define MICROPY_END_ATOMIC_SECTION(state)   lx106_enable_irq(state)
+
+uint32_t lx106_disable_irq(void);
+void lx106_enable_irq(uint32_t state);
+void mp_hal_wait_for_interrupt_ms(mp_int_t timeout_ms);
+uint32_t esp8266_random_seed(void);   // CCOUNT at first use (no hardware RNG modelled)
