@@ -5,6 +5,7 @@
 // reads, so mem8/mem16 there end in the LoadStoreError emulation, as on real hardware).
 // reset() restarts the firmware from its entry point (interrupts off, stack and .bss
 // re-initialised): the emulated board offers no reset register, so this is a software restart.
+// On BOARD=LX106_SIM, reset() ends QEMU through the simcall exit call.
 
 #include "py/mphal.h"
 #include "shared/runtime/pyexec.h"
@@ -18,7 +19,13 @@ static void mp_machine_idle(void) {
     mp_hal_wait_for_interrupt_ms(-1);
 }
 
+void esp8266_exit(int status);
+
 NORETURN static void mp_machine_reset(void) {
+    #if defined(LX106_SIM)
+    // Under QEMU's sim machine, end the emulation (like ports/qemu's machine.reset()).
+    esp8266_exit(0);
+    #endif
     mp_hal_delay_ms(2);   // let the UART drain what is already in its TX FIFO
     (void)lx106_raise_intlevel();
     lx106_set_intenable(0);

@@ -60,6 +60,9 @@
 #define MICROPY_PY_SELECT                   (1)
 #define MICROPY_PY_ASYNCIO                  (1)
 #define MICROPY_PY_TIME                     (1)
+#define MICROPY_PY_TIME_GMTIME_LOCALTIME_MKTIME (1)
+#define MICROPY_PY_TIME_TIME_TIME_NS        (1)
+#define MICROPY_PY_TIME_INCLUDEFILE         "esp8266_time.c"
 #define MICROPY_PY_OS                       (1)
 #define MICROPY_PY_OS_UNAME                 (1)
 #define MICROPY_PY_MACHINE                  (1)
@@ -67,7 +70,25 @@
 #define MICROPY_PY_MACHINE_RESET            (1)
 #define MICROPY_PY_MACHINE_BARE_METAL_FUNCS (1)
 #define MICROPY_PY_MACHINE_DISABLE_IRQ_ENABLE_IRQ (1)
-#define MICROPY_PY_MACHINE_PIN_BASE         (0)
+#define MICROPY_PY_MACHINE_PIN_BASE         (1)
+#define MICROPY_PY_SYS_ATEXIT               (1)
+#define MICROPY_PY_SYS_EXC_INFO             (1)
+#define MICROPY_PY_SYS_GETSIZEOF            (1)
+#define MICROPY_PY_SYS_TRACEBACKLIMIT       (1)
+#define MICROPY_PY_IO_BUFFEREDWRITER        (1)
+#define MICROPY_PY_COLLECTIONS_NAMEDTUPLE__ASDICT (1)
+#define MICROPY_PY_FUNCTION_ATTRS_CODE      (1)
+#define MICROPY_PY_BUILTINS_MEMORYVIEW_ITEMSIZE (1)
+#define MICROPY_PY_RE_MATCH_GROUPS          (1)
+#define MICROPY_PY_RE_MATCH_SPAN_START_END  (1)
+#define MICROPY_PY_RE_DEBUG                 (1)
+#define MICROPY_PY_MARSHAL                  (1)
+#define MICROPY_PY_DEFLATE_COMPRESS         (1)
+// Filesystems for block devices (the test suite uses RAM block devices).
+#define MICROPY_FATFS_ENABLE_LFN            (1)
+#define MICROPY_FATFS_RPATH                 (2)
+#define MICROPY_FATFS_MAX_SS                (4096)
+#define MICROPY_FATFS_LFN_CODE_PAGE         437
 #define MICROPY_PY_RANDOM_SEED_INIT_FUNC    (esp8266_random_seed())
 
 // Hooks: poll the scheduler (Ctrl-C raised by the UART ISR) while waiting.

@@ -15,6 +15,7 @@
 #include "py/mphal.h"
 #include "py/runtime.h"
 #include "py/stream.h"
+#include "shared/timeutils/timeutils.h"
 #include "uart.h"
 
 #define HOUSEKEEPING_CYCLES (1u << 30)
@@ -234,3 +235,20 @@ uintptr_t mp_hal_stdio_poll(uintptr_t poll_flags) {
 uint32_t esp8266_random_seed(void) {
     return lx106_ccount();
 }
+
+// Seconds since the MicroPython epoch: time since reset (no RTC on the emulated board).
+mp_uint_t esp8266_seconds_since_epoch(void) {
+    return (mp_uint_t)(esp8266_cycles64() / ESP8266_CPU_HZ);
+}
+
+#if MICROPY_VFS_FAT
+// FatFs timestamp (lib/oofatfs/ff.h): DOS date/time packed as
+// year-1980 [31:25], month [24:21], day [20:16], hour [15:11], minute [10:5], second/2 [4:0].
+uint32_t get_fattime(void) {
+    timeutils_struct_time_t tm;
+    timeutils_seconds_since_epoch_to_struct_time(esp8266_seconds_since_epoch(), &tm);
+    return ((uint32_t)(tm.tm_year - 1980) << 25) | ((uint32_t)tm.tm_mon << 21)
+           | ((uint32_t)tm.tm_mday << 16) | ((uint32_t)tm.tm_hour << 11)
+           | ((uint32_t)tm.tm_min << 5) | ((uint32_t)tm.tm_sec / 2);
+}
+#endif

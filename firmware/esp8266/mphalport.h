@@ -17,5 +17,6 @@ static inline mp_uint_t mp_hal_ticks_cpu(void) {
 
 void esp8266_time_init(void);
 void esp8266_timer_isr(void);
+mp_uint_t esp8266_seconds_since_epoch(void);
 
 #endif
