@@ -10,6 +10,10 @@
 //     nvic_priority_bits: 3          # optional, Cortex-M only, 3..8 (default 3)
 //     num_irqs: 32                   # optional, interrupt-controller inputs (default 32)
 //     unmapped: bus_fault            # optional; bus_fault (default) | stop
+//     interrupt_controller: plic     # optional, not Cortex-M: the peripheral whose inputs
+//                                    #   device interrupts go to, or `cpu` (the CPU's own)
+//     reset_vector: 0x50000000       # optional, not Cortex-M: where execution starts after
+//                                    #   reset (default: the ELF entry point)
 //   memory:                          # required, at least one region
 //     - name: ssram1                 # required, unique among memory and peripherals
 //       base: 0x00000000             # required
@@ -332,7 +336,7 @@ class Parser {
     }
 
     check_overlaps();
-    if (!d.interrupt_controller.empty()) {
+    if (!d.interrupt_controller.empty() && d.interrupt_controller != "cpu") {
       bool found = false;
       for (const auto& p : d.peripherals) found |= p.name == d.interrupt_controller;
       if (!found)
@@ -354,7 +358,7 @@ class Parser {
   void parse_cpu(const Field& cf, BoardDesc& d) {
     Fields c(*this, cf.value, cf.path, cf.line,
              {"arch", "clock_hz", "nvic_priority_bits", "num_irqs", "unmapped", "systick_ref_hz",
-              "interrupt_controller"});
+              "interrupt_controller", "reset_vector"});
     const Field& arch = c.require("arch");
     d.cpu_arch = string_of(arch);
     if (std::find(std::begin(kKnownArchs), std::end(kKnownArchs), d.cpu_arch) == std::end(kKnownArchs)) {
@@ -387,6 +391,11 @@ class Parser {
         fail(f->line, f->path, "Cortex-M CPUs bring their own NVIC; remove this key");
       d.interrupt_controller = name_of(*f);
       d.interrupt_controller_line = f->line;
+    }
+    if (const Field* f = c.get("reset_vector")) {
+      if (is_cortex_m(d.cpu_arch))
+        fail(f->line, f->path, "Cortex-M CPUs take the reset vector from the vector table; remove this key");
+      d.reset_vector = static_cast<std::uint32_t>(uint_of(*f, 0xFFFFFFFFull));
     }
     if (const Field* f = c.get("unmapped")) {
       std::string v = string_of(*f);

@@ -66,8 +66,12 @@ struct BoardDesc {
   UnmappedPolicy unmapped = UnmappedPolicy::bus_fault;
   // The peripheral whose numbered inputs device interrupts go to (e.g. a PLIC). Empty for
   // Cortex-M, whose NVIC is part of the CPU.
+  // "cpu" names the CPU itself (Xtensa: the core's own INTERRUPT/INTENABLE inputs).
   std::string interrupt_controller;
   int interrupt_controller_line = 0;
+  // Where execution starts after reset; absent: at the ELF entry point. (Xtensa: the core's
+  // fixed reset vector, e.g. 0x50000000 on QEMU's lx106 `sim` machine.)
+  std::optional<std::uint32_t> reset_vector;
 
   std::vector<MemoryRegion> memory;
   std::vector<PeripheralDesc> peripherals;

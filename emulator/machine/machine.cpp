@@ -4,13 +4,17 @@
 
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
 #include <stdexcept>
+
+#include <unistd.h>
 
 #include "core/elf_loader.hpp"
 #include "cortexm/cortexm_cpu.hpp"
 #include "machine/device_registry.hpp"
 #include "riscv/rv32_cpu.hpp"
 #include "riscv_clint.hpp"
+#include "xtensa/lx106_cpu.hpp"
 
 namespace boardemu {
 
@@ -40,8 +44,10 @@ Machine::Machine(BoardDesc board) : board_(std::move(board)), bus_(scheduler_) {
     build_cortex_m();
   } else if (board_.cpu_arch == "rv32imac") {
     build_rv32();
+  } else if (board_.cpu_arch == "lx106") {
+    build_lx106();
   } else {
-    throw BoardError(fmt::format("{}: cpu.arch: '{}' has no backend yet (available: cortex-m3, rv32imac)",
+    throw BoardError(fmt::format("{}: cpu.arch: '{}' has no backend yet (available: cortex-m3, rv32imac, lx106)",
                                  board_.source_path, board_.cpu_arch));
   }
 }
@@ -71,6 +77,34 @@ void Machine::build_rv32() {
   if (!board_.interrupt_controller.empty() && !controller)
     throw BoardError(fmt::format("{}: cpu.interrupt_controller: peripheral '{}' is not an interrupt controller",
                                  board_.source_path, board_.interrupt_controller));
+  wire_irqs(controller);
+}
+
+void Machine::build_lx106() {
+  auto cpu = std::make_unique<xtensa::Lx106Cpu>(board_, bus_);
+  // SIMCALL semihosting writes fd 1 and 2 to the host's stdout and stderr, as QEMU's `sim`
+  // machine does with -nographic (its console is stdio); fd 0 reads the host's stdin.
+  cpu->simcall().set_console([](int fd, const std::string& bytes) {
+    std::FILE* f = fd == 2 ? stderr : stdout;
+    std::fwrite(bytes.data(), 1, bytes.size(), f);
+    std::fflush(f);
+  });
+  cpu->simcall().set_input([](std::uint8_t* out, std::size_t max) -> std::size_t {
+    ssize_t n = ::read(0, out, max);  // what is available, up to max (blocks until some is)
+    return n > 0 ? static_cast<std::size_t>(n) : 0;
+  });
+  if (const char* trace = std::getenv("BOARDEMU_TRACE_CPU"); trace && *trace)
+    cpu->set_trace(std::string(trace) == "-" ? stderr : std::fopen(trace, "w"));
+  // The core is its own interrupt controller (INTERRUPT/INTENABLE, 15 inputs); a board may
+  // still name a peripheral instead.
+  InterruptController* controller = cpu.get();
+  cpu_ = std::move(cpu);
+  if (!board_.interrupt_controller.empty() && board_.interrupt_controller != "cpu") {
+    controller = dynamic_cast<InterruptController*>(device(board_.interrupt_controller));
+    if (!controller)
+      throw BoardError(fmt::format("{}: cpu.interrupt_controller: peripheral '{}' is not an interrupt controller",
+                                   board_.source_path, board_.interrupt_controller));
+  }
   wire_irqs(controller);
 }
 
@@ -117,7 +151,9 @@ void Machine::attach_serial(const std::string& name, CharBackend* backend) {
 }
 
 void Machine::load_firmware(const std::string& path) {
-  ElfMachine arch = board_.cpu_arch == "rv32imac" ? ElfMachine::riscv32 : ElfMachine::arm;
+  ElfMachine arch = board_.cpu_arch == "rv32imac" ? ElfMachine::riscv32
+                    : board_.cpu_arch == "lx106"  ? ElfMachine::xtensa
+                                                  : ElfMachine::arm;
   ElfImage image = read_elf(path, arch);
   if (arch == ElfMachine::riscv32) {
     // e_flags: EF_RISCV_FLOAT_ABI (bits 1..2) and EF_RISCV_RVE (bit 3), RISC-V ELF psABI.
@@ -138,6 +174,7 @@ void Machine::load_firmware(const std::string& path) {
     if (seg.executable && seg.file_size) code.emplace_back(seg.paddr, seg.paddr + seg.file_size);
   cpu_->set_static_code(std::move(code));
   if (auto* rv = dynamic_cast<riscv::Rv32Cpu*>(cpu_.get())) rv->set_entry(image.entry);
+  if (auto* lx = dynamic_cast<xtensa::Lx106Cpu*>(cpu_.get())) lx->set_entry(image.entry);
   reset();
 }
 

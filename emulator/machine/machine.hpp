@@ -49,6 +49,7 @@ class Machine {
  private:
   void build_cortex_m();
   void build_rv32();
+  void build_lx106();
   // Wires device interrupt outputs to `controller`'s numbered inputs and to the CPU's own lines.
   void wire_irqs(InterruptController* controller);
 
