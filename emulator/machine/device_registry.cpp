@@ -4,8 +4,14 @@
 
 #include <functional>
 #include <map>
+#include <stdexcept>
 
 #include "cmsdk_apb_uart.hpp"
+#include "esp8266_dport.hpp"
+#include "esp8266_frc_timer.hpp"
+#include "esp8266_gpio.hpp"
+#include "esp8266_spi_flash.hpp"
+#include "esp8266_uart.hpp"
 #include "ns16550a.hpp"
 #include "riscv_clint.hpp"
 #include "riscv_plic.hpp"
@@ -35,6 +41,31 @@ const std::map<std::string, Factory>& factories() {
       {"ns16550a",
        [](const PeripheralDesc& d, const DeviceContext& ctx) -> std::unique_ptr<Device> {
          return std::make_unique<Ns16550a>(d.name, ctx, Ns16550a::parse_params(d.params));
+       }},
+      {"esp8266-uart",
+       [](const PeripheralDesc& d, const DeviceContext& ctx) -> std::unique_ptr<Device> {
+         return std::make_unique<Esp8266Uart>(d.name, ctx, Esp8266Uart::parse_params(d.params));
+       }},
+      {"esp8266-frc-timer",
+       [](const PeripheralDesc& d, const DeviceContext& ctx) -> std::unique_ptr<Device> {
+         return std::make_unique<Esp8266FrcTimer>(d.name, ctx,
+                                                  Esp8266FrcTimer::parse_params(d.params));
+       }},
+      {"esp8266-gpio",
+       [](const PeripheralDesc& d, const DeviceContext&) -> std::unique_ptr<Device> {
+         if (!d.params.empty())
+           throw std::invalid_argument("esp8266-gpio: unknown param '" + d.params.begin()->first +
+                                       "' (the model takes none)");
+         return std::make_unique<Esp8266Gpio>(d.name);
+       }},
+      {"esp8266-dport",
+       [](const PeripheralDesc& d, const DeviceContext&) -> std::unique_ptr<Device> {
+         return std::make_unique<Esp8266Dport>(d.name, Esp8266Dport::parse_params(d.params));
+       }},
+      {"esp8266-spi-flash",
+       [](const PeripheralDesc& d, const DeviceContext& ctx) -> std::unique_ptr<Device> {
+         return std::make_unique<Esp8266SpiFlash>(d.name, ctx,
+                                                  Esp8266SpiFlash::parse_params(d.params));
        }},
       {"unimplemented",
        [](const PeripheralDesc& d, const DeviceContext&) -> std::unique_ptr<Device> {

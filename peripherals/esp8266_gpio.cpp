@@ -1,0 +1,160 @@
+// ESP8266 GPIO: ESP8266 Technical Reference (Espressif), GPIO chapter; SDK gpio_register.h.
+// See esp8266_gpio.hpp for what is modelled.
+#include "esp8266_gpio.hpp"
+
+#include <stdexcept>
+#include <utility>
+#include <vector>
+
+#include "core/log.hpp"
+
+namespace boardemu {
+
+namespace {
+
+using G = Esp8266Gpio;
+
+enum IntType : unsigned {
+  kDisabled = 0,
+  kRising = 1,
+  kFalling = 2,
+  kAnyEdge = 3,
+  kLow = 4,
+  kHigh = 5,
+};
+
+}  // namespace
+
+Esp8266Gpio::Esp8266Gpio(std::string name)
+    : Device(std::move(name)), regs_(this->name(), [this] {
+        auto set_bits = [this](std::uint32_t target) {
+          return [this, target](std::uint32_t, std::uint32_t written) {
+            regs_[target] |= written & 0xFFFF;
+            update();
+          };
+        };
+        auto clear_bits = [this](std::uint32_t target) {
+          return [this, target](std::uint32_t, std::uint32_t written) {
+            regs_[target] &= ~(written & 0xFFFF);
+            update();
+          };
+        };
+        auto changed = [this](std::uint32_t, std::uint32_t) { update(); };
+        std::vector<RegisterSpec> specs = {
+            {.offset = G::GPIO_OUT, .name = "GPIO_OUT", .on_write = changed},
+            {.offset = G::GPIO_OUT_W1TS, .name = "GPIO_OUT_W1TS", .writable = 0,
+             .access = Access::WO, .on_write = set_bits(G::GPIO_OUT)},
+            {.offset = G::GPIO_OUT_W1TC, .name = "GPIO_OUT_W1TC", .writable = 0,
+             .access = Access::WO, .on_write = clear_bits(G::GPIO_OUT)},
+            {.offset = G::GPIO_ENABLE, .name = "GPIO_ENABLE", .writable = 0x3FFFFF,
+             .on_write = changed},
+            {.offset = G::GPIO_ENABLE_W1TS, .name = "GPIO_ENABLE_W1TS", .writable = 0,
+             .access = Access::WO, .on_write = set_bits(G::GPIO_ENABLE)},
+            {.offset = G::GPIO_ENABLE_W1TC, .name = "GPIO_ENABLE_W1TC", .writable = 0,
+             .access = Access::WO, .on_write = clear_bits(G::GPIO_ENABLE)},
+            {.offset = G::GPIO_IN, .name = "GPIO_IN", .writable = 0, .access = Access::RO,
+             .on_read = [this](std::uint32_t) { return std::uint32_t{levels_}; }},
+            {.offset = G::GPIO_STATUS, .name = "GPIO_STATUS", .writable = 0xFFFF,
+             .on_write = changed},
+            {.offset = G::GPIO_STATUS_W1TS, .name = "GPIO_STATUS_W1TS", .writable = 0,
+             .access = Access::WO, .on_write = set_bits(G::GPIO_STATUS)},
+            {.offset = G::GPIO_STATUS_W1TC, .name = "GPIO_STATUS_W1TC", .writable = 0,
+             .access = Access::WO, .on_write = clear_bits(G::GPIO_STATUS)},
+            {.offset = G::GPIO_SIGMA_DELTA, .name = "GPIO_SIGMA_DELTA", .writable = 0x1FFFF},
+            {.offset = G::GPIO_RTC_CALIB_SYNC, .name = "GPIO_RTC_CALIB_SYNC"},
+            {.offset = G::GPIO_RTC_CALIB_VALUE, .name = "GPIO_RTC_CALIB_VALUE", .writable = 0,
+             .access = Access::RO},
+        };
+        static const char* const kPinNames[kPins] = {
+            "GPIO_PIN0",  "GPIO_PIN1",  "GPIO_PIN2",  "GPIO_PIN3",  "GPIO_PIN4",  "GPIO_PIN5",
+            "GPIO_PIN6",  "GPIO_PIN7",  "GPIO_PIN8",  "GPIO_PIN9",  "GPIO_PIN10", "GPIO_PIN11",
+            "GPIO_PIN12", "GPIO_PIN13", "GPIO_PIN14", "GPIO_PIN15"};
+        for (unsigned n = 0; n < kPins; ++n)
+          specs.push_back({.offset = G::GPIO_PIN0 + 4 * n,
+                           .name = kPinNames[n],
+                           // SOURCE 0, PAD_DRIVER 2, INT_TYPE 9:7, WAKEUP_ENABLE 10.
+                           .writable = 0x785,
+                           .on_write = changed});
+        return specs;
+      }()) {
+  reset();
+}
+
+void Esp8266Gpio::reset() {
+  regs_.reset();
+  levels_ = compute_levels();
+  irq_.set(false);
+  update();
+}
+
+IrqLine* Esp8266Gpio::irq(std::string_view output) { return output == "irq" ? &irq_ : nullptr; }
+
+std::uint32_t Esp8266Gpio::read(std::uint32_t offset, unsigned size) {
+  std::uint32_t v = 0;
+  if (!regs_.read(offset, size, &v)) {
+    BE_LOG(guest_error, "{}: read of unknown offset 0x{:x} (size {})", name(), offset, size);
+    return 0;
+  }
+  return v;
+}
+
+void Esp8266Gpio::write(std::uint32_t offset, std::uint32_t value, unsigned size) {
+  if (!regs_.write(offset, value, size))
+    BE_LOG(guest_error, "{}: write 0x{:x} to unknown offset 0x{:x} (size {})", name(), value,
+           offset, size);
+}
+
+void Esp8266Gpio::set_input(unsigned pin, bool level) {
+  if (pin >= kPins) throw std::out_of_range(name() + ": no GPIO" + std::to_string(pin));
+  std::uint16_t bit = static_cast<std::uint16_t>(1u << pin);
+  external_ = level ? (external_ | bit) : (external_ & ~bit);
+  update();
+}
+
+std::uint16_t Esp8266Gpio::compute_levels() const {
+  std::uint16_t out = static_cast<std::uint16_t>(regs_.get(GPIO_OUT));
+  std::uint16_t en = static_cast<std::uint16_t>(regs_.get(GPIO_ENABLE));
+  std::uint16_t levels = 0;
+  for (unsigned n = 0; n < kPins; ++n) {
+    std::uint16_t bit = static_cast<std::uint16_t>(1u << n);
+    bool level;
+    if (!(en & bit)) {
+      level = external_ & bit;
+    } else if (regs_.get(GPIO_PIN0 + 4 * n) & PIN_PAD_DRIVER) {
+      // Open drain: low if the output or the outside pulls low.
+      level = (out & bit) && (external_ & bit);
+    } else {
+      level = out & bit;
+    }
+    if (level) levels |= bit;
+  }
+  return levels;
+}
+
+void Esp8266Gpio::update() {
+  std::uint16_t old = levels_;
+  levels_ = compute_levels();
+  std::uint16_t rose = levels_ & ~old;
+  std::uint16_t fell = old & ~levels_;
+  std::uint32_t& status = regs_[GPIO_STATUS];
+  std::uint16_t armed = 0;  // pins with an interrupt type
+  for (unsigned n = 0; n < kPins; ++n) {
+    std::uint16_t bit = static_cast<std::uint16_t>(1u << n);
+    unsigned type = (regs_.get(GPIO_PIN0 + 4 * n) >> PIN_INT_TYPE_SHIFT) & 7;
+    if (type != kDisabled) armed |= bit;
+    bool hit = false;
+    switch (type) {
+      case kRising: hit = rose & bit; break;
+      case kFalling: hit = fell & bit; break;
+      case kAnyEdge: hit = (rose | fell) & bit; break;
+      case kLow: hit = !(levels_ & bit); break;
+      case kHigh: hit = levels_ & bit; break;
+      default: break;
+    }
+    if (hit) status |= bit;
+  }
+  irq_.set((status & armed & 0xFFFF) != 0);
+  if (levels_ != old && observer_) observer_(levels_);
+}
+
+}  // namespace boardemu

@@ -1,0 +1,90 @@
+// ESP8266 GPIO block at 0x60000300 (GPIO0..GPIO15; GPIO16 lives in the RTC block).
+//
+// Sources: ESP8266 Technical Reference (Espressif), chapter "GPIO" and its register list, and
+// the ESP8266 SDK's gpio_register.h / gpio.h:
+//   0x00 GPIO_OUT            [15:0] output levels ([31:16] BT_SEL, stored)
+//   0x04 GPIO_OUT_W1TS       write 1 to set GPIO_OUT bits
+//   0x08 GPIO_OUT_W1TC       write 1 to clear GPIO_OUT bits
+//   0x0C GPIO_ENABLE         [15:0] output enables ([21:16] SDIO_SEL, stored)
+//   0x10 GPIO_ENABLE_W1TS, 0x14 GPIO_ENABLE_W1TC
+//   0x18 GPIO_IN             [15:0] pin levels (read-only; [31:16] strapping, 0 here)
+//   0x1C GPIO_STATUS         [15:0] interrupt status
+//   0x20 GPIO_STATUS_W1TS, 0x24 GPIO_STATUS_W1TC
+//   0x28 + 4*n GPIO_PINn     SOURCE [0], PAD_DRIVER (open drain) [2], INT_TYPE [9:7]
+//                            (0 disabled, 1 rising edge, 2 falling edge, 3 any edge,
+//                            4 low level, 5 high level), WAKEUP_ENABLE [10]
+//   0x68 GPIO_SIGMA_DELTA, 0x6C GPIO_RTC_CALIB_SYNC, 0x70 GPIO_RTC_CALIB_VALUE (stored only)
+//
+// Model:
+//  - Pin level: an output-enabled pin reads back its GPIO_OUT bit (with PAD_DRIVER, open
+//    drain, it is low if either the output or the outside pulls it low); an input pin reads
+//    the level the host side set (set_input(); 0 until set). IO_MUX function selection is not
+//    consulted: every pin behaves as a GPIO.
+//  - Interrupts: a level change on pin n sets GPIO_STATUS bit n when INT_TYPE matches (edge
+//    types); level types (4/5) set it whenever the level holds, so clearing it while the level
+//    persists sets it again. The single output "irq" (CPU interrupt 4, the SDK's ETS_GPIO_INUM)
+//    is asserted while any GPIO_STATUS bit of a pin whose INT_TYPE is not 0 is set.
+//  - Host side: set_input() drives a pin from outside (tests, a GUI); on_output_change()
+//    reports the pin levels whenever they change (not owned; may be empty).
+//  - Not modelled: sigma-delta output, RTC calibration, wake-up (stored only).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "core/device.hpp"
+#include "core/registers.hpp"
+
+namespace boardemu {
+
+class Esp8266Gpio : public Device {
+ public:
+  static constexpr std::uint32_t GPIO_OUT = 0x00;
+  static constexpr std::uint32_t GPIO_OUT_W1TS = 0x04;
+  static constexpr std::uint32_t GPIO_OUT_W1TC = 0x08;
+  static constexpr std::uint32_t GPIO_ENABLE = 0x0C;
+  static constexpr std::uint32_t GPIO_ENABLE_W1TS = 0x10;
+  static constexpr std::uint32_t GPIO_ENABLE_W1TC = 0x14;
+  static constexpr std::uint32_t GPIO_IN = 0x18;
+  static constexpr std::uint32_t GPIO_STATUS = 0x1C;
+  static constexpr std::uint32_t GPIO_STATUS_W1TS = 0x20;
+  static constexpr std::uint32_t GPIO_STATUS_W1TC = 0x24;
+  static constexpr std::uint32_t GPIO_PIN0 = 0x28;
+  static constexpr std::uint32_t GPIO_SIGMA_DELTA = 0x68;
+  static constexpr std::uint32_t GPIO_RTC_CALIB_SYNC = 0x6C;
+  static constexpr std::uint32_t GPIO_RTC_CALIB_VALUE = 0x70;
+  static constexpr unsigned kPins = 16;
+
+  static constexpr std::uint32_t PIN_PAD_DRIVER = 1u << 2;
+  static constexpr unsigned PIN_INT_TYPE_SHIFT = 7;
+
+  explicit Esp8266Gpio(std::string name);
+
+  std::uint32_t read(std::uint32_t offset, unsigned size) override;
+  void write(std::uint32_t offset, std::uint32_t value, unsigned size) override;
+  void reset() override;
+  IrqLine* irq(std::string_view output) override;
+
+  // ---- host side ----
+  // Drives pin `pin` (0..15) from outside. Throws std::out_of_range for a bad pin.
+  void set_input(unsigned pin, bool level);
+  // The levels of GPIO0..15 now.
+  std::uint16_t pin_levels() const { return levels_; }
+  // Called with the new levels whenever any pin level changes.
+  void on_output_change(std::function<void(std::uint16_t levels)> cb) { observer_ = std::move(cb); }
+
+ private:
+  std::uint16_t compute_levels() const;
+  // Recomputes the pin levels, latches interrupt status for the changes and drives irq.
+  void update();
+
+  RegisterBank regs_;
+  std::uint16_t external_ = 0;  // levels driven from outside (set_input)
+  std::uint16_t levels_ = 0;
+  std::function<void(std::uint16_t)> observer_;
+  IrqLine irq_;
+};
+
+}  // namespace boardemu
