@@ -71,7 +71,6 @@
 #define MICROPY_PY_MACHINE_BARE_METAL_FUNCS (1)
 #define MICROPY_PY_MACHINE_DISABLE_IRQ_ENABLE_IRQ (1)
 #define MICROPY_PY_MACHINE_PIN_BASE         (1)
-#define MICROPY_PY_SYS_ATEXIT               (1)
 #define MICROPY_PY_SYS_EXC_INFO             (1)
 #define MICROPY_PY_SYS_GETSIZEOF            (1)
 #define MICROPY_PY_SYS_TRACEBACKLIMIT       (1)
@@ -87,7 +86,7 @@
 // Filesystems for block devices (the test suite uses RAM block devices).
 #define MICROPY_FATFS_ENABLE_LFN            (1)
 #define MICROPY_FATFS_RPATH                 (2)
-#define MICROPY_FATFS_MAX_SS                (4096)
+#define MICROPY_FATFS_MAX_SS                (512)
 #define MICROPY_FATFS_LFN_CODE_PAGE         437
 #define MICROPY_PY_RANDOM_SEED_INIT_FUNC    (esp8266_random_seed())
 
