@@ -26,11 +26,17 @@ BOARDEMU_BIN="${BOARDEMU:-$ROOT/build/boardemu}"
 
 # emu_board BOARD: sets EMU_BOARD, BOARD_DIR (the firmware's build directory), QEMU_CMD (QEMU
 # binary and machine) and FIRMWARE (the ELF, which is also the board file's default firmware).
+# esp8266 runs our own port (firmware/esp8266); QEMU has no ESP8266 machine, so its QEMU
+# reference is the same port built for `-M sim -cpu lx106` (QEMU_FIRMWARE, console through
+# simcall semihosting, served on a pty by firmware/esp8266/tools/qemu-sim-pty.py).
 emu_board() {
+  QEMU_FIRMWARE=""
   case "$1" in
     mps2-an385) BOARD_DIR=MPS2_AN385; QEMU_CMD="qemu-system-arm -machine mps2-an385" ;;
     virt-rv32)  BOARD_DIR=VIRT_RV32;  QEMU_CMD="qemu-system-riscv32 -bios none -machine virt" ;;
-    *) die "unknown board '$1' (mps2-an385 or virt-rv32)" ;;
+    esp8266)    BOARD_DIR=ESP8266;    QEMU_CMD="qemu-system-xtensa -M sim -cpu lx106"
+                QEMU_FIRMWARE="$ROOT/build/firmware/LX106_SIM/firmware.elf" ;;
+    *) die "unknown board '$1' (mps2-an385, virt-rv32 or esp8266)" ;;
   esac
   EMU_BOARD="$1"
   FIRMWARE="$ROOT/build/firmware/$BOARD_DIR/firmware.elf"
@@ -65,6 +71,11 @@ emu_boardemu_command() {
 # ports/qemu/Makefile's `test` target does (QEMU_ARGS + -serial pty -kernel <elf>); EXTRA, when
 # given (even empty), goes after a space before -serial.
 emu_qemu_command() {
+  if [ -n "$QEMU_FIRMWARE" ]; then
+    [ -f "$QEMU_FIRMWARE" ] || die "no firmware $QEMU_FIRMWARE: run 'make -C firmware'"
+    EMU_CMD="$ROOT/firmware/esp8266/tools/qemu-sim-pty.py $QEMU_FIRMWARE${1+ $1}"
+    return
+  fi
   EMU_CMD="$QEMU_CMD -nographic -monitor null -semihosting${1+ $1} -serial pty -kernel $FIRMWARE"
 }
 

@@ -1,0 +1,86 @@
+"""Firmware tests for boardemu's own ESP8266 MicroPython port (firmware/esp8266) on the esp8266
+board: boot banner over UART0, evaluation, the LoadStoreError emulation (narrow loads from
+flash/IRAM), CCOUNT-based time, determinism.
+
+Run by ctest (see CMakeLists.txt beside this file) as
+    python3 -m unittest tests/firmware/test_esp8266.py
+with BOARDEMU pointing at the binary. The firmware is built by `make -C firmware esp8266`.
+
+The esp8266 board has no semihosting exit: machine.reset() restarts the firmware. So every run
+here ends at a virtual-time limit (exit status 124), and the checks are on the UART output.
+"""
+
+import os
+import re
+import subprocess
+import unittest
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BOARDEMU = os.environ.get("BOARDEMU", os.path.join(ROOT, "build", "boardemu"))
+ESP_FW = os.path.join(ROOT, "build", "firmware", "ESP8266", "firmware.elf")
+EXIT_TIME_LIMIT = 124
+
+
+def esp_repl(lines, virtual_ms=3000):
+    """Types `lines` at the REPL (all input is there from the first poll, so runs repeat) and
+    runs for `virtual_ms` of virtual time."""
+    text = "".join(line + "\r" for line in lines)
+    return subprocess.run([BOARDEMU, "run", "--board", "esp8266", "--firmware", ESP_FW,
+                           "--uart0", "stdio", "--timeout-virtual-ms", str(virtual_ms), "--stats"],
+                          input=text.encode(), capture_output=True, timeout=120)
+
+
+@unittest.skipUnless(os.path.exists(ESP_FW), "ESP8266 firmware not built (make -C firmware esp8266)")
+class Esp8266ReplTest(unittest.TestCase):
+    def test_boots_and_evaluates(self):
+        r = esp_repl(["print(6*7)", "print(2**100, 1/3)", "import sys; print(sys.platform)"])
+        out = r.stdout.decode(errors="replace")
+        self.assertEqual(r.returncode, EXIT_TIME_LIMIT, r.stderr.decode())
+        self.assertRegex(out, r"MicroPython v1\.25\.0\S* on \S+; ESP8266 \(boardemu\) with ESP8266")
+        self.assertIn("\r\n42\r\n", out)
+        self.assertIn("1267650600228229401496703205376 0.3333333", out)
+        self.assertIn("\r\nesp8266\r\n", out)
+        self.assertNotIn("Fatal exception", out)
+
+    def test_narrow_loads_from_flash_and_iram(self):
+        # machine.mem8/mem16 do L8UI/L16UI; on the ESP8266 these fault (LoadStoreError) in the
+        # flash window and IRAM, and the firmware's handler emulates them from a 32-bit load.
+        r = esp_repl([
+            "import machine",
+            "w = machine.mem32[0x40200004]",
+            "print('F8', machine.mem8[0x40200005] == (w >> 8) & 0xff)",
+            "print('F16', machine.mem16[0x40200006] == (w >> 16) & 0xffff)",
+            "v = machine.mem32[0x40100010]",
+            "print('I8', machine.mem8[0x40100013] == v >> 24)",
+            "print('S', b'flash'.decode(), 'abc'.upper(), len(dir(machine)) > 10)",
+        ])
+        out = r.stdout.decode(errors="replace")
+        for tag in ("F8", "F16", "I8"):
+            self.assertIn("\r\n%s True\r\n" % tag, out)
+        self.assertIn("\r\nS flash ABC True\r\n", out)
+        self.assertNotIn("Fatal exception", out)
+
+    def test_time_follows_virtual_clock(self):
+        r = esp_repl([
+            "import time",
+            "t0 = time.ticks_ms(); u0 = time.ticks_us(); time.sleep_ms(250)",
+            "dt = time.ticks_diff(time.ticks_ms(), t0); du = time.ticks_diff(time.ticks_us(), u0)",
+            "print('DT', 250 <= dt <= 260, 250000 <= du <= 260000)",
+            "import machine; print('FREQ', machine.freq())",
+        ])
+        out = r.stdout.decode(errors="replace")
+        self.assertIn("\r\nDT True True\r\n", out)
+        self.assertIn("\r\nFREQ 80000000\r\n", out)
+
+    def test_runs_repeat_exactly(self):
+        lines = ["def f(n):\r return n if n < 2 else f(n-1)+f(n-2)\r", "print(f(12))"]
+        a, b = esp_repl(lines, 2000), esp_repl(lines, 2000)
+        self.assertIn(b"\r\n144\r\n", a.stdout)
+        self.assertEqual(a.stdout, b.stdout)
+        stats = [re.search(rb"(\d+) cycles .* (\d+) instructions", r.stderr) for r in (a, b)]
+        self.assertIsNotNone(stats[0], a.stderr)
+        self.assertEqual(stats[0].groups(), stats[1].groups())
+
+
+if __name__ == "__main__":
+    unittest.main()
