@@ -9,7 +9,8 @@ namespace boardemu {
 RamRegion& Bus::add_ram(const MemoryRegion& desc) {
   auto r = std::make_unique<RamRegion>();
   r->desc = desc;
-  r->bytes.assign(desc.size, desc.kind == MemoryKind::flash ? 0xFF : 0x00);
+  if (desc.kind == MemoryKind::flash) r->bytes.assign(desc.size, 0xFF);  // erased flash
+  else r->bytes.resize(desc.size);  // zero, without touching the pages (ZeroedAllocator)
   ram_.push_back(std::move(r));
   return *ram_.back();
 }

@@ -7,6 +7,9 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdlib>
+#include <new>
+#include <utility>
 #include <memory>
 #include <string>
 #include <vector>
@@ -17,9 +20,33 @@
 
 namespace boardemu {
 
+// Allocates zero-filled memory lazily: calloc takes large blocks straight from fresh pages that
+// the kernel zero-fills on first touch, and value-initialisation writes nothing more, so a large
+// region (QEMU's lx106 `sim` machine has 192 MiB) costs nothing until the guest uses it.
+template <class T>
+struct ZeroedAllocator {
+  using value_type = T;
+  ZeroedAllocator() = default;
+  template <class U>
+  ZeroedAllocator(const ZeroedAllocator<U>&) {}
+  T* allocate(std::size_t n) {
+    void* p = std::calloc(n, sizeof(T));
+    if (!p) throw std::bad_alloc();
+    return static_cast<T*>(p);
+  }
+  void deallocate(T* p, std::size_t) { std::free(p); }
+  template <class U>
+  void construct(U*) noexcept {}  // calloc already zeroed it
+  template <class U, class... Args>
+  void construct(U* p, Args&&... args) {
+    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+  }
+  bool operator==(const ZeroedAllocator&) const { return true; }
+};
+
 struct RamRegion {
   MemoryRegion desc;
-  std::vector<std::uint8_t> bytes;
+  std::vector<std::uint8_t, ZeroedAllocator<std::uint8_t>> bytes;
   bool contains(std::uint32_t addr, std::uint32_t len) const {
     return addr >= desc.base && len <= desc.size && addr - desc.base <= desc.size - len;
   }
