@@ -480,6 +480,22 @@ void Lx106Cpu::execute() {
   std::uint32_t* const a = a_;
   PageInfo* const pages = pages_;
   Insn** const code = code_;
+  const bool tracing = trace_ != nullptr;
+  // Local copy of stop_: everything that can move it (device events, interrupt lines, special
+  // register writes) runs inside a slow path, after which SYNC_IN refreshes it.
+  Cycles stop = stop_;
+  const Insn* in = nullptr;
+  unsigned r = 0, s = 0, t = 0;
+  // Threaded dispatch: one label per operation (in Op order), and every handler ends with its
+  // own copy of the fetch-and-dispatch sequence (NEXT), which branch predictors follow better
+  // than one shared indirect jump.
+  static void* const kLabels[] = {
+      &&L_UNDECODED, &&L_ILLEGAL, &&L_FETCH_ERROR,
+#define X(name, len, mask, match, format, cycles) &&L_##name,
+#include "xtensa/lx106_isa.inc"
+#undef X
+  };
+  static_assert(sizeof(kLabels) / sizeof(kLabels[0]) == static_cast<unsigned>(Op::COUNT));
 
 // Hand the local copies of time and PC to the rest of the CPU (before anything that may look
 // at them: device accesses, special registers, exceptions), and take them back afterwards.
@@ -493,6 +509,31 @@ void Lx106Cpu::execute() {
     now = sched_.now();                                        \
     pc = pc_;                                                  \
     if (sched_.earliest() < stop_) stop_ = sched_.earliest();  \
+    stop = stop_;                                              \
+  } while (0)
+#define NEXT()                                                                   \
+  do {                                                                           \
+    if (now >= stop) [[unlikely]] goto out;                                      \
+    {                                                                            \
+      Insn* page = code[pc >> kPageBits];                                        \
+      if (page && page[pc & (kPageSize - 1)].op != Op::UNDECODED) [[likely]] {   \
+        in = &page[pc & (kPageSize - 1)];                                        \
+      } else {                                                                   \
+        SYNC_OUT();                                                              \
+        in = fetch_slow(pc);                                                     \
+      }                                                                          \
+    }                                                                            \
+    if (tracing) [[unlikely]] {                                                  \
+      SYNC_OUT();                                                                \
+      std::string line = trace_line();                                           \
+      std::fprintf(trace_, "%s\n", line.c_str());                               \
+    }                                                                            \
+    now += in->cost;                                                             \
+    ++count;                                                                     \
+    r = in->r;                                                                   \
+    s = in->s;                                                                   \
+    t = in->t;                                                                   \
+    goto* kLabels[static_cast<unsigned>(in->op)];                                \
   } while (0)
 // Raise a general exception for the current instruction.
 #define RAISE(cause, vaddr)                        \
@@ -562,34 +603,15 @@ void Lx106Cpu::execute() {
   auto u32 = [](std::uint32_t v) { return v; };
   auto s16 = [](std::uint32_t v) { return static_cast<std::uint32_t>(static_cast<std::int32_t>(static_cast<std::int16_t>(v))); };
 
-  for (;;) {
-    if (now >= stop_) break;
-    const Insn* in;
-    {
-      Insn* page = code[pc >> kPageBits];
-      if (page && page[pc & (kPageSize - 1)].op != Op::UNDECODED) {
-        in = &page[pc & (kPageSize - 1)];
-      } else {
-        SYNC_OUT();
-        in = fetch_slow(pc);
-      }
-    }
-    if (trace_) [[unlikely]] {
-      SYNC_OUT();
-      std::string line = trace_line();
-      std::fprintf(trace_, "%s\n", line.c_str());
-    }
-    now += in->cost;
-    ++count;
-    const unsigned r = in->r, s = in->s, t = in->t;
-    switch (in->op) {
-      case Op::UNDECODED:
-      case Op::COUNT:
-      case Op::ILLEGAL:
-      case Op::ILL:
-      case Op::ILL_N:
+  NEXT();
+  {
+      L_UNDECODED:
+
+      L_ILLEGAL:
+      L_ILL:
+      L_ILL_N:
         RAISE(kIllegalInstructionCause, std::nullopt);
-      case Op::FETCH_ERROR: {
+      L_FETCH_ERROR: {
         std::uint32_t at = static_cast<std::uint32_t>(in->imm);
         SYNC_OUT();
         if (bus_error(at, false, true) == Access::fatal) goto out;
@@ -598,41 +620,41 @@ void Lx106Cpu::execute() {
         goto next_insn;
       }
       // ---- control transfer ----
-      case Op::RET: case Op::RET_N: pc = a[0]; break;
-      case Op::JX: pc = a[s]; break;
-      case Op::CALLX0: {
+      L_RET: L_RET_N: pc = a[0]; NEXT();
+      L_JX: pc = a[s]; NEXT();
+      L_CALLX0: {
         std::uint32_t target = a[s];
         a[0] = pc + 3;
         pc = target;
-        break;
+        NEXT();
       }
-      case Op::CALL0: a[0] = pc + 3; pc = static_cast<std::uint32_t>(in->imm); break;
-      case Op::J: pc = static_cast<std::uint32_t>(in->imm); break;
+      L_CALL0: a[0] = pc + 3; pc = static_cast<std::uint32_t>(in->imm); NEXT();
+      L_J: pc = static_cast<std::uint32_t>(in->imm); NEXT();
       // ---- synchronisation, cache operations: no-ops here (no caches, in-order memory) ----
-      case Op::ISYNC: case Op::RSYNC: case Op::ESYNC: case Op::DSYNC: case Op::EXCW:
-      case Op::MEMW: case Op::EXTW: case Op::NOP:
-      case Op::DPFR: case Op::DPFW: case Op::DPFRO: case Op::DPFWO: case Op::DHWB:
-      case Op::DHWBI: case Op::DHI: case Op::DII: case Op::IPF: case Op::IHI: case Op::III:
+      L_ISYNC: L_RSYNC: L_ESYNC: L_DSYNC: L_EXCW:
+      L_MEMW: L_EXTW: L_NOP:
+      L_DPFR: L_DPFW: L_DPFRO: L_DPFWO: L_DHWB:
+      L_DHWBI: L_DHI: L_DII: L_IPF: L_IHI: L_III:
         pc += 3;
-        break;
-      case Op::NOP_N: pc += 2; break;
+        NEXT();
+      L_NOP_N: pc += 2; NEXT();
       // ---- exception return ----
-      case Op::RFE:  // PS.EXCM <- 0, PC <- EPC1
+      L_RFE:  // PS.EXCM <- 0, PC <- EPC1
         ps_ &= ~kPsExcm;
         pc = epc_[1];
-        stop_ = 0;
-        break;
-      case Op::RFDE:  // PC <- DEPC; PS.EXCM stays set
+        stop = 0;
+        NEXT();
+      L_RFDE:  // PC <- DEPC; PS.EXCM stays set
         pc = depc_;
-        break;
-      case Op::RFI:  // PC <- EPC[level], PS <- EPS[level]; only levels 2..3 exist
+        NEXT();
+      L_RFI:  // PC <- EPC[level], PS <- EPS[level]; only levels 2..3 exist
         if (s < 2 || s > kNmiLevel) RAISE(kIllegalInstructionCause, std::nullopt);
         pc = epc_[s];
         ps_ = eps_[s];
-        stop_ = 0;
-        break;
-      case Op::BREAK:
-      case Op::BREAK_N:
+        stop = 0;
+        NEXT();
+      L_BREAK:
+      L_BREAK_N:
         if (current_level() < kDebugLevel) {
           SYNC_OUT();
           debug_exception(in->op == Op::BREAK ? 1u << 3 : 1u << 4, pc);
@@ -640,9 +662,9 @@ void Lx106Cpu::execute() {
         } else {
           pc += in->len;  // masked by PS.INTLEVEL: no effect
         }
-        break;
-      case Op::SYSCALL: RAISE(kSyscallCause, std::nullopt);
-      case Op::SIMCALL: {
+        NEXT();
+      L_SYSCALL: RAISE(kSyscallCause, std::nullopt);
+      L_SIMCALL: {
         SYNC_OUT();
         std::uint32_t args[5] = {a[2], a[3], a[4], a[5], a[6]};
         XtensaSimcall::Outcome o = simcall_.call(args);
@@ -655,96 +677,96 @@ void Lx106Cpu::execute() {
         a[3] = o.a3;
         SYNC_IN();
         pc += 3;
-        break;
+        NEXT();
       }
-      case Op::RSIL: {  // AR[t] <- PS; PS.INTLEVEL <- s
+      L_RSIL: {  // AR[t] <- PS; PS.INTLEVEL <- s
         std::uint32_t old = ps_;
         ps_ = (ps_ & ~kPsIntlevel) | s;
         a[t] = old;
         pc += 3;
-        stop_ = 0;
-        break;
+        stop = 0;
+        NEXT();
       }
-      case Op::WAITI:
+      L_WAITI:
         ps_ = (ps_ & ~kPsIntlevel) | s;
         pc += 3;
         waiting_ = true;
-        stop_ = 0;
-        break;
+        stop = 0;
+        NEXT();
       // ---- arithmetic and logic ----
-      case Op::AND: a[r] = a[s] & a[t]; pc += 3; break;
-      case Op::OR: a[r] = a[s] | a[t]; pc += 3; break;
-      case Op::XOR: a[r] = a[s] ^ a[t]; pc += 3; break;
-      case Op::SSR: sar_ = a[s] & 31; pc += 3; break;
-      case Op::SSL: sar_ = 32 - (a[s] & 31); pc += 3; break;
-      case Op::SSA8L: sar_ = (a[s] & 3) << 3; pc += 3; break;
-      case Op::SSA8B: sar_ = 32 - ((a[s] & 3) << 3); pc += 3; break;
-      case Op::SSAI: sar_ = static_cast<std::uint32_t>(in->imm); pc += 3; break;
-      case Op::RER:
+      L_AND: a[r] = a[s] & a[t]; pc += 3; NEXT();
+      L_OR: a[r] = a[s] | a[t]; pc += 3; NEXT();
+      L_XOR: a[r] = a[s] ^ a[t]; pc += 3; NEXT();
+      L_SSR: sar_ = a[s] & 31; pc += 3; NEXT();
+      L_SSL: sar_ = 32 - (a[s] & 31); pc += 3; NEXT();
+      L_SSA8L: sar_ = (a[s] & 3) << 3; pc += 3; NEXT();
+      L_SSA8B: sar_ = 32 - ((a[s] & 3) << 3); pc += 3; NEXT();
+      L_SSAI: sar_ = static_cast<std::uint32_t>(in->imm); pc += 3; NEXT();
+      L_RER:
         BE_LOG(unimp, "lx106: RER 0x{:08x}: no external registers, reads 0", a[s]);
         a[t] = 0;
         pc += 3;
-        break;
-      case Op::WER:
+        NEXT();
+      L_WER:
         BE_LOG(unimp, "lx106: WER 0x{:08x} <- 0x{:08x}: no external registers, ignored", a[s], a[t]);
         pc += 3;
-        break;
-      case Op::NSA: {  // number of redundant sign bits
+        NEXT();
+      L_NSA: {  // number of redundant sign bits
         std::uint32_t v = a[s];
         std::uint32_t x = (v & 0x80000000u) ? ~v : v;
         a[t] = x == 0 ? 31 : static_cast<std::uint32_t>(__builtin_clz(x) - 1);
         pc += 3;
-        break;
+        NEXT();
       }
-      case Op::NSAU: {
+      L_NSAU: {
         std::uint32_t v = a[s];
         a[t] = v == 0 ? 32 : static_cast<std::uint32_t>(__builtin_clz(v));
         pc += 3;
-        break;
+        NEXT();
       }
-      case Op::NEG: a[r] = 0u - a[t]; pc += 3; break;
-      case Op::ABS: a[r] = static_cast<std::int32_t>(a[t]) < 0 ? 0u - a[t] : a[t]; pc += 3; break;
-      case Op::ADD: a[r] = a[s] + a[t]; pc += 3; break;
-      case Op::ADDX2: a[r] = (a[s] << 1) + a[t]; pc += 3; break;
-      case Op::ADDX4: a[r] = (a[s] << 2) + a[t]; pc += 3; break;
-      case Op::ADDX8: a[r] = (a[s] << 3) + a[t]; pc += 3; break;
-      case Op::SUB: a[r] = a[s] - a[t]; pc += 3; break;
-      case Op::SUBX2: a[r] = (a[s] << 1) - a[t]; pc += 3; break;
-      case Op::SUBX4: a[r] = (a[s] << 2) - a[t]; pc += 3; break;
-      case Op::SUBX8: a[r] = (a[s] << 3) - a[t]; pc += 3; break;
-      case Op::SLLI:  // shift 1..32 (the field encodes 32 - sa)
+      L_NEG: a[r] = 0u - a[t]; pc += 3; NEXT();
+      L_ABS: a[r] = static_cast<std::int32_t>(a[t]) < 0 ? 0u - a[t] : a[t]; pc += 3; NEXT();
+      L_ADD: a[r] = a[s] + a[t]; pc += 3; NEXT();
+      L_ADDX2: a[r] = (a[s] << 1) + a[t]; pc += 3; NEXT();
+      L_ADDX4: a[r] = (a[s] << 2) + a[t]; pc += 3; NEXT();
+      L_ADDX8: a[r] = (a[s] << 3) + a[t]; pc += 3; NEXT();
+      L_SUB: a[r] = a[s] - a[t]; pc += 3; NEXT();
+      L_SUBX2: a[r] = (a[s] << 1) - a[t]; pc += 3; NEXT();
+      L_SUBX4: a[r] = (a[s] << 2) - a[t]; pc += 3; NEXT();
+      L_SUBX8: a[r] = (a[s] << 3) - a[t]; pc += 3; NEXT();
+      L_SLLI:  // shift 1..32 (the field encodes 32 - sa)
         a[r] = static_cast<std::uint32_t>(static_cast<std::uint64_t>(a[s]) << in->imm);
         pc += 3;
-        break;
-      case Op::SRAI: a[r] = static_cast<std::uint32_t>(static_cast<std::int32_t>(a[t]) >> in->imm); pc += 3; break;
-      case Op::SRLI: a[r] = a[t] >> s; pc += 3; break;
-      case Op::SRC:  // AR[r] <- (AR[s] || AR[t]) >> SAR
+        NEXT();
+      L_SRAI: a[r] = static_cast<std::uint32_t>(static_cast<std::int32_t>(a[t]) >> in->imm); pc += 3; NEXT();
+      L_SRLI: a[r] = a[t] >> s; pc += 3; NEXT();
+      L_SRC:  // AR[r] <- (AR[s] || AR[t]) >> SAR
         a[r] = static_cast<std::uint32_t>(((static_cast<std::uint64_t>(a[s]) << 32) | a[t]) >> sar_);
         pc += 3;
-        break;
-      case Op::SRL: a[r] = static_cast<std::uint32_t>(static_cast<std::uint64_t>(a[t]) >> sar_); pc += 3; break;
-      case Op::SLL:  // AR[r] <- (AR[s] || 0^32) >> SAR, low word: a left shift by 32 - SAR
+        NEXT();
+      L_SRL: a[r] = static_cast<std::uint32_t>(static_cast<std::uint64_t>(a[t]) >> sar_); pc += 3; NEXT();
+      L_SLL:  // AR[r] <- (AR[s] || 0^32) >> SAR, low word: a left shift by 32 - SAR
         a[r] = static_cast<std::uint32_t>((static_cast<std::uint64_t>(a[s]) << 32) >> sar_);
         pc += 3;
-        break;
-      case Op::SRA:
+        NEXT();
+      L_SRA:
         a[r] = static_cast<std::uint32_t>(static_cast<std::int64_t>(static_cast<std::int32_t>(a[t])) >> sar_);
         pc += 3;
-        break;
-      case Op::MUL16U: a[r] = (a[s] & 0xFFFF) * (a[t] & 0xFFFF); pc += 3; break;
-      case Op::MUL16S:
+        NEXT();
+      L_MUL16U: a[r] = (a[s] & 0xFFFF) * (a[t] & 0xFFFF); pc += 3; NEXT();
+      L_MUL16S:
         a[r] = static_cast<std::uint32_t>(static_cast<std::int32_t>(static_cast<std::int16_t>(a[s])) *
                                           static_cast<std::int32_t>(static_cast<std::int16_t>(a[t])));
         pc += 3;
-        break;
-      case Op::MULL: a[r] = a[s] * a[t]; pc += 3; break;
-      case Op::MOVEQZ: if (a[t] == 0) a[r] = a[s]; pc += 3; break;
-      case Op::MOVNEZ: if (a[t] != 0) a[r] = a[s]; pc += 3; break;
-      case Op::MOVLTZ: if (static_cast<std::int32_t>(a[t]) < 0) a[r] = a[s]; pc += 3; break;
-      case Op::MOVGEZ: if (static_cast<std::int32_t>(a[t]) >= 0) a[r] = a[s]; pc += 3; break;
-      case Op::EXTUI: a[r] = (a[t] >> in->imm) & static_cast<std::uint32_t>(in->imm2); pc += 3; break;
+        NEXT();
+      L_MULL: a[r] = a[s] * a[t]; pc += 3; NEXT();
+      L_MOVEQZ: if (a[t] == 0) a[r] = a[s]; pc += 3; NEXT();
+      L_MOVNEZ: if (a[t] != 0) a[r] = a[s]; pc += 3; NEXT();
+      L_MOVLTZ: if (static_cast<std::int32_t>(a[t]) < 0) a[r] = a[s]; pc += 3; NEXT();
+      L_MOVGEZ: if (static_cast<std::int32_t>(a[t]) >= 0) a[r] = a[s]; pc += 3; NEXT();
+      L_EXTUI: a[r] = (a[t] >> in->imm) & static_cast<std::uint32_t>(in->imm2); pc += 3; NEXT();
       // ---- special registers ----
-      case Op::RSR: {
+      L_RSR: {
         SYNC_OUT();
         std::uint32_t v;
         if (!read_sr(static_cast<unsigned>(in->imm), &v)) {
@@ -753,9 +775,9 @@ void Lx106Cpu::execute() {
         }
         a[t] = v;
         pc += 3;
-        break;
+        NEXT();
       }
-      case Op::WSR: {
+      L_WSR: {
         SYNC_OUT();
         if (!write_sr(static_cast<unsigned>(in->imm), a[t])) {
           BE_LOG(guest_error, "lx106: WSR to special register {} (absent or read-only) at 0x{:08x}", in->imm, pc);
@@ -763,10 +785,10 @@ void Lx106Cpu::execute() {
         }
         SYNC_IN();
         pc += 3;
-        stop_ = 0;  // PS, INTENABLE, INTSET... may make an interrupt takeable
-        break;
+        stop = 0;  // PS, INTENABLE, INTSET... may make an interrupt takeable
+        NEXT();
       }
-      case Op::XSR: {
+      L_XSR: {
         SYNC_OUT();
         std::uint32_t old;
         unsigned sr = static_cast<unsigned>(in->imm);
@@ -779,69 +801,69 @@ void Lx106Cpu::execute() {
         a[t] = old;
         SYNC_IN();
         pc += 3;
-        stop_ = 0;
-        break;
+        stop = 0;
+        NEXT();
       }
       // ---- loads and stores ----
-      case Op::L32R: {
+      L_L32R: {
         std::uint32_t literal = (litbase_ & 1) ? (litbase_ & 0xFFFFF000u) + static_cast<std::uint32_t>(in->imm2)
                                                : static_cast<std::uint32_t>(in->imm);
         LOAD(4, literal, a[t], u32);
         pc += 3;
-        break;
+        NEXT();
       }
-      case Op::L8UI: LOAD(1, a[s] + static_cast<std::uint32_t>(in->imm), a[t], u32); pc += 3; break;
-      case Op::L16UI: LOAD(2, a[s] + static_cast<std::uint32_t>(in->imm), a[t], u32); pc += 3; break;
-      case Op::L16SI: LOAD(2, a[s] + static_cast<std::uint32_t>(in->imm), a[t], s16); pc += 3; break;
-      case Op::L32I: LOAD(4, a[s] + static_cast<std::uint32_t>(in->imm), a[t], u32); pc += 3; break;
-      case Op::L32I_N: LOAD(4, a[s] + static_cast<std::uint32_t>(in->imm), a[t], u32); pc += 2; break;
-      case Op::S8I: STORE(1, a[s] + static_cast<std::uint32_t>(in->imm), a[t]); pc += 3; break;
-      case Op::S16I: STORE(2, a[s] + static_cast<std::uint32_t>(in->imm), a[t]); pc += 3; break;
-      case Op::S32I: STORE(4, a[s] + static_cast<std::uint32_t>(in->imm), a[t]); pc += 3; break;
-      case Op::S32I_N: STORE(4, a[s] + static_cast<std::uint32_t>(in->imm), a[t]); pc += 2; break;
-      case Op::MOVI: a[t] = static_cast<std::uint32_t>(in->imm); pc += 3; break;
-      case Op::ADDI: case Op::ADDMI: a[t] = a[s] + static_cast<std::uint32_t>(in->imm); pc += 3; break;
+      L_L8UI: LOAD(1, a[s] + static_cast<std::uint32_t>(in->imm), a[t], u32); pc += 3; NEXT();
+      L_L16UI: LOAD(2, a[s] + static_cast<std::uint32_t>(in->imm), a[t], u32); pc += 3; NEXT();
+      L_L16SI: LOAD(2, a[s] + static_cast<std::uint32_t>(in->imm), a[t], s16); pc += 3; NEXT();
+      L_L32I: LOAD(4, a[s] + static_cast<std::uint32_t>(in->imm), a[t], u32); pc += 3; NEXT();
+      L_L32I_N: LOAD(4, a[s] + static_cast<std::uint32_t>(in->imm), a[t], u32); pc += 2; NEXT();
+      L_S8I: STORE(1, a[s] + static_cast<std::uint32_t>(in->imm), a[t]); pc += 3; NEXT();
+      L_S16I: STORE(2, a[s] + static_cast<std::uint32_t>(in->imm), a[t]); pc += 3; NEXT();
+      L_S32I: STORE(4, a[s] + static_cast<std::uint32_t>(in->imm), a[t]); pc += 3; NEXT();
+      L_S32I_N: STORE(4, a[s] + static_cast<std::uint32_t>(in->imm), a[t]); pc += 2; NEXT();
+      L_MOVI: a[t] = static_cast<std::uint32_t>(in->imm); pc += 3; NEXT();
+      L_ADDI: L_ADDMI: a[t] = a[s] + static_cast<std::uint32_t>(in->imm); pc += 3; NEXT();
       // ---- branches ----
-      case Op::BEQZ: BRANCH(a[s] == 0); break;
-      case Op::BNEZ: BRANCH(a[s] != 0); break;
-      case Op::BLTZ: BRANCH(static_cast<std::int32_t>(a[s]) < 0); break;
-      case Op::BGEZ: BRANCH(static_cast<std::int32_t>(a[s]) >= 0); break;
-      case Op::BEQI: BRANCH(static_cast<std::int32_t>(a[s]) == in->imm2); break;
-      case Op::BNEI: BRANCH(static_cast<std::int32_t>(a[s]) != in->imm2); break;
-      case Op::BLTI: BRANCH(static_cast<std::int32_t>(a[s]) < in->imm2); break;
-      case Op::BGEI: BRANCH(static_cast<std::int32_t>(a[s]) >= in->imm2); break;
-      case Op::BLTUI: BRANCH(a[s] < static_cast<std::uint32_t>(in->imm2)); break;
-      case Op::BGEUI: BRANCH(a[s] >= static_cast<std::uint32_t>(in->imm2)); break;
-      case Op::BNONE: BRANCH((a[s] & a[t]) == 0); break;
-      case Op::BANY: BRANCH((a[s] & a[t]) != 0); break;
-      case Op::BALL: BRANCH((~a[s] & a[t]) == 0); break;
-      case Op::BNALL: BRANCH((~a[s] & a[t]) != 0); break;
-      case Op::BEQ: BRANCH(a[s] == a[t]); break;
-      case Op::BNE: BRANCH(a[s] != a[t]); break;
-      case Op::BLT: BRANCH(static_cast<std::int32_t>(a[s]) < static_cast<std::int32_t>(a[t])); break;
-      case Op::BGE: BRANCH(static_cast<std::int32_t>(a[s]) >= static_cast<std::int32_t>(a[t])); break;
-      case Op::BLTU: BRANCH(a[s] < a[t]); break;
-      case Op::BGEU: BRANCH(a[s] >= a[t]); break;
-      case Op::BBC: BRANCH(((a[s] >> (a[t] & 31)) & 1) == 0); break;
-      case Op::BBS: BRANCH(((a[s] >> (a[t] & 31)) & 1) != 0); break;
-      case Op::BBCI: BRANCH(((a[s] >> in->imm2) & 1) == 0); break;
-      case Op::BBSI: BRANCH(((a[s] >> in->imm2) & 1) != 0); break;
+      L_BEQZ: BRANCH(a[s] == 0); NEXT();
+      L_BNEZ: BRANCH(a[s] != 0); NEXT();
+      L_BLTZ: BRANCH(static_cast<std::int32_t>(a[s]) < 0); NEXT();
+      L_BGEZ: BRANCH(static_cast<std::int32_t>(a[s]) >= 0); NEXT();
+      L_BEQI: BRANCH(static_cast<std::int32_t>(a[s]) == in->imm2); NEXT();
+      L_BNEI: BRANCH(static_cast<std::int32_t>(a[s]) != in->imm2); NEXT();
+      L_BLTI: BRANCH(static_cast<std::int32_t>(a[s]) < in->imm2); NEXT();
+      L_BGEI: BRANCH(static_cast<std::int32_t>(a[s]) >= in->imm2); NEXT();
+      L_BLTUI: BRANCH(a[s] < static_cast<std::uint32_t>(in->imm2)); NEXT();
+      L_BGEUI: BRANCH(a[s] >= static_cast<std::uint32_t>(in->imm2)); NEXT();
+      L_BNONE: BRANCH((a[s] & a[t]) == 0); NEXT();
+      L_BANY: BRANCH((a[s] & a[t]) != 0); NEXT();
+      L_BALL: BRANCH((~a[s] & a[t]) == 0); NEXT();
+      L_BNALL: BRANCH((~a[s] & a[t]) != 0); NEXT();
+      L_BEQ: BRANCH(a[s] == a[t]); NEXT();
+      L_BNE: BRANCH(a[s] != a[t]); NEXT();
+      L_BLT: BRANCH(static_cast<std::int32_t>(a[s]) < static_cast<std::int32_t>(a[t])); NEXT();
+      L_BGE: BRANCH(static_cast<std::int32_t>(a[s]) >= static_cast<std::int32_t>(a[t])); NEXT();
+      L_BLTU: BRANCH(a[s] < a[t]); NEXT();
+      L_BGEU: BRANCH(a[s] >= a[t]); NEXT();
+      L_BBC: BRANCH(((a[s] >> (a[t] & 31)) & 1) == 0); NEXT();
+      L_BBS: BRANCH(((a[s] >> (a[t] & 31)) & 1) != 0); NEXT();
+      L_BBCI: BRANCH(((a[s] >> in->imm2) & 1) == 0); NEXT();
+      L_BBSI: BRANCH(((a[s] >> in->imm2) & 1) != 0); NEXT();
       // ---- code density (16-bit) ----
-      case Op::ADD_N: a[r] = a[s] + a[t]; pc += 2; break;
-      case Op::ADDI_N: a[r] = a[s] + static_cast<std::uint32_t>(in->imm); pc += 2; break;
-      case Op::MOVI_N: a[s] = static_cast<std::uint32_t>(in->imm); pc += 2; break;
-      case Op::MOV_N: a[t] = a[s]; pc += 2; break;
-      case Op::BEQZ_N:
+      L_ADD_N: a[r] = a[s] + a[t]; pc += 2; NEXT();
+      L_ADDI_N: a[r] = a[s] + static_cast<std::uint32_t>(in->imm); pc += 2; NEXT();
+      L_MOVI_N: a[s] = static_cast<std::uint32_t>(in->imm); pc += 2; NEXT();
+      L_MOV_N: a[t] = a[s]; pc += 2; NEXT();
+      L_BEQZ_N:
         if (a[s] == 0) TAKEN(static_cast<std::uint32_t>(in->imm));
         else pc += 2;
-        break;
-      case Op::BNEZ_N:
+        NEXT();
+      L_BNEZ_N:
         if (a[s] != 0) TAKEN(static_cast<std::uint32_t>(in->imm));
         else pc += 2;
-        break;
-    }
-  next_insn:;
+        NEXT();
   }
+next_insn:
+  NEXT();
 out:
   sched_.advance_to(now);
   // After a fatal error pc_ already names the instruction that failed.
@@ -852,6 +874,7 @@ out:
 #undef RAISE
 #undef TAKEN
 #undef BRANCH
+#undef NEXT
 #undef LOAD
 #undef STORE
 }
