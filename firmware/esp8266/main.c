@@ -20,6 +20,7 @@
 extern uint8_t _heap_start[], _heap_end[], _stack_top[];
 
 void esp8266_console_init(void);
+void esp8266_native_code_init(void);
 uintptr_t lx106_gc_get_regs_and_sp(uintptr_t regs[16]);
 void esp8266_main(void) __attribute__((noreturn));
 
@@ -35,6 +36,9 @@ void esp8266_main(void) {
         // between two stack checks.
         mp_stack_set_limit(MICROPY_STACK_SIZE - 1024);
         gc_init(_heap_start, _heap_end);
+        #if MICROPY_EMIT_MACHINE_CODE
+        esp8266_native_code_init();
+        #endif
         mp_init();
         #if MICROPY_VFS_ROM && MICROPY_VFS_ROM_IOCTL
         mp_vfs_mount_romfs_protected();

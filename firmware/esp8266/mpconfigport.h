@@ -19,6 +19,7 @@
 // for QEMU's `-M sim -cpu lx106` (console through the simcall semihosting interface, entry stub
 // at 0x50000000), used to check the port against a reference emulator.
 
+#include <stddef.h>
 #include <stdint.h>
 #include <alloca.h>
 
@@ -36,8 +37,10 @@
 #define MICROPY_ALLOC_PARSE_CHUNK_INIT      (64)
 #define MICROPY_QSTR_BYTES_IN_HASH          (1)
 
-// Interpreter: bytecode only (the native emitters would need executable heap memory, which
-// DRAM is not on the ESP8266).
+// Native code emitter for Xtensa (call0 ABI): @micropython.native/@viper and native .mpy code,
+// committed to IRAM (native.c; DRAM is not executable on the ESP8266).
+#define MICROPY_EMIT_XTENSA                 (1)
+#define MP_PLAT_COMMIT_EXEC(buf, len, reloc) esp8266_native_code_commit(buf, len, reloc)
 #define MICROPY_PERSISTENT_CODE_LOAD        (1)
 #define MICROPY_LONGINT_IMPL                (MICROPY_LONGINT_IMPL_MPZ)
 #define MICROPY_FLOAT_IMPL                  (MICROPY_FLOAT_IMPL_FLOAT)
@@ -116,4 +119,5 @@ typedef long mp_off_t;
 uint32_t lx106_disable_irq(void);
 void lx106_enable_irq(uint32_t state);
 void mp_hal_wait_for_interrupt_ms(mp_int_t timeout_ms);
+void *esp8266_native_code_commit(void *buf, size_t len, void *reloc);
 uint32_t esp8266_random_seed(void);   // CCOUNT at first use (no hardware RNG modelled)
