@@ -2,6 +2,7 @@
 // spi_register.h. See esp8266_spi_flash.hpp for what is modelled.
 #include "esp8266_spi_flash.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <span>
@@ -125,6 +126,8 @@ Esp8266SpiFlash::Esp8266SpiFlash(std::string name, const DeviceContext& ctx, Par
                                   " bytes) is larger than the flash chip (params.size " +
                                   std::to_string(params_.size) + ")");
     mapped = std::span<std::uint8_t>(region->bytes.data(), region->bytes.size());
+    xip_base_ = region->desc.base;
+    xip_size_ = static_cast<std::uint32_t>(region->bytes.size());
   }
   std::uint32_t jedec = params_.jedec_id.value_or(0);
   if (!params_.jedec_id) {
@@ -155,6 +158,17 @@ Esp8266SpiFlash::~Esp8266SpiFlash() {
   } catch (const std::exception& e) {
     std::fprintf(stderr, "boardemu: %s: flash contents NOT saved: %s\n", name().c_str(), e.what());
   }
+}
+
+void Esp8266SpiFlash::on_xip_modified(std::function<void(std::uint32_t, std::uint32_t)> cb) {
+  if (!cb) {
+    chip_->on_modified(nullptr);
+    return;
+  }
+  chip_->on_modified([this, cb = std::move(cb)](std::uint32_t off, std::uint32_t len) {
+    if (off >= xip_size_) return;
+    cb(xip_base_ + off, std::min(len, xip_size_ - off));
+  });
 }
 
 void Esp8266SpiFlash::save() { chip_->save_file(params_.image); }

@@ -46,6 +46,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -123,6 +124,10 @@ class Esp8266SpiFlash : public Device {
   void reset() override;
 
   SpiNorFlash& chip() { return *chip_; }
+  // Reports program/erase that changed bytes of the cache window, as CPU addresses
+  // [addr, addr + len) (clipped to the window), so a CPU backend can drop code it decoded from
+  // there. Replaces any chip().on_modified() callback.
+  void on_xip_modified(std::function<void(std::uint32_t addr, std::uint32_t len)> cb);
   // Writes the chip to the image file now (persist). Throws std::runtime_error.
   void save();
 
@@ -134,6 +139,8 @@ class Esp8266SpiFlash : public Device {
   void user_command();
 
   Params params_;
+  std::uint32_t xip_base_ = 0;  // CPU address of the window (0 and size 0 without one)
+  std::uint32_t xip_size_ = 0;
   std::unique_ptr<SpiNorFlash> chip_;
   RegisterBank regs_;
 };

@@ -153,6 +153,23 @@ TEST_F(Esp8266SpiFlashTest, EraseAndProgramAsTheRomDoesShowInTheWindow) {
   EXPECT_EQ(xip_word(kXipBase + 0x2004), 0xFFFFFFFFu);
 }
 
+TEST_F(Esp8266SpiFlashTest, WindowChangesAreReportedAsCpuAddresses) {
+  dev_ = make({{"xip_region", "flash"}, {"timing", "instant"}});
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> seen;
+  spi().on_xip_modified([&](std::uint32_t a, std::uint32_t n) { seen.emplace_back(a, n); });
+  command(kWren);
+  wr(kAddr, 0x5000);
+  command(kSe);
+  command(kWren);
+  wr(kAddr, 0x200000);  // outside the 1 MiB window: nothing to report
+  command(kSe);
+  command(kWren);
+  wr(kAddr, 0xF0000);  // the window's last 64 KiB block
+  command(kBe);
+  EXPECT_EQ(seen, (std::vector<std::pair<std::uint32_t, std::uint32_t>>{
+                      {kXipBase + 0x5000, 0x1000}, {kXipBase + 0xF0000, 0x10000}}));
+}
+
 TEST_F(Esp8266SpiFlashTest, WriteDisableAndWriteStatus) {
   dev_ = make({{"timing", "instant"}});
   command(kWren);
