@@ -28,7 +28,9 @@
 //
 // Reset values: CLKDIV 0x2B6, AUTOBAUD 0x1000, CONF0 0x1C (8 data bits, 1 stop bit, no
 // parity), CONF1 0x6060 (both FIFO thresholds 0x60), LOWPULSE/HIGHPULSE 0xFFFFF, DATE 0x062000,
-// ID 0x500, from the TRM's register summary (DATE also from the header's version comment).
+// ID 0x500, as the TRM's UART register summary lists them. Only DATE is confirmed by a second
+// source (the header's "version value: 32'h062000"); firmware normally programs CLKDIV, CONF0
+// and CONF1 before use, so the others matter little.
 //
 // Model:
 //  - Character time: 1 start bit + 5..8 data bits + a parity bit (PARITY_EN) + 1, 1.5 or 2 stop
