@@ -73,6 +73,24 @@ class Esp8266ReplTest(unittest.TestCase):
         self.assertIn("\r\nDT True True\r\n", out)
         self.assertIn("\r\nFREQ 80000000\r\n", out)
 
+    def test_ctrl_c_interrupts_running_code(self):
+        # The UART RX interrupt sees Ctrl-C while the loop runs and raises KeyboardInterrupt.
+        # The blank lines keep Ctrl-C from arriving while the loop is still being compiled
+        # (interrupt char not armed yet); the REPL reads them afterwards as empty lines.
+        r = esp_repl(["while True: pass", "" + "\r" * 30 + "\x03print('after', 6*7)"])
+        out = r.stdout.decode(errors="replace")
+        self.assertIn("KeyboardInterrupt", out)
+        self.assertIn("\r\nafter 42\r\n", out)
+
+    def test_soft_reset_and_machine_reset(self):
+        # Ctrl-D: soft reset (state cleared); machine.reset(): restart from the ELF entry (the
+        # board has no reset register), which prints the banner again.
+        r = esp_repl(["x = 5", "\x04print('x' in globals())", "import machine; machine.reset()"])
+        out = r.stdout.decode(errors="replace")
+        self.assertIn("MPY: soft reboot", out)
+        self.assertIn("\r\nFalse\r\n", out)
+        self.assertEqual(len(re.findall(r"MicroPython v1\.25\.0", out)), 3, out)
+
     def test_runs_repeat_exactly(self):
         lines = ["def f(n):\r return n if n < 2 else f(n-1)+f(n-2)\r", "print(f(12))"]
         a, b = esp_repl(lines, 2000), esp_repl(lines, 2000)
