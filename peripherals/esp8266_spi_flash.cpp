@@ -292,6 +292,10 @@ void Esp8266SpiFlash::user_command() {
   std::uint32_t addr = 0;
   if (user & USER_ADDR) {
     unsigned addr_bits = ((user1 >> 26) & 0x3F) + 1;
+    if (addr_bits > 32) {
+      BE_LOG(unimp, "{}: USR address phase of {} bits: at most 32 are modelled", name(), addr_bits);
+      addr_bits = 32;
+    }
     addr = regs_.get(SPI_ADDR) >> (32 - addr_bits);  // left-aligned in SPI_ADDR
   }
   unsigned mosi_bits = (user & USER_MOSI) ? ((user1 >> 17) & 0x1FF) + 1 : 0;

@@ -202,6 +202,13 @@ TEST_F(Esp8266SpiFlashTest, UserCommandReadsTheJedecId) {
   wr(kAddr, 0x123456u << 8);
   command(kUsr);
   EXPECT_EQ(rd(kW0) & 0xFFFF, 0xCDABu);
+  // An address phase longer than 32 bits is clamped (and logged), not undefined behaviour.
+  testing::LogCapture log;
+  wr(kUser1, (63u << 26) | (15u << 8));
+  wr(kAddr, 0x123456);
+  command(kUsr);
+  EXPECT_EQ(rd(kW0) & 0xFFFF, 0xCDABu);
+  EXPECT_NE(log.take().find("at most 32"), std::string::npos);
 }
 
 TEST_F(Esp8266SpiFlashTest, OversizedTransfersAndSeveralCommandBitsAreGuestErrors) {
