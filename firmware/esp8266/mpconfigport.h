@@ -5,7 +5,8 @@
 // ESP8266 Technical Reference, "Memory map" (and REFERENCE.md §5):
 //
 //   DRAM  0x3FFE8000..0x3FFFBFFF  80 KiB  any access width. Split (see esp8266.ld):
-//           .data + .bss                    (MicroPython state, UART ring buffer, ~3 KiB)
+//           hot rodata tables, .data, .bss  (qstr hashes/lengths, parser tables; MicroPython
+//                                           state, UART ring buffer; ~5 KiB)
 //           GC heap                         (everything between .bss and the stack; ~68 KiB)
 //           C stack, MICROPY_STACK_SIZE     (top of DRAM, grows down; 8 KiB)
 //   IRAM  0x40100000..0x40107FFF  32 KiB  aligned 32-bit accesses only: vectors, exception and

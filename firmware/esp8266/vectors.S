@@ -95,6 +95,10 @@ _general_exception:
     .align  4
 _lse_save:
     .space  16 * 4
+    // Number of emulated loads since reset (diagnostics: machine.mem32[lx106_lse_count]).
+    .global lx106_lse_count
+lx106_lse_count:
+    .space  4
     .section .iram0.text, "ax"
     .literal_position
     .align  4
@@ -114,6 +118,9 @@ _load_store_error:
     s32i    a13, a0, 52
     s32i    a14, a0, 56
     s32i    a15, a0, 60
+    l32i    a2, a0, 64              // lx106_lse_count follows the save area
+    addi    a2, a2, 1
+    s32i    a2, a0, 64
     // The instruction at EPC1 may itself be in flash or IRAM: fetch its bytes with two aligned
     // 32-bit loads and funnel-shift them into place (SSA8L + SRC, little-endian).
     rsr     a2, epc1
