@@ -56,7 +56,7 @@
 #define MICROPY_READER_VFS                  (1)
 #define MICROPY_VFS                         (1)
 #define MICROPY_VFS_ROM                     (1)
-#define MICROPY_VFS_ROM_IOCTL               (0)
+#define MICROPY_VFS_ROM_IOCTL               (1)   // romfs.c: 320 KiB segment in flash at 0x402B0000
 
 // Modules.
 #define MICROPY_PY_SYS_PLATFORM             "esp8266"

@@ -87,7 +87,8 @@ _general_exception:
 // an L8UI/L16UI/L16SI there faults with exccause 3 and excvaddr = the address. Emulate the
 // load: read the aligned word holding it, extract the byte/halfword, write the instruction's
 // target register and resume after the (3-byte, RRI8 format) instruction. Runs with PS.EXCM = 1
-// (interrupts and further exceptions excluded), so a static save area is enough.
+// (interrupts and further exceptions excluded), so a static save area is enough. Only a2..a5
+// are touched besides the target register, to keep the common path short (~40 instructions).
 //
 // RRI8 load encoding (ISA RM §7.3, LSAI opcode group): op0 = bits 3:0 = 2, t = bits 7:4
 // (target), s = bits 11:8 (base), r = bits 15:12 (0 L8UI, 1 L16UI, 9 L16SI), imm8 = 23:16.
@@ -104,20 +105,10 @@ lx106_lse_count:
     .align  4
 _load_store_error:
     movi    a0, _lse_save
-    s32i    a2, a0, 8
+    s32i    a2, a0, 8               // a2..a5 are the handler's scratch registers
     s32i    a3, a0, 12
     s32i    a4, a0, 16
     s32i    a5, a0, 20
-    s32i    a6, a0, 24
-    s32i    a7, a0, 28
-    s32i    a8, a0, 32
-    s32i    a9, a0, 36
-    s32i    a10, a0, 40
-    s32i    a11, a0, 44
-    s32i    a12, a0, 48
-    s32i    a13, a0, 52
-    s32i    a14, a0, 56
-    s32i    a15, a0, 60
     l32i    a2, a0, 64              // lx106_lse_count follows the save area
     addi    a2, a2, 1
     s32i    a2, a0, 64
@@ -130,62 +121,102 @@ _load_store_error:
     l32i    a5, a3, 4
     ssa8l   a2
     src     a4, a5, a4              // a4[23:0] = the instruction
+    addi    a2, a2, 3               // resume after it (RRI8 loads are 3 bytes)
+    wsr     a2, epc1
     extui   a5, a4, 0, 4            // op0
     bnei    a5, 2, .Llse_unknown
-    // The data: aligned word containing excvaddr, shifted so the addressed byte is at bit 0.
+    // The data: aligned word containing EXCVADDR, shifted so the addressed byte is at bit 0.
     rsr     a3, excvaddr
-    movi    a6, ~3
-    and     a6, a3, a6
-    l32i    a6, a6, 0
+    movi    a2, ~3
+    and     a2, a3, a2
+    l32i    a2, a2, 0
     ssa8l   a3
-    srl     a6, a6
+    srl     a2, a2
     extui   a5, a4, 12, 4           // r: which load
     bnez    a5, 1f
-    extui   a6, a6, 0, 8            // L8UI
+    extui   a2, a2, 0, 8            // L8UI
     j       .Llse_write
 1:  bnei    a5, 1, 2f
-    extui   a6, a6, 0, 16           // L16UI
+    extui   a2, a2, 0, 16           // L16UI
     j       .Llse_write
-2:  movi    a7, 9
-    bne     a5, a7, .Llse_unknown
-    slli    a6, a6, 16              // L16SI: sign-extend bit 15
-    srai    a6, a6, 16
+2:  movi    a3, 9
+    bne     a5, a3, .Llse_unknown
+    slli    a2, a2, 16              // L16SI: sign-extend bit 15
+    srai    a2, a2, 16
 .Llse_write:
-    extui   a5, a4, 4, 4            // t: target register
-    bnez    a5, 3f
-    wsr     a6, excsave1           // t = a0, whose interrupted value lives in EXCSAVE1
-    j       .Llse_done
-3:  beqi    a5, 1, .Llse_unknown    // a load into the stack pointer: not supported
-    addx4   a5, a5, a0
-    s32i    a6, a5, 0               // into the save slot restored below
-.Llse_done:
+    // Write the value (a2) to the target register t through a table of 8-byte stubs, one per
+    // register: a6..a15 directly, a2..a5 into their save slots (restored below), a0 into
+    // EXCSAVE1 (which holds the interrupted a0). A load into a1 (the stack pointer) is refused.
+    extui   a5, a4, 4, 4            // t
+    movi    a3, .Llse_targets
+    addx8   a3, a5, a3
+    jx      a3
+    .begin  no-transform
+    .align  8
+.Llse_targets:
+    wsr     a2, excsave1            // t = 0
+    j       .Llse_restore
+    .align  8
+    j       .Llse_unknown           // t = 1
+    .align  8
+    s32i    a2, a0, 8               // t = 2
+    j       .Llse_restore
+    .align  8
+    s32i    a2, a0, 12
+    j       .Llse_restore
+    .align  8
+    s32i    a2, a0, 16
+    j       .Llse_restore
+    .align  8
+    s32i    a2, a0, 20
+    j       .Llse_restore
+    .align  8
+    mov     a6, a2                  // t = 6
+    j       .Llse_restore
+    .align  8
+    mov     a7, a2
+    j       .Llse_restore
+    .align  8
+    mov     a8, a2
+    j       .Llse_restore
+    .align  8
+    mov     a9, a2
+    j       .Llse_restore
+    .align  8
+    mov     a10, a2
+    j       .Llse_restore
+    .align  8
+    mov     a11, a2
+    j       .Llse_restore
+    .align  8
+    mov     a12, a2
+    j       .Llse_restore
+    .align  8
+    mov     a13, a2
+    j       .Llse_restore
+    .align  8
+    mov     a14, a2
+    j       .Llse_restore
+    .align  8
+    mov     a15, a2                 // t = 15
+    j       .Llse_restore
+    .end    no-transform
+.Llse_restore:
+    l32i    a2, a0, 8
+    l32i    a3, a0, 12
+    l32i    a4, a0, 16
+    l32i    a5, a0, 20
+    rsr     a0, excsave1
+    rfe
+.Llse_unknown:
+    // Not a narrow load (e.g. a store to IRAM/flash): a genuine error. Restore and report.
     rsr     a2, epc1
-    addi    a2, a2, 3
+    addi    a2, a2, -3
     wsr     a2, epc1
     l32i    a2, a0, 8
     l32i    a3, a0, 12
     l32i    a4, a0, 16
     l32i    a5, a0, 20
-    l32i    a6, a0, 24
-    l32i    a7, a0, 28
-    l32i    a8, a0, 32
-    l32i    a9, a0, 36
-    l32i    a10, a0, 40
-    l32i    a11, a0, 44
-    l32i    a12, a0, 48
-    l32i    a13, a0, 52
-    l32i    a14, a0, 56
-    l32i    a15, a0, 60
-    rsr     a0, excsave1
-    rfe
-.Llse_unknown:
-    // Not a narrow load (e.g. a store to IRAM/flash): a genuine error. Restore and report.
-    l32i    a2, a0, 8
-    l32i    a3, a0, 12
-    l32i    a4, a0, 16
-    l32i    a5, a0, 20
-    l32i    a6, a0, 24
-    l32i    a7, a0, 28
     j       _fatal_exception
 
 // ---------------------------------------------------------------------------------------------
