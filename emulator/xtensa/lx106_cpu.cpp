@@ -264,6 +264,8 @@ bool Lx106Cpu::read_sr(unsigned sr, std::uint32_t* out) {
     case SR_IBREAKA0: v = ibreaka0_; break;
     case SR_DBREAKA0: v = dbreaka0_; break;
     case SR_DBREAKC0: v = dbreakc0_; break;
+    case SR_CONFIGID0: v = kConfigId0; break;
+    case SR_CONFIGID1: v = kConfigId1; break;
     case SR_EPC1: case SR_EPC2: case SR_EPC3: v = epc_[sr - SR_EPC1 + 1]; break;
     case SR_DEPC: v = depc_; break;
     case SR_EPS2: case SR_EPS3: v = eps_[sr - SR_EPS2 + 2]; break;
@@ -334,7 +336,7 @@ bool Lx106Cpu::write_sr(unsigned sr, std::uint32_t v) {
       arm_ccompare();
       interrupts_changed();
       break;
-    default: return false;  // includes the read-only PRID and DEBUGCAUSE
+    default: return false;  // includes the read-only PRID, DEBUGCAUSE and CONFIGIDn
   }
   return true;
 }
@@ -345,6 +347,15 @@ void Lx106Cpu::invalidate_code(std::uint32_t addr, unsigned size) {
   // A decoded instruction starting up to 2 bytes before the written bytes may cover them.
   for (std::uint32_t b = addr - 2; b != addr + size; ++b) {
     if (Insn* page = code_[b >> kPageBits]) page[b & (kPageSize - 1)].op = Op::UNDECODED;
+  }
+}
+
+void Lx106Cpu::host_wrote(std::uint32_t addr, std::uint32_t len) {
+  for (std::uint32_t p = addr >> kPageBits; len && p <= (addr + len - 1) >> kPageBits; ++p) {
+    if (!code_[p]) continue;
+    std::uint32_t lo = std::max(addr, p << kPageBits);
+    std::uint32_t hi = std::min<std::uint64_t>(static_cast<std::uint64_t>(addr) + len, (static_cast<std::uint64_t>(p) + 1) << kPageBits);
+    invalidate_code(lo, hi - lo);  // also the entries up to 2 bytes before (previous page too)
   }
 }
 
@@ -672,7 +683,8 @@ void Lx106Cpu::execute() {
           exit_code_ = o.exit_code;
           goto out;
         }
-        if (args[0] == 3 && static_cast<std::int32_t>(o.a2) > 0) invalidate_code(args[2], o.a2);
+        if (args[0] == 3 && static_cast<std::int32_t>(o.a2) > 0) host_wrote(args[2], o.a2);  // read
+        if (args[0] == 1004) host_wrote(args[1], args[3]);                                  // memset
         a[2] = o.a2;
         a[3] = o.a3;
         SYNC_IN();
@@ -792,12 +804,11 @@ void Lx106Cpu::execute() {
         SYNC_OUT();
         std::uint32_t old;
         unsigned sr = static_cast<unsigned>(in->imm);
-        // Both directions must exist: check the write side first without side effects.
-        if (!read_sr(sr, &old) || sr == SR_INTERRUPT || sr == SR_PRID || sr == SR_DEBUGCAUSE) {
+        // Both directions must exist (INTERRUPT reads one register and writes another, INTSET).
+        if (sr == SR_INTERRUPT || !read_sr(sr, &old) || !write_sr(sr, a[t])) {
           BE_LOG(guest_error, "lx106: XSR of special register {} at 0x{:08x}", sr, pc);
           RAISE(kIllegalInstructionCause, std::nullopt);
         }
-        write_sr(sr, a[t]);
         a[t] = old;
         SYNC_IN();
         pc += 3;

@@ -50,8 +50,8 @@ namespace boardemu::xtensa {
 // Special register numbers (ISA manual, Table 5-127 "Special Registers"; REFERENCE.md §5).
 enum SpecialReg : unsigned {
   SR_SAR = 3, SR_LITBASE = 5, SR_MMID = 89, SR_IBREAKENABLE = 96, SR_DDR = 104,
-  SR_IBREAKA0 = 128, SR_DBREAKA0 = 144, SR_DBREAKC0 = 160, SR_EPC1 = 177, SR_EPC2 = 178,
-  SR_EPC3 = 179, SR_DEPC = 192, SR_EPS2 = 194, SR_EPS3 = 195, SR_EXCSAVE1 = 209,
+  SR_IBREAKA0 = 128, SR_DBREAKA0 = 144, SR_DBREAKC0 = 160, SR_CONFIGID0 = 176, SR_EPC1 = 177, SR_EPC2 = 178,
+  SR_EPC3 = 179, SR_DEPC = 192, SR_EPS2 = 194, SR_EPS3 = 195, SR_CONFIGID1 = 208, SR_EXCSAVE1 = 209,
   SR_EXCSAVE2 = 210, SR_EXCSAVE3 = 211, SR_INTERRUPT = 226, SR_INTSET = 226, SR_INTCLEAR = 227,
   SR_INTENABLE = 228, SR_PS = 230, SR_VECBASE = 231, SR_EXCCAUSE = 232, SR_DEBUGCAUSE = 233,
   SR_CCOUNT = 234, SR_PRID = 235, SR_ICOUNT = 236, SR_ICOUNTLEVEL = 237, SR_EXCVADDR = 238,
@@ -105,6 +105,9 @@ class Lx106Cpu : public Cpu, public InterruptController {
   bool read_sr(unsigned sr, std::uint32_t* out);
   bool write_sr(unsigned sr, std::uint32_t v);
   bool waiting() const { return waiting_; }
+  // Memory written behind the CPU's back (a device, a debugger, a host-side loader after
+  // reset): drops the decoded instructions that cover it. Guest stores need no call.
+  void host_wrote(std::uint32_t addr, std::uint32_t len);
   std::string trace_line() const;
 
   static constexpr unsigned kNumInterrupts = 15;
@@ -116,6 +119,8 @@ class Lx106Cpu : public Cpu, public InterruptController {
   static constexpr std::uint32_t kDebugVecOfs = 0x10, kNmiVecOfs = 0x20, kKernelVecOfs = 0x30,
                                  kUserVecOfs = 0x50, kDoubleVecOfs = 0x70;
   static constexpr std::uint32_t kVecbaseReset = 0x40000000, kResetVector = 0x50000000;
+  // CONFIGID0/1 (read-only): the lx106 configuration's XCHAL_HW_CONFIGID0/1, as QEMU reports.
+  static constexpr std::uint32_t kConfigId0 = 0xC28CDAFA, kConfigId1 = 0x1082B6F6;
   // PS fields (ISA manual, Table 4-75 "Processor Status Special Register").
   static constexpr std::uint32_t kPsIntlevel = 0xF, kPsExcm = 1u << 4, kPsUm = 1u << 5,
                                  kPsWriteMask = 0x70F3F;  // INTLEVEL EXCM UM OWB CALLINC WOE

@@ -1081,3 +1081,63 @@ TEST(Lx106SpecialRegisters, UnknownOrWrongDirectionIsIllegal) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(Lx106Board, LxSimBoardFileStartsAtTheResetVector) {
+  // boards/lx106-sim.yaml reproduces QEMU's `-M sim -cpu lx106`: the run starts at 0x50000000
+  // whatever the ELF entry point is, and the core is its own interrupt controller.
+  BoardDesc b = boardemu::load_board_file(std::string(BOARDEMU_SOURCE_DIR) + "/boards/lx106-sim.yaml");
+  EXPECT_EQ(b.cpu_arch, "lx106");
+  ASSERT_TRUE(b.reset_vector.has_value());
+  EXPECT_EQ(*b.reset_vector, 0x50000000u);
+  EXPECT_EQ(b.interrupt_controller, "cpu");
+  Machine m(b);
+  Asm p(0x50000000);
+  p.movi(2, 1);  // exit(42)
+  p.movi(3, 42);
+  p.simcall();
+  for (const auto& s : p.segments()) ASSERT_TRUE(m.bus().write_block(s.addr, s.bytes.data(), s.bytes.size()));
+  auto& cpu = dynamic_cast<Lx106Cpu&>(m.cpu());
+  cpu.set_entry(0x40100000);  // ignored: the board has a reset vector
+  m.reset();
+  EXPECT_EQ(cpu.pc(), 0x50000000u);
+  RunResult r = m.run(1000);
+  EXPECT_EQ(r.reason, StopReason::exit);
+  EXPECT_EQ(r.exit_code, 42);
+  std::uint32_t v = 0;
+  EXPECT_TRUE(cpu.read_sr(SR_CONFIGID0, &v));
+  EXPECT_EQ(v, Lx106Cpu::kConfigId0);
+  EXPECT_EQ(cpu.read_sr(SR_VECBASE, &v) ? v : 0, 0x40000000u);
+  EXPECT_EQ(cpu.read_sr(SR_PS, &v) ? v : 0, 0x1Fu);
+}
+
+TEST(Lx106Board, WithoutResetVectorTheElfEntryIsUsed) {
+  BoardDesc b = test_board();
+  b.reset_vector.reset();
+  Machine m(b);
+  auto& cpu = dynamic_cast<Lx106Cpu&>(m.cpu());
+  cpu.set_entry(0x40001234);
+  m.reset();
+  EXPECT_EQ(cpu.pc(), 0x40001234u);
+}
+
+TEST(Lx106Memory, HostWritesDropDecodedInstructions) {
+  Asm p(kCode);
+  p.movi(5, 1);
+  p.j_self();
+  Lx106Test t(p);
+  t.run_for(100);
+  EXPECT_EQ(t.a(5), 1u);
+  // Rewrite `movi a5, 1` behind the CPU's back, as a device or debugger would, and rerun it.
+  std::uint32_t w = Asm::rri8(2, 5, 0, 10, 9);
+  std::uint8_t bytes[3] = {static_cast<std::uint8_t>(w), static_cast<std::uint8_t>(w >> 8),
+                           static_cast<std::uint8_t>(w >> 16)};
+  ASSERT_TRUE(t.machine().bus().write_block(kCode, bytes, 3));
+  t.cpu().host_wrote(kCode, 3);
+  t.cpu().set_pc(kCode);
+  t.run_for(100);
+  EXPECT_EQ(t.a(5), 9u);
+}
+
+}  // namespace
