@@ -13,11 +13,13 @@ here ends at a virtual-time limit (exit status 124), and the checks are on the U
 import os
 import re
 import subprocess
+import sys
 import unittest
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BOARDEMU = os.environ.get("BOARDEMU", os.path.join(ROOT, "build", "boardemu"))
 ESP_FW = os.path.join(ROOT, "build", "firmware", "ESP8266", "firmware.elf")
+MPREMOTE_DIR = os.path.join(ROOT, "build", "deps", "micropython", "tools", "mpremote")
 EXIT_TIME_LIMIT = 124
 
 
@@ -90,6 +92,34 @@ class Esp8266ReplTest(unittest.TestCase):
         self.assertIn("MPY: soft reboot", out)
         self.assertIn("\r\nFalse\r\n", out)
         self.assertEqual(len(re.findall(r"MicroPython v1\.25\.0", out)), 3, out)
+
+    @unittest.skipUnless(os.path.isdir(MPREMOTE_DIR), "MicroPython source not set up")
+    def test_romfs_write_mount_import(self):
+        # vfs.rom_ioctl erases and programs the ROMFS segment through the SPI0 flash
+        # controller; after a soft reset the image is mounted at /rom and importable.
+        sys.path.insert(0, MPREMOTE_DIR)
+        try:
+            from mpremote.romfs import VfsRomWriter
+        finally:
+            sys.path.pop(0)
+        w = VfsRomWriter()
+        w.mkfile("hello.py", b"print('hello from romfs', 6*7)\n")
+        img = w.finalise()
+        r = esp_repl([
+            "import vfs",
+            "print('SEG', vfs.rom_ioctl(1), len(vfs.rom_ioctl(2, 0)))",
+            "print('PREP', vfs.rom_ioctl(3, 0, %d))" % len(img),
+            "print('WR', vfs.rom_ioctl(4, 0, 0, %r))" % img,
+            "print('DONE', vfs.rom_ioctl(5, 0))",
+            "\x04import os; print(os.listdir('/rom'))",
+            "import hello",
+        ])
+        out = r.stdout.decode(errors="replace")
+        self.assertIn("\r\nSEG 1 327680\r\n", out)
+        self.assertIn("\r\nPREP 4\r\n", out)
+        self.assertIn("\r\nWR 0\r\n", out)
+        self.assertIn("\r\n['hello.py']\r\n", out)
+        self.assertIn("\r\nhello from romfs 42\r\n", out)
 
     def test_runs_repeat_exactly(self):
         lines = ["def f(n):\r return n if n < 2 else f(n-1)+f(n-2)\r", "print(f(12))"]
