@@ -93,6 +93,18 @@ class Esp8266ReplTest(unittest.TestCase):
         self.assertIn("\r\nFalse\r\n", out)
         self.assertEqual(len(re.findall(r"MicroPython v1\.25\.0", out)), 3, out)
 
+    def test_fatal_exception_reports_and_restarts(self):
+        # A byte store to flash is not a load the handler emulates: the firmware reports the
+        # LoadStoreError (cause 3, address) and restarts; an unmapped read is a bus error
+        # (LoadStorePIFAddrError, cause 15).
+        r = esp_repl(["import machine", "machine.mem8[0x40200000] = 1", "print('lost')"])
+        out = r.stdout.decode(errors="replace")
+        self.assertIn("Fatal exception 3: pc=0x", out)
+        self.assertIn("excvaddr=0x40200000", out)
+        self.assertEqual(len(re.findall(r"MicroPython v1\.25\.0", out)), 2, out)
+        r = esp_repl(["import machine", "machine.mem32[0x10]"])
+        self.assertIn("Fatal exception 15: pc=0x", r.stdout.decode(errors="replace"))
+
     @unittest.skipUnless(os.path.isdir(MPREMOTE_DIR), "MicroPython source not set up")
     def test_romfs_write_mount_import(self):
         # vfs.rom_ioctl erases and programs the ROMFS segment through the SPI0 flash
