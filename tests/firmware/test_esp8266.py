@@ -133,6 +133,14 @@ class Esp8266ReplTest(unittest.TestCase):
         self.assertIn("\r\n['hello.py']\r\n", out)
         self.assertIn("\r\nhello from romfs 42\r\n", out)
 
+    def test_time_across_ccount_wrap(self):
+        # CCOUNT wraps every 2^32 cycles (53.7 s at 80 MHz); the 64-bit extension must keep
+        # ticks_ms and time() exact across two wraps. WAITI lets this run in little host time.
+        r = esp_repl(["import time",
+                      "t = time.ticks_ms(); time.sleep(120); "
+                      "print('WRAP', time.ticks_diff(time.ticks_ms(), t), time.time())"], 125000)
+        self.assertIn("\r\nWRAP 120000 120\r\n", r.stdout.decode(errors="replace"))
+
     def test_runs_repeat_exactly(self):
         lines = ["def f(n):\r return n if n < 2 else f(n-1)+f(n-2)\r", "print(f(12))"]
         a, b = esp_repl(lines, 2000), esp_repl(lines, 2000)
