@@ -495,6 +495,7 @@ void Lx106Cpu::execute() {
   // Local copy of stop_: everything that can move it (device events, interrupt lines, special
   // register writes) runs inside a slow path, after which SYNC_IN refreshes it.
   Cycles stop = stop_;
+  std::uint32_t loaded = 0;  // register written by the previous instruction if it was a load
   const Insn* in = nullptr;
   unsigned r = 0, s = 0, t = 0;
   // Threaded dispatch: one label per operation (in Op order), and every handler ends with its
@@ -540,6 +541,8 @@ void Lx106Cpu::execute() {
       std::fprintf(trace_, "%s\n", line.c_str());                               \
     }                                                                            \
     now += in->cost;                                                             \
+    if (in->reads & loaded) [[unlikely]] now += kLoadUseStall;                  \
+    loaded = 0;                                                                  \
     ++count;                                                                     \
     r = in->r;                                                                   \
     s = in->s;                                                                   \
@@ -587,6 +590,7 @@ void Lx106Cpu::execute() {
       SYNC_IN();                                                                     \
     }                                                                                \
     dest = conv(v);                                                                  \
+    loaded = 1u << t;                                                                \
   } while (0)
 #define STORE(size, addr_expr, value)                                                \
   do {                                                                               \

@@ -25,7 +25,9 @@
 //    from the Xtensa LX pipeline description, not a measurement on an ESP8266);
 //  - MULL: 2 cycles (assumption; MUL16U/MUL16S: 1);
 //  - exception and interrupt entry: kExceptionEntryCycles (a pipeline refill, assumption);
-//  - load-use interlocks are not modelled (each would add 1 cycle).
+//  - load-use interlock: an instruction that reads the register loaded by the instruction just
+//    before it waits 1 cycle (kLoadUseStall: the load's data arrives at the end of the M stage,
+//    one cycle after an ALU result would; assumption from the 5-stage pipeline).
 // CCOUNT is derived from the same scheduler time, so firmware sees exactly these counts.
 #pragma once
 
@@ -125,7 +127,7 @@ class Lx106Cpu : public Cpu, public InterruptController {
   static constexpr std::uint32_t kPsIntlevel = 0xF, kPsExcm = 1u << 4, kPsUm = 1u << 5,
                                  kPsWriteMask = 0x70F3F;  // INTLEVEL EXCM UM OWB CALLINC WOE
   static constexpr std::uint32_t kPsReset = 0x1F;  // INTLEVEL 15, EXCM 1
-  static constexpr unsigned kTakenBranchPenalty = 2, kExceptionEntryCycles = 3;
+  static constexpr unsigned kTakenBranchPenalty = 2, kExceptionEntryCycles = 3, kLoadUseStall = 1;
 
  private:
   struct PageInfo {

@@ -73,6 +73,34 @@ Insn decode(std::uint32_t word, std::uint32_t pc) {
   if (!enc) return in;
   in.op = enc->op;
   in.cost = enc->cycles;
+  // Source registers by format (the operand roles of the ISA manual's instruction entries);
+  // used only to charge load-use interlocks, so the few formats whose fields are not all
+  // sources are handled where it matters.
+  const std::uint16_t rs = static_cast<std::uint16_t>(1u << s), rt = static_cast<std::uint16_t>(1u << t);
+  switch (enc->format) {
+    case Format::RRR: in.reads = rs | rt; break;
+    case Format::SLLI: case Format::RRI8: case Format::ADDMI: case Format::BRI12:
+    case Format::BI: case Format::BIU: case Format::BBI: case Format::ADDIN: case Format::BZN:
+      in.reads = rs;
+      break;
+    case Format::SRAI: case Format::EXTUI: in.reads = rt; break;
+    case Format::SR: in.reads = enc->op == Op::RSR ? 0 : rt; break;
+    case Format::BRR: in.reads = rs | rt; break;
+    case Format::LS0: case Format::LS1: case Format::LS2: case Format::LSN:  // base; stores: data
+      in.reads = (enc->op == Op::S8I || enc->op == Op::S16I || enc->op == Op::S32I || enc->op == Op::S32I_N) ? (rs | rt) : rs;
+      break;
+    default: in.reads = 0; break;
+  }
+  switch (enc->op) {  // RRR-format instructions whose t (or s) field is not a source
+    case Op::RET: case Op::RET_N: in.reads = 1; break;  // a0
+    case Op::JX: case Op::CALLX0: case Op::SSR: case Op::SSL: case Op::SSA8L: case Op::SSA8B:
+    case Op::NSA: case Op::NSAU: case Op::RER: case Op::SLL: case Op::MOV_N:
+      in.reads = rs;
+      break;
+    case Op::NEG: case Op::ABS: case Op::SRLI: case Op::SRL: case Op::SRA: in.reads = rt; break;
+    case Op::RSIL: case Op::WAITI: case Op::RFI: case Op::BREAK: case Op::BREAK_N: in.reads = 0; break;
+    default: break;
+  }
   auto i32 = [](std::uint32_t v) { return static_cast<std::int32_t>(v); };
   switch (enc->format) {
     case Format::NONE:

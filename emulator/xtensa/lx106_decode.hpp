@@ -28,8 +28,7 @@ struct Insn {
   std::uint8_t len = 0;   // 2 or 3 bytes
   std::uint8_t cost = 0;  // base cycles including the fetch wait states of its memory
   std::uint8_t r = 0, s = 0, t = 0;
-  std::uint8_t pad = 0;
-  std::uint8_t pad2 = 0;
+  std::uint16_t reads = 0;  // address registers the instruction reads (bit n = an), for interlocks
   std::int32_t imm = 0;   // immediate, shift amount, special register or absolute target
   std::int32_t imm2 = 0;  // second immediate (branch constant, bit number, EXTUI mask, L32R offset)
 };

@@ -990,6 +990,23 @@ TEST(Lx106Cycles, OneCyclePerInstructionPlusTakenBranchPenalty) {
   EXPECT_EQ(t.a(6) - t.a(3), 1u + 6u + 2u * Lx106Cpu::kTakenBranchPenalty + 1u);
 }
 
+TEST(Lx106Cycles, LoadUseInterlock) {
+  Asm p(kCode);
+  p.li(2, kDram);
+  p.rsr(5, SR_CCOUNT);
+  p.l32i(3, 2, 0);
+  p.add(4, 2, 2);   // independent of the load: no stall
+  p.rsr(6, SR_CCOUNT);
+  p.l32i(3, 2, 0);
+  p.add(4, 3, 3);   // uses the loaded register right away: 1 stall cycle
+  p.rsr(7, SR_CCOUNT);
+  p.j_self();
+  Lx106Test t(p);
+  t.run_for(500);
+  EXPECT_EQ(t.a(6) - t.a(5), 3u);
+  EXPECT_EQ(t.a(7) - t.a(6), 3u + Lx106Cpu::kLoadUseStall);
+}
+
 TEST(Lx106Cycles, SameProgramSameCyclesWhateverTheSliceLengths) {
   Asm p(kCode);
   p.movi(9, 0);
