@@ -22,6 +22,7 @@
 #include "py/mpconfig.h"
 #include "py/runtime.h"
 #include "shared/runtime/interrupt_char.h"
+#include "flashstr.h"
 #include "lx106.h"
 #include "uart.h"
 
@@ -46,7 +47,7 @@
 
 // Ring buffer between the ISR (producer) and the console reader (consumer). Power-of-two size;
 // head/tail are free-running counters, so full = head - tail == size.
-#define RX_RING_SIZE        (512u)
+#define RX_RING_SIZE        (256u)
 static uint8_t rx_ring[RX_RING_SIZE];
 static volatile uint32_t rx_head;   // written by the ISR
 static volatile uint32_t rx_tail;   // written by the reader
@@ -104,6 +105,6 @@ void uart0_tx_bytes(const char *buf, size_t len) {
     while (len--) {
         while (UART_TXFIFO_CNT(UART_STATUS) >= UART_FIFO_LEN - 1) {
         }
-        UART_FIFO = (uint8_t)*buf++;
+        UART_FIFO = esp8266_read_u8(buf++);   // strings are often in flash
     }
 }
