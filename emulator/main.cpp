@@ -22,6 +22,7 @@
 #include "core/log.hpp"
 #include "machine/device_registry.hpp"
 #include "machine/machine.hpp"
+#include "xtensa/lx106_cpu.hpp"
 
 namespace {
 
@@ -49,6 +50,7 @@ struct RunOptions {
   std::uint64_t timeout_virtual_ms = 0;
   std::string log;
   bool stats = false;
+  std::string trace_cpu;
 };
 
 int run(const RunOptions& o) {
@@ -92,6 +94,16 @@ int run(const RunOptions& o) {
     return fail(kExitBadInput, e.what());
   } catch (const std::invalid_argument& e) {
     return fail(kExitBadInput, e.what());
+  }
+
+  std::FILE* trace = nullptr;
+  if (!o.trace_cpu.empty()) {
+    auto* lx = dynamic_cast<xtensa::Lx106Cpu*>(&machine->cpu());
+    if (!lx) return fail(kExitUsage, fmt::format("--trace-cpu: only the lx106 backend traces instructions, not {}",
+                                                 machine->cpu().arch()));
+    trace = o.trace_cpu == "-" ? stderr : std::fopen(o.trace_cpu.c_str(), "w");
+    if (!trace) return fail(kExitBadInput, fmt::format("--trace-cpu: cannot open {}", o.trace_cpu));
+    lx->set_trace(trace);
   }
 
   Cycles limit = kNever;
@@ -146,6 +158,9 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--log", o.log,
                       "Diagnostics on stderr, comma-separated: guest_error, unimp, trace, all (default: none)");
   run_cmd->add_flag("--stats", o.stats, "Print cycles and instructions executed on stderr at the end");
+  run_cmd->add_option("--trace-cpu", o.trace_cpu,
+                      "lx106 only: write PC and registers before every instruction to FILE ('-': stderr),\n"
+                      "one line each: PC=... A00=... .. A15=... SAR=... PS=... CCOUNT=...");
   app.footer(
       "Exit codes: the guest's exit status (semihosting), 2 bad command line, 3 bad input file,\n"
       "4 fatal emulation error, 124 virtual-time limit reached.\n"

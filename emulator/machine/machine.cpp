@@ -93,8 +93,6 @@ void Machine::build_lx106() {
     ssize_t n = ::read(0, out, max);  // what is available, up to max (blocks until some is)
     return n > 0 ? static_cast<std::size_t>(n) : 0;
   });
-  if (const char* trace = std::getenv("BOARDEMU_TRACE_CPU"); trace && *trace)
-    cpu->set_trace(std::string(trace) == "-" ? stderr : std::fopen(trace, "w"));
   // The core is its own interrupt controller (INTERRUPT/INTENABLE, 15 inputs); a board may
   // still name a peripheral instead.
   InterruptController* controller = cpu.get();
