@@ -13,7 +13,7 @@ struct xt_state {
     uint32_t exccause, excvaddr, interrupt, intenable, vecbase, litbase, ccompare0;
 };
 
-extern uint32_t xt_results[32];
+extern uint32_t xt_results[64];
 
 void xt_print_state(const struct xt_state *s) __attribute__((noreturn));
 
@@ -85,10 +85,10 @@ void xt_print_state(const struct xt_state *s)
     put_field("litbase", s->litbase);
     put_field("ccompare0", s->ccompare0);
     flush_line();
-    for (int i = 0; i < 32; i += 4) {
+    for (int i = 0; i < 64; i += 4) {
         put_str("r");
-        line[line_len++] = (char)('0' + i / 10);
-        line[line_len++] = (char)('0' + i % 10);
+        line[line_len++] = "0123456789abcdef"[(i >> 4) & 0xF];  /* word index, hex */
+        line[line_len++] = "0123456789abcdef"[i & 0xF];
         put_str(":");
         for (int j = 0; j < 4; ++j) {
             line[line_len++] = ' ';

@@ -163,5 +163,5 @@ xt_dump_finish:
         .align  4
 xt_state:
         .space  256
-xt_results:                             /* 0x60000100: 32 words a test may fill, all printed */
-        .space  128
+xt_results:                             /* 0x60000100: 64 words a test may fill, all printed */
+        .space  256
