@@ -41,6 +41,7 @@ test: unit-tests mpy-tests
 bench: build
 	@bash scripts/bench.sh --board mps2-an385
 	@bash scripts/bench.sh --board virt-rv32
+	@bash scripts/bench-lx106.sh
 
 clean:
 	rm -rf build/CMakeFiles build/CMakeCache.txt build/boardemu build/firmware
