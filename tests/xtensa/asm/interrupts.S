@@ -8,9 +8,12 @@
  *   2. enabled but PS.INTLEVEL = 1 (RSIL 1): still not taken; RSIL returns the old PS;
  *   3. RSIL 0: taken right there (EPC1 = the instruction after RSIL);
  *   4. taken right after WSR INTSET + RSYNC with everything enabled;
- *   5. timer: CCOUNT written to 0, CCOMPARE0 = 2000, WAITI 0 sleeps until interrupt 6; the handler
- *      clears it by writing CCOMPARE0. WAITI makes the point of entry independent of timing
- *      (QEMU's CCOUNT follows host time).
+ *   5. timer: CCOMPARE0 = 4000000, then CCOUNT written to 0, WAITI 0 sleeps until interrupt 6;
+ *      the handler clears it by writing CCOMPARE0. WAITI makes the point of entry independent of
+ *      timing (QEMU's CCOUNT follows host time), and the interrupt is masked (RSIL 15) until
+ *      WAITI, so an early match only leaves it pending. The match must not be missed: QEMU arms
+ *      its timer when CCOUNT/CCOMPARE0 are written, and a CCOUNT already past CCOMPARE0 then
+ *      means a wait of 2^32 cycles; hence the large margin, set by the last write.
  * The handler (a12 = record pointer, a13/a14 scratch) records EXCCAUSE, EPC1, INTERRUPT
  * (bit 6 masked when taken for interrupt 7), PS.
  */
@@ -39,10 +42,10 @@ main:
         nop
         /* 5: timer */
         rsil    a8, 15
-        movi    a2, 0
-        wsr     a2, ccount
-        movi    a2, 2000
+        movi    a2, 4000000             /* 0.05 s at 80 MHz: a margin against host time */
         wsr     a2, ccompare0
+        movi    a2, 0
+        wsr     a2, ccount              /* last: the match is CCOMPARE0 cycles away from here */
         movi    a2, (1 << 6) | (1 << 7)
         wsr     a2, intenable
         rsync
