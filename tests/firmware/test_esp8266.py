@@ -141,6 +141,19 @@ class Esp8266ReplTest(unittest.TestCase):
                       "print('WRAP', time.ticks_diff(time.ticks_ms(), t), time.time())"], 125000)
         self.assertIn("\r\nWRAP 120000 120\r\n", r.stdout.decode(errors="replace"))
 
+    def test_recursion_limit_and_heap(self):
+        # 8 KiB C stack: ~22 nested Python calls end in RuntimeError (not a crash into the heap
+        # below the stack); the GC heap is what DRAM leaves (> 64 KiB).
+        r = esp_repl(["def r(n): return 0 if n == 0 else 1 + r(n-1)\r",
+                      "n = 1\rtry:\r while True: r(n); n += 1\rexcept RuntimeError: print('DEPTH', n - 1)\r\r",
+                      "import gc; gc.collect(); print('HEAP', gc.mem_free() + gc.mem_alloc() > 64 * 1024)"])
+        out = r.stdout.decode(errors="replace")
+        m = re.search(r"\r\nDEPTH (\d+)\r\n", out)
+        self.assertIsNotNone(m, out)
+        self.assertGreaterEqual(int(m.group(1)), 20)
+        self.assertIn("\r\nHEAP True\r\n", out)
+        self.assertNotIn("Fatal exception", out)
+
     def test_runs_repeat_exactly(self):
         lines = ["def f(n):\r return n if n < 2 else f(n-1)+f(n-2)\r", "print(f(12))"]
         a, b = esp_repl(lines, 2000), esp_repl(lines, 2000)
