@@ -89,7 +89,7 @@ board_excludes=()
 case "$board" in
   esp8266)
     # deflate_decompress decompresses with wbits=15, i.e. allocates one contiguous 32 KiB window,
-    # after the test's own data and earlier windows are in the ~70 KiB GC heap of the ESP8266's
+    # after the test's own data and earlier windows are in the 66 KiB GC heap of the ESP8266's
     # 80 KiB DRAM; it ends in MemoryError (as on a real ESP8266, whose heap is ~36 KiB).
     board_excludes=(-e 'extmod/deflate_decompress\.py')
     ;;
