@@ -25,15 +25,27 @@ def main():
     name = os.ttyname(slave)
     cmd = ["qemu-system-xtensa", "-M", "sim", "-cpu", "lx106", "-semihosting", "-display", "none",
            "-monitor", "none", "-serial", "none", "-kernel", sys.argv[1]] + sys.argv[2:]
+    parent = os.getppid()
     proc = subprocess.Popen(cmd, stdin=master, stdout=master, stderr=subprocess.DEVNULL)
     print("char device redirected to %s (label serial0)" % name, flush=True)
-    # Keep the slave open ourselves so QEMU never sees EOF/EIO between two client connections.
+    # We keep the slave open ourselves so QEMU never sees EOF/EIO between two client connections.
+    # QEMU blocked in a semihosting read holds its global lock and does not act on SIGTERM, so
+    # it is stopped with SIGKILL: when we are told to stop (tools/pyboard.py sends SIGTERM to
+    # the process group) and when our parent goes away without telling us.
 
     def stop(signum, frame):
-        proc.terminate()
+        proc.kill()
+        proc.wait()
+        sys.exit(0)
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    return proc.wait()
+    signal.signal(signal.SIGHUP, stop)
+    while True:
+        try:
+            return proc.wait(timeout=0.5)
+        except subprocess.TimeoutExpired:
+            if os.getppid() != parent:
+                stop(None, None)
 
 
 if __name__ == "__main__":
