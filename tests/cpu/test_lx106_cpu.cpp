@@ -1093,8 +1093,10 @@ TEST(Lx106SpecialRegisters, UnknownOrWrongDirectionIsIllegal) {
   EXPECT_FALSE(t.cpu().write_sr(SR_PRID, 1));      // read-only
   EXPECT_TRUE(t.cpu().write_sr(SR_SAR, 0xFF));
   EXPECT_EQ(t.sr(SR_SAR), 0x3Fu);
-  EXPECT_TRUE(t.cpu().write_sr(SR_INTENABLE, 0xFFFFFFFF));
-  EXPECT_EQ(t.sr(SR_INTENABLE), 0x7FFFu);
+  EXPECT_TRUE(t.cpu().write_sr(SR_PS, 0xFFFFFFFF));
+  EXPECT_EQ(t.sr(SR_PS), Lx106Cpu::kPsWriteMask);
+  EXPECT_TRUE(t.cpu().write_sr(SR_LITBASE, 0xFFFFFFFF));
+  EXPECT_EQ(t.sr(SR_LITBASE), 0xFFFFF001u);
 }
 
 }  // namespace
