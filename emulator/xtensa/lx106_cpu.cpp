@@ -173,8 +173,6 @@ void Lx106Cpu::take_interrupt(unsigned level) {
 
 // ---- Exceptions -------------------------------------------------------------------------------
 
-std::string Lx106Cpu::describe(std::uint32_t addr) const { return bus_.describe(addr); }
-
 std::string Lx106Cpu::fatal_message(const std::string& what) const {
   std::string s = fmt::format("{}: PC 0x{:08x}, EXCCAUSE {} ({}), EXCVADDR 0x{:08x}", what, pc_,
                               exccause_, cause_name(exccause_), excvaddr_);
@@ -898,7 +896,6 @@ out:
 }
 
 RunResult Lx106Cpu::run(Cycles deadline) {
-  deadline_ = deadline;
   if (!fatal_.empty()) return {StopReason::fatal, 0, fatal_};
   for (;;) {
     if (unsigned level = takeable_level()) take_interrupt(level);

@@ -16,6 +16,13 @@
 //  - the Debug Option's BREAK/BREAK.N (debug level 2, vector VECBASE+0x10, EPC2/EPS2,
 //    DEBUGCAUSE); no instruction/data breakpoints (their registers only hold values);
 //  - QEMU-compatible semihosting through SIMCALL (xtensa_simcall.hpp).
+// Behaviour checked instruction by instruction against `qemu-system-xtensa -M sim -cpu lx106
+// -singlestep -d cpu` (gcc-built programs, special-register write masks, illegal special
+// register accesses, alignment and unmapped-access causes with EXCVADDR). Two known QEMU 7.2
+// deviations are not copied: SRL/SRA right after SSL/SSA8B in one translation block with
+// SAR = 32 (QEMU shifts by 0, the ISA and QEMU -singlestep give 0 / the sign), and RFI with a
+// level the core lacks (QEMU crashes for RFI 1, returns through zero EPC4/EPS4 for RFI 4; here
+// it is an IllegalInstruction exception).
 //
 // Cycle model (5-stage pipeline, one instruction issued per cycle):
 //  - 1 cycle per instruction, plus the board's wait states of the memory it is fetched from
@@ -174,7 +181,6 @@ class Lx106Cpu : public Cpu, public InterruptController {
   // needs attention resets to 0).
   void execute();
 
-  std::string describe(std::uint32_t addr) const;
   std::string fatal_message(const std::string& what) const;
 
   const BoardDesc& board_;
@@ -206,7 +212,6 @@ class Lx106Cpu : public Cpu, public InterruptController {
   std::uint32_t entry_ = 0;
   std::uint64_t instructions_ = 0;
   Cycles stop_ = 0;
-  Cycles deadline_ = 0;
   std::string fatal_;
   std::optional<int> exit_code_;
   // The last exception delivered, named when a later one turns out to be unrecoverable.
