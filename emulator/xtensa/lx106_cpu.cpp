@@ -499,6 +499,10 @@ void Lx106Cpu::execute() {
   std::uint32_t loaded = 0;  // register written by the previous instruction if it was a load
   const Insn* in = nullptr;
   unsigned r = 0, s = 0, t = 0;
+  // The decoded page of the current PC (re-read when the PC leaves it, or after a decode that
+  // may have created it).
+  std::uint32_t cur_base = pc_ & ~(kPageSize - 1);
+  Insn* cur_page = code[pc_ >> kPageBits];
   // Threaded dispatch: one label per operation (in Op order), and every handler ends with its
   // own copy of the fetch-and-dispatch sequence (NEXT), which branch predictors follow better
   // than one shared indirect jump.
@@ -527,14 +531,16 @@ void Lx106Cpu::execute() {
 #define NEXT()                                                                   \
   do {                                                                           \
     if (now >= stop) [[unlikely]] goto out;                                      \
-    {                                                                            \
-      Insn* page = code[pc >> kPageBits];                                        \
-      if (page && page[pc & (kPageSize - 1)].op != Op::UNDECODED) [[likely]] {   \
-        in = &page[pc & (kPageSize - 1)];                                        \
-      } else {                                                                   \
-        SYNC_OUT();                                                              \
-        in = fetch_slow(pc);                                                     \
-      }                                                                          \
+    if (((pc ^ cur_base) >> kPageBits) != 0) [[unlikely]] {                     \
+      cur_base = pc & ~(kPageSize - 1);                                          \
+      cur_page = code[pc >> kPageBits];                                          \
+    }                                                                            \
+    if (cur_page && cur_page[pc - cur_base].op != Op::UNDECODED) [[likely]] {    \
+      in = &cur_page[pc - cur_base];                                             \
+    } else {                                                                     \
+      SYNC_OUT();                                                                \
+      in = fetch_slow(pc);                                                       \
+      cur_page = code[pc >> kPageBits];                                          \
     }                                                                            \
     if (tracing) [[unlikely]] {                                                  \
       SYNC_OUT();                                                                \
