@@ -4,7 +4,12 @@
 // ESP8266's CPU) per the Xtensa Instruction Set Architecture (ISA) Reference Manual:
 //  - every instruction of the configured options (lx106_isa.inc), predecoded once per address
 //    into per-page caches (4 KiB pages, one entry per byte offset) that guest stores keep
-//    coherent, executed by one switch-dispatched loop;
+//    coherent, executed by a threaded loop (computed goto, one dispatch per handler);
+//  - memory: regions of the board mapped page by page for direct access; device windows go
+//    through the Bus (wait states, due events first). Unmapped fetches and data accesses raise
+//    InstrPIFAddrError (14) / LoadStorePIFAddrError (15) with EXCVADDR, as QEMU does (or stop
+//    the run with `unmapped: stop`); unaligned 16/32-bit accesses LoadStoreAlignment (9);
+//    narrow accesses to `word_only` memory and stores to rom/flash LoadStoreError (3);
 //  - the Exception Option, XEA2 (ISA manual §4.4.1): EPC1/DEPC/EXCCAUSE/EXCVADDR/EXCSAVEn, the
 //    kernel (VECBASE+0x30), user (+0x50) and double (+0x70) exception vectors;
 //  - the Interrupt Option and High-Priority Interrupt Option (§4.4.2..§4.4.5): 15 interrupts,
