@@ -15,7 +15,11 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <cstdint>
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -1129,6 +1133,29 @@ TEST(Lx106Board, LxSimBoardFileStartsAtTheResetVector) {
   EXPECT_EQ(v, Lx106Cpu::kConfigId0);
   EXPECT_EQ(cpu.read_sr(SR_VECBASE, &v) ? v : 0, 0x40000000u);
   EXPECT_EQ(cpu.read_sr(SR_PS, &v) ? v : 0, 0x1Fu);
+}
+
+TEST(Lx106Board, ResetVectorFieldIsValidated) {
+  namespace fs = std::filesystem;
+  fs::path path = fs::temp_directory_path() / ("boardemu-lx106-board-" + std::to_string(::getpid()) + ".yaml");
+  auto error_of = [&](const std::string& cpu_lines) -> std::string {
+    std::ofstream(path) << "name: x\ncpu:\n" << cpu_lines
+                        << "memory:\n  - {name: ram, base: 0x40000000, size: 0x1000, kind: ram}\n";
+    try {
+      boardemu::load_board_file(path.string());
+    } catch (const boardemu::BoardError& e) {
+      return e.what();
+    }
+    return "";
+  };
+  EXPECT_EQ(error_of("  arch: lx106\n  clock_hz: 80000000\n  reset_vector: 0x50000000\n  interrupt_controller: cpu\n"), "");
+  std::string e = error_of("  arch: cortex-m3\n  clock_hz: 25000000\n  reset_vector: 0x100\n");
+  EXPECT_NE(e.find(":5: cpu.reset_vector: "), std::string::npos) << e;
+  e = error_of("  arch: lx106\n  clock_hz: 80000000\n  reset_vector: 0x100000000\n");
+  EXPECT_NE(e.find("cpu.reset_vector"), std::string::npos) << e;
+  e = error_of("  arch: lx106\n  clock_hz: 80000000\n  interrupt_controller: pic\n");
+  EXPECT_NE(e.find("no peripheral named \"pic\""), std::string::npos) << e;
+  fs::remove(path);
 }
 
 TEST(Lx106Board, WithoutResetVectorTheElfEntryIsUsed) {
