@@ -148,6 +148,12 @@ Esp8266SpiFlash::Esp8266SpiFlash(std::string name, const DeviceContext& ctx, Par
     bool exists = std::filesystem::exists(params_.image, ec);
     if (exists || !params_.persist) chip_->load_file(params_.image);  // throws, naming the file
   }
+  // Program and erase change the cache window behind the CPU's back: tell whoever caches
+  // decoded code from it (the CPU backend) through the bus.
+  if (xip_size_ && ctx.bus) {
+    Bus* bus = ctx.bus;
+    on_xip_modified([bus](std::uint32_t addr, std::uint32_t len) { bus->notify_written(addr, len); });
+  }
   reset();
 }
 

@@ -31,6 +31,7 @@ bool Bus::write_block(std::uint32_t addr, const std::uint8_t* data, std::size_t 
   std::uint8_t* p = host_pointer(addr, static_cast<std::uint32_t>(len));
   if (!p) return false;
   std::memcpy(p, data, len);
+  notify_written(addr, static_cast<std::uint32_t>(len));
   return true;
 }
 

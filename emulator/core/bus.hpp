@@ -76,6 +76,16 @@ class Bus {
   bool read_block(std::uint32_t addr, std::uint8_t* data, std::size_t len) const;
   std::uint8_t* host_pointer(std::uint32_t addr, std::uint32_t len);
 
+  // Memory changed other than by a guest store (a flash controller programming the window it
+  // maps, a host-side write_block): observers that cache what memory holds, such as a CPU
+  // backend's decoded instructions, hear about it. Devices that write into RAM regions through
+  // host pointers call notify_written themselves.
+  using WriteObserver = std::function<void(std::uint32_t addr, std::uint32_t len)>;
+  void add_write_observer(WriteObserver observer) { write_observers_.push_back(std::move(observer)); }
+  void notify_written(std::uint32_t addr, std::uint32_t len) {
+    for (auto& o : write_observers_) o(addr, len);
+  }
+
   // A guest access to a device window (offset relative to the window).
   std::uint32_t mmio_read(MmioRegion& r, std::uint32_t offset, unsigned size) {
     sync(r);
@@ -100,6 +110,7 @@ class Bus {
   Scheduler& scheduler_;
   std::vector<std::unique_ptr<RamRegion>> ram_;
   std::vector<std::unique_ptr<MmioRegion>> mmio_;
+  std::vector<WriteObserver> write_observers_;
 };
 
 }  // namespace boardemu

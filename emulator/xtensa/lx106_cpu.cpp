@@ -59,6 +59,9 @@ Lx106Cpu::Lx106Cpu(const BoardDesc& board, Bus& bus)
   code_ = static_cast<Insn**>(std::calloc(kPages, sizeof(Insn*)));
   if (!pages_ || !code_) throw std::bad_alloc();
   build_page_table();
+  // Memory written behind the core (flash programmed through a controller, host writes) may
+  // hold instructions decoded earlier.
+  bus_.add_write_observer([this](std::uint32_t addr, std::uint32_t len) { host_wrote(addr, len); });
 }
 
 Lx106Cpu::~Lx106Cpu() {

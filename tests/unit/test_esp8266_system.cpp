@@ -157,5 +157,51 @@ TEST(Esp8266System, WithoutTheEraseProgrammingCannotSetBits) {
   EXPECT_EQ(s.uart.output(), std::string("\x01\x02", 2));
 }
 
+// Code the CPU already decoded from the cache window is re-read after SPI0 reprograms it. The
+// program in IRAM calls the function at 0x40200000 in a loop and sends its result to UART0:
+//     movi a4, 0x600 ; slli a4, a4, 20      # UART0
+//     movi a5, 0x402 ; slli a5, a5, 20      # 0x40200000
+//  1: callx0 a5 ; s32i.n a2, a4, 0
+//     movi a6, 2000
+//  2: addi.n a6, a6, -1 ; bnez.n a6, 2b     # about 2000 * 3 cycles between calls
+//     j 1b
+// The function is `movi.n a2, 'A' ; ret.n`; the host then erases and reprograms it through the
+// SPI0 registers to `movi.n a2, 'B' ; ret.n`, as firmware updating code in flash would.
+const std::vector<std::uint8_t> kCallFlashProgram = {
+    0x42, 0xa6, 0x00, 0xc0, 0x44, 0x01, 0x52, 0xa4, 0x02, 0xc0, 0x55, 0x01, 0xc0, 0x05,
+    0x00, 0x29, 0x04, 0x62, 0xa7, 0xd0, 0x0b, 0x66, 0x56, 0xa6, 0xff, 0xc6, 0xfb, 0xff};
+
+TEST(Esp8266System, CodeReprogrammedInFlashThroughSpi0IsNotRunStale) {
+  System s(kCallFlashProgram, [](BoardDesc& b) {
+    for (auto& p : b.peripherals)
+      if (p.name == "spi0") p.params["timing"] = "instant";
+  });
+  const std::vector<std::uint8_t> returns_a = {0x4c, 0x12, 0x0d, 0xf0};
+  ASSERT_TRUE(s.machine.bus().write_block(0x40200000, returns_a.data(), returns_a.size()));
+  s.machine.run(50'000);
+  ASSERT_FALSE(s.uart.output().empty());
+  EXPECT_EQ(s.uart.output().back(), 'A');
+
+  // SPI0 (ESP8266 TRM, SPI registers): SPI_CMD 0x00 (WREN bit 30, SE bit 24, PP bit 25),
+  // SPI_ADDR 0x04 (address, PP length in [31:24]), SPI_W0 0x40.
+  Device* spi = s.machine.device("spi0");
+  ASSERT_NE(spi, nullptr);
+  spi->write(0x00, 1u << 30, 4);
+  spi->write(0x04, 0x000000, 4);
+  spi->write(0x00, 1u << 24, 4);
+  spi->write(0x00, 1u << 30, 4);
+  spi->write(0x40, 0xf00d224c, 4);  // movi.n a2, 'B' ; ret.n
+  spi->write(0x04, 4u << 24, 4);
+  spi->write(0x00, 1u << 25, 4);
+  std::uint32_t word = 0;
+  ASSERT_TRUE(s.machine.bus().read_block(0x40200000, reinterpret_cast<std::uint8_t*>(&word), 4));
+  ASSERT_EQ(word, 0xf00d224cu);
+
+  std::size_t before = s.uart.output().size();
+  s.machine.run(100'000);
+  ASSERT_GT(s.uart.output().size(), before);
+  EXPECT_EQ(s.uart.output().back(), 'B');
+}
+
 }  // namespace
 }  // namespace boardemu
