@@ -50,13 +50,6 @@ main:
         rsr     a11, ps
         j       xt_test_done
 
-        .macro  step_over epc_reg, tmp, tmp2
-        l8ui    \tmp2, \epc_reg, 0
-        extui   \tmp2, \tmp2, 0, 4      /* op0: 8..13 are the 2-byte density formats */
-        bgei    \tmp2, 8, 91f
-        addi    \epc_reg, \epc_reg, 1
-91:     addi    \epc_reg, \epc_reg, 2
-        .endm
 
         .align  4
         .global xt_user_handler

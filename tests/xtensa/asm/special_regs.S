@@ -3,7 +3,8 @@
  * write of all-ones / a pattern reads back as (implemented bits), XSR swapping, RSR/WSR of
  * SAR, LITBASE (read only; litbase.S enables it), EPC1..3, EPS2/3, EXCSAVE1..3, EXCCAUSE,
  * EXCVADDR, DEPC, INTENABLE, VECBASE, CCOMPARE0; PS fields (INTLEVEL, EXCM, UM, OWB, CALLINC,
- * WOE) and RSIL. CCOUNT is written but only the fact that it moves forward is recorded.
+ * WOE) and RSIL. CCOUNT is not read here: in QEMU it follows host time, and the value would
+ * show in the instruction trace (interrupts.S covers CCOUNT/CCOMPARE0 through the timer).
  */
 #include "common.inc"
         .macro  probe sr
@@ -58,16 +59,6 @@ main:
         movi    a2, 0x20
         wsr     a2, ps
         rsync
-        /* CCOUNT moves forward after a write */
-        movi    a2, 100
-        wsr     a2, ccount
-        rsr     a3, ccount
-        sub     a3, a3, a2
-        movi    a4, 0
-        movi    a5, 10000
-        bltu    a3, a5, 1f
-        movi    a4, 1
-1:      result  a4                      /* 0: moved by a small amount */
         rsr     a3, litbase
         result  a3
         j       xt_test_done
