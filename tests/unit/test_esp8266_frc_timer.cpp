@@ -29,7 +29,7 @@ class FrcTest : public ::testing::Test {
   static constexpr std::uint64_t kHz = 80'000'000;
 
   explicit FrcTest(Esp8266FrcTimer::Counter c = Esp8266FrcTimer::Counter::frc1)
-      : ctx_{&sched_, kHz, kHz}, timer_("frc", ctx_, {.counter = c}) {
+      : ctx_{&sched_, kHz, kHz}, timer_("frc", ctx_, {.counter = c, .edge_gate = {}}) {
     timer_.irq("irq")->connect([this](bool level) { edges_.emplace_back(sched_.now(), level); });
   }
 
@@ -225,10 +225,14 @@ TEST(Esp8266FrcRegistry, ParamsAndTheEdgeGateLookup) {
   BoardDesc board;
   board.source_path = "test.yaml";
   DeviceContext ctx{&sched, 80'000'000, 80'000'000, &bus};
-  PeripheralDesc dp{.name = "dport", .model = "esp8266-dport"};
+  PeripheralDesc dp;
+  dp.name = "dport";
+  dp.model = "esp8266-dport";
   auto dport = create_device(board, dp, ctx);
   bus.add_device(0x3FF00000, 0x100, dport.get(), 0);
-  PeripheralDesc d{.name = "frc1", .model = "esp8266-frc-timer"};
+  PeripheralDesc d;
+  d.name = "frc1";
+  d.model = "esp8266-frc-timer";
   d.params = {{"counter", "frc1"}, {"edge_gate", "dport"}};
   auto frc1 = create_device(board, d, ctx);
   ASSERT_NE(dynamic_cast<Esp8266FrcTimer*>(frc1.get()), nullptr);

@@ -134,7 +134,9 @@ TEST(Esp8266GpioRegistry, TakesNoParams) {
   BoardDesc board;
   board.source_path = "test.yaml";
   DeviceContext ctx{&sched, 80'000'000, 80'000'000};
-  PeripheralDesc d{.name = "gpio", .model = "esp8266-gpio"};
+  PeripheralDesc d;
+  d.name = "gpio";
+  d.model = "esp8266-gpio";
   EXPECT_NE(dynamic_cast<Esp8266Gpio*>(create_device(board, d, ctx).get()), nullptr);
   d.params = {{"pins", "17"}};
   EXPECT_THROW(create_device(board, d, ctx), BoardError);

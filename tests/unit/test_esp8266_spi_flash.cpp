@@ -49,7 +49,9 @@ class Esp8266SpiFlashTest : public ::testing::Test {
   ~Esp8266SpiFlashTest() override { std::filesystem::remove_all(dir_); }
 
   std::unique_ptr<Device> make(std::map<std::string, std::string> params) {
-    PeripheralDesc d{.name = "spi0", .model = "esp8266-spi-flash"};
+    PeripheralDesc d;
+    d.name = "spi0";
+    d.model = "esp8266-spi-flash";
     d.params = std::move(params);
     DeviceContext ctx{&sched_, kHz, kHz, &bus_};
     return create_device(board_, d, ctx);
