@@ -22,6 +22,7 @@ enum class StopReason {
   reset_request,  // the guest asked for a system reset
   time_limit,     // the machine reached the virtual-time limit the user set
   host_quit,      // the user asked to quit (Ctrl-A x, SIGINT/SIGTERM)
+  debug,          // a breakpoint or watchpoint was hit, or a step ended (core/debug.hpp)
 };
 
 struct RunResult {
@@ -29,6 +30,8 @@ struct RunResult {
   int exit_code = 0;
   std::string message;  // for fatal: one line naming what and where (PC, address)
 };
+
+class CpuDebug;
 
 class Cpu {
  public:
@@ -49,6 +52,8 @@ class Cpu {
     (void)name;
     return {};
   }
+  // The debugger's access to this backend (core/debug.hpp); nullptr if it has none.
+  virtual CpuDebug* debug() { return nullptr; }
   // Instructions retired since reset (for statistics and the benchmark).
   virtual std::uint64_t instructions() const = 0;
 };
