@@ -20,6 +20,8 @@
 #include "core/chardev.hpp"
 #include "core/elf_loader.hpp"
 #include "core/log.hpp"
+#include "gdb/gdb_server.hpp"
+#include "gdb/machine_target.hpp"
 #include "machine/device_registry.hpp"
 #include "machine/machine.hpp"
 #include "xtensa/lx106_cpu.hpp"
@@ -51,6 +53,8 @@ struct RunOptions {
   std::string log;
   bool stats = false;
   std::string trace_cpu;
+  std::string gdb;  // [HOST:]PORT of the GDB remote stub; empty: no debugger
+  bool gdb_wait = false;
 };
 
 int run(const RunOptions& o) {
@@ -59,8 +63,17 @@ int run(const RunOptions& o) {
   if (!o.log.empty() && !log::enable_from_string(o.log, &bad))
     return fail(kExitUsage, fmt::format("--log: unknown category '{}' (known: guest_error, unimp, trace, all)", bad));
 
+  if (o.gdb_wait && o.gdb.empty()) return fail(kExitUsage, "--gdb-wait needs --gdb [HOST:]PORT");
+  gdb::Endpoint gdb_at;
+  try {
+    if (!o.gdb.empty()) gdb_at = gdb::parse_endpoint(o.gdb);
+  } catch (const gdb::GdbError& e) {
+    return fail(kExitUsage, e.what());
+  }
+
   std::unique_ptr<Machine> machine;
   std::vector<std::unique_ptr<CharBackend>> backends;
+  std::unique_ptr<gdb::GdbServer> gdb_server;
   try {
     std::string dir = o.boards_dir.empty() ? repo_root() + "/boards" : o.boards_dir;
     BoardDesc board = load_board_by_name(o.board, dir);
@@ -95,6 +108,17 @@ int run(const RunOptions& o) {
   } catch (const std::invalid_argument& e) {
     return fail(kExitBadInput, e.what());
   }
+  if (!o.gdb.empty()) {
+    try {
+      gdb_server = std::make_unique<gdb::GdbServer>(gdb_at);
+    } catch (const gdb::GdbError& e) {
+      return fail(kExitBadInput, e.what());
+    }
+    // On stderr only: with --uart0 pty the first stdout line must stay the pty's name.
+    std::fprintf(stderr, "boardemu: gdb stub listening on %s:%u\n", gdb_server->host().c_str(),
+                 static_cast<unsigned>(gdb_server->port()));
+    std::fflush(stderr);
+  }
 
   std::FILE* trace = nullptr;
   if (!o.trace_cpu.empty()) {
@@ -111,7 +135,15 @@ int run(const RunOptions& o) {
   if (o.max_cycles) limit = o.max_cycles;
   if (o.timeout_virtual_ms) limit = std::min<Cycles>(limit, o.timeout_virtual_ms * (hz / 1000));
 
-  RunResult r = machine->run(limit);
+  RunResult r;
+  if (gdb_server) {
+    gdb::MachineTarget target(*machine, limit);
+    // Poll the debugger every millisecond of virtual time while the target runs.
+    gdb_server->set_slice(std::max<Cycles>(hz / 1000, 1));
+    r = gdb_server->serve(target, o.gdb_wait);
+  } else {
+    r = machine->run(limit);
+  }
   // Let the UARTs hand over what they hold before the process ends.
   backends.clear();
   if (o.stats)
@@ -161,6 +193,10 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--trace-cpu", o.trace_cpu,
                       "lx106 only: write PC and registers before every instruction to FILE ('-': stderr),\n"
                       "one line each: PC=... A00=... .. A15=... SAR=... PS=... CCOUNT=...");
+  run_cmd->add_option("--gdb", o.gdb,
+                      "Serve the GDB remote protocol on TCP [HOST:]PORT (host default 127.0.0.1; port 0: any free\n"
+                      "port, printed on stderr); a debugger may attach any time (the target halts)");
+  run_cmd->add_flag("--gdb-wait", o.gdb_wait, "With --gdb: stay halted at reset until a debugger attaches");
   app.footer(
       "Exit codes: the guest's exit status (semihosting), 2 bad command line, 3 bad input file,\n"
       "4 fatal emulation error, 124 virtual-time limit reached.\n"

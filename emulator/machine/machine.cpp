@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
@@ -9,6 +10,7 @@
 
 #include <unistd.h>
 
+#include "core/debug.hpp"
 #include "core/elf_loader.hpp"
 #include "cortexm/cortexm_cpu.hpp"
 #include "machine/device_registry.hpp"
@@ -181,13 +183,29 @@ void Machine::reset() {
   cpu_->reset();
 }
 
-RunResult Machine::run(Cycles limit) {
+bool Machine::quit_requested() { return g_quit || host_quit_requested(); }
+
+RunResult Machine::step() {
+  CpuDebug* debug = cpu_->debug();
+  if (!debug) return {StopReason::fatal, 0, fmt::format("the {} backend cannot single-step", cpu_->arch())};
+  scheduler_.run_due();
+  RunResult r = debug->step();
+  if (r.reason == StopReason::reset_request) {
+    reset();
+    // The step ended in a system reset: report it as a completed step at the reset vector.
+    r = {StopReason::debug, 0, {}};
+  }
+  return r;
+}
+
+RunResult Machine::run(Cycles limit, Cycles pause_at) {
   for (;;) {
     if (g_quit || host_quit_requested()) return {StopReason::host_quit, 0, {}};
     scheduler_.run_due();
     Cycles now = scheduler_.now();
     if (now >= limit) return {StopReason::time_limit, 0, {}};
-    Cycles deadline = std::min(scheduler_.next_deadline(), limit);
+    if (now >= pause_at) return {StopReason::deadline, 0, {}};
+    Cycles deadline = std::min({scheduler_.next_deadline(), limit, pause_at});
     // With nothing scheduled at all, run in one-second slices so quit requests are seen.
     if (deadline == kNever) deadline = now + board_.cpu_hz;
     RunResult r = cpu_->run(deadline);

@@ -31,7 +31,16 @@ class Machine {
   void attach_serial(const std::string& device, CharBackend* backend);
 
   // Runs until the guest exits, a fatal error, a host quit request, or virtual time `limit`.
-  RunResult run(Cycles limit = kNever);
+  // With `pause_at`, also returns StopReason::deadline once virtual time reaches it (the
+  // debugger's bounded slices): pausing is not an event, so it changes no cycle count; the
+  // next call carries on exactly where this one stopped. A CPU debug stop (breakpoint,
+  // watchpoint) returns StopReason::debug.
+  RunResult run(Cycles limit = kNever, Cycles pause_at = kNever);
+  // The debugger's single step: due events fire, then exactly one instruction executes
+  // (CpuDebug::step). A reset request taken on the way resets the system as run() would.
+  RunResult step();
+  // A quit was requested (signal, Ctrl-A x): run() would return host_quit.
+  static bool quit_requested();
 
   // Resets every device and the CPU (memory keeps its contents), as a system reset does.
   void reset();
