@@ -33,6 +33,7 @@ PACKAGES=(
   gcc-xtensa-lx106 binutils-xtensa-lx106 picolibc-xtensa-lx106-elf gcc-12-source
   qemu-system-arm qemu-system-misc
   debian-archive-keyring zlib1g-dev
+  gdb-multiarch
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
