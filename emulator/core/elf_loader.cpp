@@ -230,6 +230,28 @@ void read_symbols(const std::string& path, Elf* e, ElfImage& img) {
   }
 }
 
+// For segments that start at file offset 0: how many leading bytes are headers, i.e. precede
+// the first allocated section inside the segment (or, without section headers, the end of the
+// ELF header and program header table).
+void find_header_bytes(const std::string& path, Elf* e, const GElf_Ehdr& eh,
+                       const std::vector<std::size_t>& header_segments, ElfImage& img) {
+  for (std::size_t idx : header_segments) {
+    ElfSegment& seg = img.segments[idx];
+    std::uint64_t first = std::max<std::uint64_t>(eh.e_ehsize, eh.e_phoff + std::uint64_t{eh.e_phnum} * eh.e_phentsize);
+    bool have_sections = false;
+    Elf_Scn* scn = nullptr;
+    while ((scn = elf_nextscn(e, scn)) != nullptr) {
+      GElf_Shdr sh;
+      if (!gelf_getshdr(scn, &sh)) fail(path, "corrupt section header: " + libelf_error());
+      if (!(sh.sh_flags & SHF_ALLOC) || sh.sh_type == SHT_NOBITS || sh.sh_size == 0) continue;
+      if (sh.sh_offset >= seg.file_size) continue;  // not inside this segment's file bytes
+      if (!have_sections || sh.sh_offset < first) first = sh.sh_offset;
+      have_sections = true;
+    }
+    seg.header_bytes = static_cast<std::uint32_t>(std::min<std::uint64_t>(first, seg.file_size));
+  }
+}
+
 }  // namespace
 
 ElfImage read_elf(const std::string& path, ElfMachine machine) {
@@ -256,6 +278,7 @@ ElfImage read_elf(const std::string& path, ElfMachine machine) {
   img.entry = static_cast<std::uint32_t>(eh.e_entry);
   img.flags = static_cast<std::uint32_t>(eh.e_flags);
   std::uint64_t total = 0;
+  std::vector<std::size_t> header_segments;  // indices into img.segments of those at offset 0
   for (std::size_t i = 0; i < phnum; ++i) {
     GElf_Phdr ph;
     if (!gelf_getphdr(elf.get(), static_cast<int>(i), &ph))
@@ -285,9 +308,11 @@ ElfImage read_elf(const std::string& path, ElfMachine machine) {
     const auto* first = reinterpret_cast<const std::uint8_t*>(buf.data()) + ph.p_offset;
     s.data.assign(first, first + ph.p_filesz);
     s.data.resize(ph.p_memsz, 0);
+    if (ph.p_offset == 0) header_segments.push_back(img.segments.size());
     img.segments.push_back(std::move(s));
   }
   if (img.segments.empty()) fail(path, "has no loadable (PT_LOAD) segments");
+  find_header_bytes(path, elf.get(), eh, header_segments, img);
 
   read_symbols(path, elf.get(), img);
   return img;
@@ -296,9 +321,14 @@ ElfImage read_elf(const std::string& path, ElfMachine machine) {
 void load_elf_segments(const std::string& path, const ElfImage& image,
                        const std::function<bool(std::uint32_t, const std::vector<std::uint8_t>&)>& store) {
   for (const ElfSegment& s : image.segments) {
-    if (!store(s.paddr, s.data))
-      fail(path, "segment " + std::to_string(s.index) + " (" + hex(s.paddr) + ".." +
-                     hex(std::uint64_t{s.paddr} + s.data.size()) + ") lies outside the board's memory");
+    if (store(s.paddr, s.data)) continue;
+    // Where the board has no memory for the headers a segment starts with, load the program
+    // content only (as QEMU does).
+    if (s.header_bytes > 0 && s.header_bytes < s.data.size() &&
+        store(s.paddr + s.header_bytes, std::vector<std::uint8_t>(s.data.begin() + s.header_bytes, s.data.end())))
+      continue;
+    fail(path, "segment " + std::to_string(s.index) + " (" + hex(s.paddr) + ".." +
+               hex(std::uint64_t{s.paddr} + s.data.size()) + ") lies outside the board's memory");
   }
 }
 

@@ -25,6 +25,11 @@ struct ElfSegment {
   unsigned index = 0;  // position in the program header table (as readelf -l numbers them)
   std::uint32_t file_size = 0;  // bytes that came from the file (the rest is zero fill, .bss)
   bool executable = false;      // PF_X
+  // Leading bytes that are the ELF header and program headers rather than program content: a
+  // segment at file offset 0 (linkers do this when the headers fit below the first section)
+  // starts with them, up to the first allocated section. A board need not have memory there;
+  // QEMU loads such files, and so does load_elf_segments.
+  std::uint32_t header_bytes = 0;
 };
 
 struct ElfImage {

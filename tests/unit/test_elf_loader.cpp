@@ -27,6 +27,9 @@ struct ElfBuilder {
     std::uint32_t paddr = 0;
     std::vector<std::uint8_t> bytes;
     std::uint32_t memsz = 0;  // 0: same as bytes.size()
+    // The segment starts at file offset 0 and so begins with the ELF and program headers;
+    // `paddr` is still where `bytes` go (the segment itself starts that many bytes lower).
+    bool with_headers = false;
   };
 
   std::uint8_t elf_class = ELFCLASS32;
@@ -107,12 +110,13 @@ struct ElfBuilder {
     for (std::size_t i = 0; i < segments.size(); ++i) {
       const Segment& s = segments[i];
       Elf32_Phdr ph{};
+      const std::uint32_t lead = s.with_headers ? offsets[i] : 0;
       ph.p_type = s.type;
-      ph.p_offset = offsets[i];
-      ph.p_vaddr = s.paddr;
-      ph.p_paddr = s.paddr;
-      ph.p_filesz = static_cast<Elf32_Word>(s.bytes.size());
-      ph.p_memsz = s.memsz ? s.memsz : static_cast<Elf32_Word>(s.bytes.size());
+      ph.p_offset = offsets[i] - lead;
+      ph.p_vaddr = s.paddr - lead;
+      ph.p_paddr = s.paddr - lead;
+      ph.p_filesz = static_cast<Elf32_Word>(lead + s.bytes.size());
+      ph.p_memsz = lead + (s.memsz ? s.memsz : static_cast<Elf32_Word>(s.bytes.size()));
       ph.p_flags = PF_R | PF_X;
       ph.p_align = 4;
       std::memcpy(out.data() + phdr_offset(i), &ph, sizeof ph);
@@ -350,6 +354,57 @@ TEST_F(ElfLoaderTest, SegmentOutsideMemoryIsNamed) {
   } catch (const ElfError& e) {
     EXPECT_EQ(std::string(e.what()),
               path + ": segment 1 (0x60000000..0x60001000) lies outside the board's memory");
+  }
+}
+
+// Linkers often let the first segment start at file offset 0 when the headers fit below the
+// first section, so the segment begins below the program (e.g. at 0x4FFFFFxx for code at
+// 0x50000000). QEMU loads such files on machines without memory there; boardemu loads the
+// program part, and still names a segment whose program part does not fit.
+TEST_F(ElfLoaderTest, HeadersAtTheStartOfASegmentNeedNoMemory) {
+  ElfBuilder b;
+  b.machine = EM_XTENSA;
+  b.entry = 0x50000000;
+  b.segments.push_back({PT_LOAD, 0x50000000, {0x11, 0x22, 0x33, 0x44}, 0, true});
+  b.segments.push_back({PT_LOAD, 0x60000000, {0x55, 0x66}, 0});
+  std::string path = write(b.build());
+  ElfImage img = read_elf(path, ElfMachine::xtensa);
+  ASSERT_EQ(img.segments.size(), 2u);
+  const std::uint32_t headers = sizeof(Elf32_Ehdr) + 2 * sizeof(Elf32_Phdr);
+  EXPECT_EQ(img.segments[0].paddr, 0x50000000 - headers);
+  EXPECT_EQ(img.segments[0].header_bytes, headers);
+  EXPECT_EQ(img.segments[1].header_bytes, 0u);
+  std::vector<std::pair<std::uint32_t, std::vector<std::uint8_t>>> stored;
+  auto in_memory = [&](std::uint32_t addr, const std::vector<std::uint8_t>& bytes) {
+    bool ok = (addr >= 0x50000000 && addr + bytes.size() <= 0x50001000) ||
+              (addr >= 0x60000000 && addr + bytes.size() <= 0x60001000);
+    if (ok) stored.emplace_back(addr, bytes);
+    return ok;
+  };
+  load_elf_segments(path, img, in_memory);
+  EXPECT_EQ(stored, (std::vector<std::pair<std::uint32_t, std::vector<std::uint8_t>>>{
+                        {0x50000000, {0x11, 0x22, 0x33, 0x44}}, {0x60000000, {0x55, 0x66}}}));
+
+  // Memory that holds the headers gets them, as the file says.
+  stored.clear();
+  load_elf_segments(path, img, [&](std::uint32_t addr, const std::vector<std::uint8_t>& bytes) {
+    stored.emplace_back(addr, bytes);
+    return true;
+  });
+  ASSERT_EQ(stored.size(), 2u);
+  EXPECT_EQ(stored[0].first, 0x50000000 - headers);
+  EXPECT_EQ(stored[0].second.size(), headers + 4);
+
+  // The program part itself outside memory is still an error naming the segment.
+  auto only_low = [](std::uint32_t addr, const std::vector<std::uint8_t>& bytes) {
+    return std::uint64_t{addr} + bytes.size() <= 0x400000;
+  };
+  try {
+    load_elf_segments(path, img, only_low);
+    FAIL();
+  } catch (const ElfError& e) {
+    EXPECT_NE(std::string(e.what()).find("segment 0 ("), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("lies outside the board's memory"), std::string::npos);
   }
 }
 
