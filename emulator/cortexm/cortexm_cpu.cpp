@@ -178,6 +178,7 @@ bool CortexMCpu::it_block_active() {
 
 
 void CortexMCpu::reset() {
+  forget_partial_block();
   scs_->reset();
   dwt_->reset();
   flush_translations();
@@ -220,17 +221,20 @@ BlockCost CortexMCpu::time_block(std::uint32_t address, const std::uint8_t* code
 void CortexMCpu::on_block(uc_engine*, std::uint64_t address, std::uint32_t size, void* p) {
   auto& s = *static_cast<CortexMCpu*>(p);
   auto addr = static_cast<std::uint32_t>(address);
+  if (s.debug_active_) [[unlikely]] {
+    if (s.debug_block(addr, size) != DebugBlock::go_on) return;
+  }
   // Stopping here keeps this block from executing (the engine checks for a stop request after
   // the block hook), so nothing is charged for it until it really runs.
   if (s.stop_due()) {
-    s.request_stop();
+    s.stop_before_block(addr);
     return;
   }
   if (s.watch_masked_ && s.scs_->exception_to_take(s.current_execution_priority()) &&
       !s.it_block_active()) {
     // An exception was pending behind a mask (PRIMASK/BASEPRI/priority) that has just dropped
     // (CPSIE, MSR, exception return): take it before this block.
-    s.request_stop();
+    s.stop_before_block(addr);
     return;
   }
   const BlockCost& c = s.costs_.lookup(addr, size);
@@ -472,15 +476,22 @@ RunResult CortexMCpu::run(Cycles deadline) {
     }
     sleeping_ = false;
   }
-  take_pending_exception(false);
+  // Not inside a block a debug stop interrupted: exceptions are taken at block starts only.
+  // Inside one, a pending exception is taken at the next block start (on_block looks).
+  if (!mid_block())
+    take_pending_exception(false);
+  else
+    watch_masked_ = true;
   if (!fatal_.empty()) return {StopReason::fatal, 0, fatal_};
   if (sched_.now() >= deadline_ && deadline_ == deadline) return {};
 
   trap_ = Trap::none;
   stop_requested_ = false;
+  begin_debug_run(pc() & ~1u);
   running_ = true;
   uc_err err = uc_emu_start(uc_, pc() | 1, kUntilNever, 0, 0);
   running_ = false;
+  end_debug_run();
 
   if (trap_ == Trap::unmapped) {
     const char* kind = (trap_type_ == UC_MEM_FETCH_UNMAPPED || trap_type_ == UC_MEM_FETCH_PROT) ? "fetch"
@@ -505,6 +516,7 @@ RunResult CortexMCpu::run(Cycles deadline) {
   if (trap_ == Trap::intr) return handle_intr(trap_intno_);
   if (err != UC_ERR_OK)
     return {StopReason::fatal, 0, fmt::format("CPU engine error: {}, {}", uc_strerror(err), describe_pc())};
+  if (debug_stop_pending()) return debug_result();
   if (!stop_requested_) {
     // The engine stopped by itself: that is WFI (the PC is past it).
     std::uint32_t p = pc();
@@ -520,6 +532,104 @@ RunResult CortexMCpu::run(Cycles deadline) {
     return {StopReason::fatal, 0, fmt::format("execution stopped unexpectedly, {}", describe_pc())};
   }
   return {};
+}
+
+// ---- debugging -------------------------------------------------------------------------------
+
+namespace {
+// GDB register number -> Unicorn register (GDB manual, "ARM Features": org.gnu.gdb.arm.m-profile
+// holds r0..r12, sp, lr, pc, xpsr; org.gnu.gdb.arm.m-system msp and psp; the special registers
+// of ARMv7-M ARM B1.4.3 follow in the same feature).
+constexpr int kGdbRegs[23] = {
+    UC_ARM_REG_R0,  UC_ARM_REG_R1,  UC_ARM_REG_R2,   UC_ARM_REG_R3,      UC_ARM_REG_R4,
+    UC_ARM_REG_R5,  UC_ARM_REG_R6,  UC_ARM_REG_R7,   UC_ARM_REG_R8,      UC_ARM_REG_R9,
+    UC_ARM_REG_R10, UC_ARM_REG_R11, UC_ARM_REG_R12,  UC_ARM_REG_SP,      UC_ARM_REG_LR,
+    UC_ARM_REG_PC,  UC_ARM_REG_XPSR, UC_ARM_REG_MSP, UC_ARM_REG_PSP,     UC_ARM_REG_PRIMASK,
+    UC_ARM_REG_BASEPRI, UC_ARM_REG_FAULTMASK, UC_ARM_REG_CONTROL};
+constexpr unsigned kGdbPc = 15, kGdbXpsr = 16;
+}  // namespace
+
+std::string CortexMCpu::gdb_target_xml() const {
+  return R"(<?xml version="1.0"?>
+<!DOCTYPE target SYSTEM "gdb-target.dtd">
+<target version="1.0">
+  <architecture>arm</architecture>
+  <feature name="org.gnu.gdb.arm.m-profile">
+    <reg name="r0" bitsize="32" regnum="0" type="uint32" group="general"/>
+    <reg name="r1" bitsize="32" type="uint32" group="general"/>
+    <reg name="r2" bitsize="32" type="uint32" group="general"/>
+    <reg name="r3" bitsize="32" type="uint32" group="general"/>
+    <reg name="r4" bitsize="32" type="uint32" group="general"/>
+    <reg name="r5" bitsize="32" type="uint32" group="general"/>
+    <reg name="r6" bitsize="32" type="uint32" group="general"/>
+    <reg name="r7" bitsize="32" type="uint32" group="general"/>
+    <reg name="r8" bitsize="32" type="uint32" group="general"/>
+    <reg name="r9" bitsize="32" type="uint32" group="general"/>
+    <reg name="r10" bitsize="32" type="uint32" group="general"/>
+    <reg name="r11" bitsize="32" type="uint32" group="general"/>
+    <reg name="r12" bitsize="32" type="uint32" group="general"/>
+    <reg name="sp" bitsize="32" type="data_ptr" group="general"/>
+    <reg name="lr" bitsize="32" type="uint32" group="general"/>
+    <reg name="pc" bitsize="32" type="code_ptr" group="general"/>
+    <reg name="xpsr" bitsize="32" regnum="16" type="uint32" group="general"/>
+  </feature>
+  <feature name="org.gnu.gdb.arm.m-system">
+    <reg name="msp" bitsize="32" regnum="17" type="data_ptr" group="system"/>
+    <reg name="psp" bitsize="32" type="data_ptr" group="system"/>
+    <reg name="primask" bitsize="32" type="uint32" group="system"/>
+    <reg name="basepri" bitsize="32" type="uint32" group="system"/>
+    <reg name="faultmask" bitsize="32" type="uint32" group="system"/>
+    <reg name="control" bitsize="32" type="uint32" group="system"/>
+  </feature>
+</target>
+)";
+}
+
+bool CortexMCpu::gdb_read_register(unsigned regno, std::uint32_t* value) {
+  if (regno >= std::size(kGdbRegs)) return false;
+  std::uint32_t v = reg(kGdbRegs[regno]);
+  if (regno == kGdbPc) v &= ~1u;  // the Thumb bit lives in xPSR.T, not in the PC
+  *value = v;
+  return true;
+}
+
+bool CortexMCpu::gdb_write_register(unsigned regno, std::uint32_t value) {
+  if (regno >= std::size(kGdbRegs)) return false;
+  if (regno == kGdbPc) {
+    if ((value & ~1u) != pc()) forget_partial_block();  // execution moves elsewhere
+    set_reg(UC_ARM_REG_PC, value | 1);
+    return true;
+  }
+  set_reg(kGdbRegs[regno], value);
+  if (regno == kGdbXpsr) refresh_mode_flags();
+  return true;
+}
+
+RunResult CortexMCpu::step() {
+  if (!fatal_.empty()) return {StopReason::fatal, 0, fatal_};
+  if (reset_requested_) {
+    reset_requested_ = false;
+    return {StopReason::reset_request, 0, {}};
+  }
+  if (!mid_block()) {
+    // At a block start, as between two run() slices: due events fire, then a pending
+    // exception is taken before the instruction; its entry is this step (ARMv7-M ARM B1.5.6).
+    sched_.run_due();
+    if (sleeping_) {
+      // WFI: time goes on to the next event (the next step may then take its interrupt).
+      int exec = scs_->execution_priority(0, reg(UC_ARM_REG_BASEPRI), reg(UC_ARM_REG_FAULTMASK));
+      if (!scs_->exception_to_take(exec)) {
+        Cycles next = sched_.next_deadline();
+        if (next != kNever) sched_.advance_to(next);
+        return step_stop();
+      }
+      sleeping_ = false;
+    }
+    bool taken = take_pending_exception(false);
+    if (!fatal_.empty()) return {StopReason::fatal, 0, fatal_};
+    if (taken) return step_stop();
+  }
+  return step_with([this] { return run(kNever - 1); });
 }
 
 }  // namespace boardemu::cortexm

@@ -50,6 +50,15 @@ class CortexMCpu : public UnicornCpu {
   std::uint32_t pc() override { return reg(UC_ARM_REG_PC); }
   std::string arch() const override { return "cortex-m3"; }
 
+  // CpuDebug (core/debug.hpp). GDB register numbers follow the target description: r0..r12,
+  // sp, lr, pc, xpsr (0..16, feature org.gnu.gdb.arm.m-profile), then msp, psp, primask,
+  // basepri, faultmask, control (17..22, org.gnu.gdb.arm.m-system).
+  std::string gdb_target_xml() const override;
+  unsigned gdb_register_count() const override { return 23; }
+  bool gdb_read_register(unsigned regno, std::uint32_t* value) override;
+  bool gdb_write_register(unsigned regno, std::uint32_t value) override;
+  RunResult step() override;
+
   // Exception entry/return latencies (Cortex-M3 TRM 5.5 "Interrupt latency": 12 cycles to
   // the first handler instruction with zero-wait-state memory, 6 when tail-chained; we charge
   // 10 for the unstacking of an exception return).

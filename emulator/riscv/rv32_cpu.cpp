@@ -75,6 +75,7 @@ std::function<void(bool)> Rv32Cpu::cpu_line(const std::string& name) {
 }
 
 void Rv32Cpu::reset() {
+  forget_partial_block();
   flush_translations();
   sleeping_ = false;
   prev_taken_extra_ = 0;
@@ -125,13 +126,16 @@ void Rv32Cpu::hook_counter_reads(std::uint32_t address, std::uint32_t size) {
 void Rv32Cpu::on_block(uc_engine*, std::uint64_t address, std::uint32_t size, void* p) {
   auto& s = *static_cast<Rv32Cpu*>(p);
   auto addr = static_cast<std::uint32_t>(address);
+  if (s.debug_active_) [[unlikely]] {
+    if (s.debug_block(addr, size) != DebugBlock::go_on) return;
+  }
   // Stopping here keeps this block from executing, so nothing is charged for it yet.
   if (s.stop_due()) {
-    s.request_stop();
+    s.stop_before_block(addr);
     return;
   }
   if (s.lines_ && s.interrupt_takeable()) {  // an interrupt was pending behind MIE/mie
-    s.request_stop();
+    s.stop_before_block(addr);
     return;
   }
   // The rest of a block whose counter read was emulated: charged with that block already, but
@@ -384,14 +388,17 @@ RunResult Rv32Cpu::run(Cycles deadline) {
     }
     sleeping_ = false;
   }
-  if (lines_ && interrupt_takeable()) take_interrupt();
+  // Not inside a block a debug stop interrupted: interrupts are taken at block starts only.
+  if (!mid_block() && lines_ && interrupt_takeable()) take_interrupt();
   if (sched_.now() >= deadline_) return {};
 
   trap_ = Trap::none;
   stop_requested_ = false;
+  begin_debug_run(pc());
   running_ = true;
   uc_err err = uc_emu_start(uc_, pc(), kUntilNever, 0, 0);
   running_ = false;
+  end_debug_run();
 
   if (trap_ == Trap::unmapped) {
     bool fetch = trap_type_ == UC_MEM_FETCH_UNMAPPED || trap_type_ == UC_MEM_FETCH_PROT;
@@ -431,6 +438,7 @@ RunResult Rv32Cpu::run(Cycles deadline) {
   }
   if (err != UC_ERR_OK)
     return {StopReason::fatal, 0, fmt::format("CPU engine error: {}, {}", uc_strerror(err), describe_pc())};
+  if (debug_stop_pending()) return debug_result();
   if (!stop_requested_) {
     std::uint32_t insn = 0;
     if (read32(pc() - 4, &insn) && insn == kWfi) {
@@ -440,6 +448,102 @@ RunResult Rv32Cpu::run(Cycles deadline) {
     return {StopReason::fatal, 0, fmt::format("execution stopped unexpectedly, {}", describe_pc())};
   }
   return {};
+}
+
+// ---- debugging -------------------------------------------------------------------------------
+
+namespace {
+// GDB's RISC-V register names in x order (GDB manual, "RISC-V Features": org.gnu.gdb.riscv.cpu
+// holds x0..x31 under their ABI names, then pc).
+constexpr const char* kXNames[32] = {"zero", "ra", "sp", "gp", "tp", "t0", "t1", "t2",
+                                     "fp",   "s1", "a0", "a1", "a2", "a3", "a4", "a5",
+                                     "a6",   "a7", "s2", "s3", "s4", "s5", "s6", "s7",
+                                     "s8",   "s9", "s10", "s11", "t3", "t4", "t5", "t6"};
+// The machine CSRs the backend has (privileged spec §3.1), in GDB register order from 33.
+struct CsrReg {
+  const char* name;
+  int uc;
+};
+constexpr CsrReg kCsrs[] = {{"mstatus", UC_RISCV_REG_MSTATUS}, {"misa", UC_RISCV_REG_MISA},
+                            {"mie", UC_RISCV_REG_MIE},         {"mtvec", UC_RISCV_REG_MTVEC},
+                            {"mscratch", UC_RISCV_REG_MSCRATCH}, {"mepc", UC_RISCV_REG_MEPC},
+                            {"mcause", UC_RISCV_REG_MCAUSE},   {"mtval", UC_RISCV_REG_MTVAL},
+                            {"mip", UC_RISCV_REG_MIP}};
+constexpr unsigned kGdbPc = 32, kFirstCsr = 33;
+}  // namespace
+
+std::string Rv32Cpu::gdb_target_xml() const {
+  std::string x =
+      "<?xml version=\"1.0\"?>\n<!DOCTYPE target SYSTEM \"gdb-target.dtd\">\n<target version=\"1.0\">\n"
+      "  <architecture>riscv:rv32</architecture>\n  <feature name=\"org.gnu.gdb.riscv.cpu\">\n";
+  for (unsigned i = 0; i < 32; ++i) {
+    const char* type = i == 1 ? "code_ptr" : (i == 2 || i == 8) ? "data_ptr" : "int";
+    x += fmt::format("    <reg name=\"{}\" bitsize=\"32\" regnum=\"{}\" type=\"{}\"/>\n", kXNames[i], i, type);
+  }
+  x += "    <reg name=\"pc\" bitsize=\"32\" regnum=\"32\" type=\"code_ptr\"/>\n  </feature>\n"
+       "  <feature name=\"org.gnu.gdb.riscv.csr\">\n";
+  for (unsigned i = 0; i < std::size(kCsrs); ++i)
+    x += fmt::format("    <reg name=\"{}\" bitsize=\"32\" regnum=\"{}\" type=\"int\" group=\"system\"/>\n",
+                     kCsrs[i].name, kFirstCsr + i);
+  x += "  </feature>\n</target>\n";
+  return x;
+}
+
+bool Rv32Cpu::gdb_read_register(unsigned regno, std::uint32_t* value) {
+  if (regno < 32) {
+    *value = regno == 0 ? 0 : reg(UC_RISCV_REG_X0 + static_cast<int>(regno));
+  } else if (regno == kGdbPc) {
+    *value = pc();
+  } else if (regno - kFirstCsr < std::size(kCsrs)) {
+    const CsrReg& c = kCsrs[regno - kFirstCsr];
+    *value = reg(c.uc);
+    // The interrupt inputs live in the backend, not in the engine's mip (REFERENCE.md §4).
+    if (c.uc == UC_RISCV_REG_MIP) *value |= lines_;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+bool Rv32Cpu::gdb_write_register(unsigned regno, std::uint32_t value) {
+  if (regno == 0) return true;  // x0 is hardwired to zero
+  if (regno < 32) {
+    set_reg(UC_RISCV_REG_X0 + static_cast<int>(regno), value);
+  } else if (regno == kGdbPc) {
+    if (value != pc()) forget_partial_block();  // execution moves elsewhere
+    set_reg(UC_RISCV_REG_PC, value);
+  } else if (regno - kFirstCsr < std::size(kCsrs)) {
+    const CsrReg& c = kCsrs[regno - kFirstCsr];
+    // mip's external, timer and software bits follow the interrupt lines (§3.1.9): read-only.
+    set_reg(c.uc, c.uc == UC_RISCV_REG_MIP ? value & ~(kMsip | kMtip | kMeip) : value);
+  } else {
+    return false;
+  }
+  return true;
+}
+
+RunResult Rv32Cpu::step() {
+  if (!fatal_.empty()) return {StopReason::fatal, 0, fatal_};
+  if (!mid_block()) {
+    // At a block start, as between two run() slices: due events fire, then a pending
+    // interrupt is taken before the instruction; its trap entry is this step (§3.1.9).
+    sched_.run_due();
+    if (sleeping_) {
+      // WFI: time goes on to the next event (the next step may then take its interrupt).
+      if (!pending_enabled()) {
+        Cycles next = sched_.next_deadline();
+        if (next != kNever) sched_.advance_to(next);
+        return step_stop();
+      }
+      sleeping_ = false;
+    }
+    if (lines_ && interrupt_takeable()) {
+      take_interrupt();
+      if (!fatal_.empty()) return {StopReason::fatal, 0, fatal_};
+      return step_stop();
+    }
+  }
+  return step_with([this] { return run(kNever - 1); });
 }
 
 }  // namespace boardemu::riscv

@@ -51,6 +51,15 @@ class Rv32Cpu : public UnicornCpu {
   std::string arch() const override { return "rv32imac"; }
   std::function<void(bool)> cpu_line(const std::string& name) override;
 
+  // CpuDebug (core/debug.hpp). GDB register numbers follow the target description: x0..x31
+  // (zero, ra, ...), pc (0..32, feature org.gnu.gdb.riscv.cpu), then the machine CSRs mstatus,
+  // misa, mie, mtvec, mscratch, mepc, mcause, mtval, mip (33..41, org.gnu.gdb.riscv.csr).
+  std::string gdb_target_xml() const override;
+  unsigned gdb_register_count() const override { return 42; }
+  bool gdb_read_register(unsigned regno, std::uint32_t* value) override;
+  bool gdb_write_register(unsigned regno, std::uint32_t value) override;
+  RunResult step() override;
+
   // mip bits of the machine-level interrupts (privileged spec §3.1.9).
   static constexpr std::uint32_t kMsip = 1u << 3, kMtip = 1u << 7, kMeip = 1u << 11;
   // Cycles charged for taking a trap (pipeline flush and redirect to mtvec); the E31 manual

@@ -70,3 +70,220 @@ std::string UnicornCpu::describe_pc() {
 }
 
 }  // namespace boardemu
+
+// ---- debugging (see the class comment) ----------------------------------------------------------
+
+namespace boardemu {
+
+bool UnicornCpu::insert_breakpoint(std::uint32_t addr) {
+  breakpoints_.insert(addr);
+  update_debug_active();
+  return true;
+}
+
+bool UnicornCpu::remove_breakpoint(std::uint32_t addr) {
+  bool had = breakpoints_.erase(addr) != 0;
+  update_debug_active();
+  return had;
+}
+
+bool UnicornCpu::insert_watchpoint(std::uint32_t addr, std::uint32_t len, WatchKind kind) {
+  if (len == 0 || addr + (len - 1) < addr) return false;
+  for (const Watch& w : watches_)
+    if (w.addr == addr && w.len == len && w.kind == kind) return true;
+  watches_.push_back({addr, len, kind});
+  update_debug_active();
+  return true;
+}
+
+bool UnicornCpu::remove_watchpoint(std::uint32_t addr, std::uint32_t len, WatchKind kind) {
+  for (auto it = watches_.begin(); it != watches_.end(); ++it) {
+    if (it->addr != addr || it->len != len || it->kind != kind) continue;
+    watches_.erase(it);
+    update_debug_active();
+    return true;
+  }
+  return false;
+}
+
+// The hooks exist only for the duration of one uc_emu_start, and no translation outlives them.
+// Measured on Unicorn 2.1.1: code translated while a UC_HOOK_CODE hook exists (even one on an
+// address never executed) and run again in a later uc_emu_start mishandles the host-side
+// Cortex-M exception return (the handler re-ran without its EXC_RETURN reaching the interrupt
+// hook). Dropping every translation before and after each debugging run avoids that, at the
+// cost of retranslating while a debugger is attached.
+void UnicornCpu::drop_all_translations() {
+  for (auto& r : bus_.ram())
+    uc_ctl_remove_cache(uc_, static_cast<std::uint64_t>(r->desc.base),
+                        static_cast<std::uint64_t>(r->desc.base) + r->desc.size);
+}
+
+void UnicornCpu::attach_debug_hooks() {
+  drop_all_translations();
+  auto add = [this](int type, void* cb, std::uint64_t begin, std::uint64_t end) {
+    uc_hook h;
+    check_uc(uc_hook_add(uc_, &h, type, cb, this, begin, end), "debug hook");
+    run_hooks_.push_back(h);
+  };
+  void* code = reinterpret_cast<void*>(on_debug_code);
+  for (std::uint32_t a : breakpoints_) add(UC_HOOK_CODE, code, a, a);
+  if (stepping_) {
+    // The next instruction in sequence is at step_from_+2 or +4 (Thumb-2 and RVC lengths); a
+    // branch goes to a block start, where the block hook stops.
+    add(UC_HOOK_CODE, code, step_from_ + 2, step_from_ + 4);
+  }
+  if (!watches_.empty()) {
+    add(UC_HOOK_CODE, code, 1, 0);  // every instruction: stops right after an access
+    for (const Watch& w : watches_) {
+      int types = w.kind == WatchKind::write  ? UC_HOOK_MEM_WRITE
+                  : w.kind == WatchKind::read ? UC_HOOK_MEM_READ
+                                              : UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE;
+      // Unicorn matches a memory hook's range against the first byte an access touches: the
+      // range starts up to 7 bytes early so that accesses overlapping the watched bytes from
+      // below (up to 8 bytes wide) reach on_watch, which checks the overlap.
+      std::uint32_t first = w.addr >= 7 ? w.addr - 7 : 0;
+      add(types, reinterpret_cast<void*>(on_watch), first, w.addr + (w.len - 1));
+    }
+  }
+}
+
+void UnicornCpu::detach_debug_hooks() {
+  for (uc_hook h : run_hooks_) uc_hook_del(uc_, h);
+  run_hooks_.clear();
+  drop_all_translations();
+}
+
+bool UnicornCpu::on_watch(uc_engine*, uc_mem_type type, std::uint64_t address, int size, std::int64_t,
+                          void* p) {
+  auto& s = *static_cast<UnicornCpu*>(p);
+  if (s.watch_hit_) return true;  // the first access of the instruction is reported
+  auto a = static_cast<std::uint32_t>(address);
+  bool write = type == UC_MEM_WRITE;
+  for (const Watch& w : s.watches_) {
+    bool kind_matches = w.kind == WatchKind::access || (w.kind == WatchKind::write) == write;
+    // Overlap of [a, a + size) with [w.addr, w.addr + len).
+    if (!kind_matches || (a - w.addr >= w.len && w.addr - a >= static_cast<std::uint32_t>(size))) continue;
+    s.watch_hit_ = true;
+    s.watch_stop_ = DebugStop{DebugStop::Kind::watchpoint, a - w.addr < w.len ? a : w.addr, w.kind};
+    break;
+  }
+  // No uc_emu_stop here (see the class comment): the code hook before the next instruction,
+  // or the next block hook, stops the run.
+  return true;
+}
+
+void UnicornCpu::on_debug_code(uc_engine*, std::uint64_t address, std::uint32_t, void* p) {
+  auto& s = *static_cast<UnicornCpu*>(p);
+  auto at = static_cast<std::uint32_t>(address);
+  if (s.debug_stopped_) return;  // a second hook on the same instruction
+  // The instruction the run started at executes, breakpoint or not.
+  if (s.block_serial_ == s.first_serial_ && at == s.first_pc_) return;
+  if (s.watch_hit_) {
+    s.stop_inside_block(at);
+    s.stop_for_debugger(DebugStop::Kind::watchpoint, at);
+  } else if (s.stepping_) {
+    s.stop_inside_block(at);
+    s.stop_for_debugger(DebugStop::Kind::step, at);
+  } else if (s.breakpoints_.count(at)) {
+    s.stop_inside_block(at);
+    s.stop_for_debugger(DebugStop::Kind::breakpoint, at);
+  }
+}
+
+void UnicornCpu::stop_for_debugger(DebugStop::Kind kind, std::uint32_t at) {
+  debug_stopped_ = true;
+  if (kind == DebugStop::Kind::watchpoint) {
+    last_stop_ = watch_stop_;
+    watch_hit_ = false;
+  } else {
+    last_stop_ = DebugStop{kind, kind == DebugStop::Kind::breakpoint ? at : 0, WatchKind::write};
+  }
+  request_stop();
+}
+
+UnicornCpu::DebugBlock UnicornCpu::debug_block(std::uint32_t address, std::uint32_t size) {
+  ++block_serial_;
+  if (!first_seen_ && address == first_pc_) {
+    // The run's first block.
+    first_serial_ = block_serial_;
+    first_seen_ = true;
+    if (!partial_.valid) return DebugBlock::go_on;
+    partial_.valid = false;
+    update_debug_active();
+    if (address != partial_.resume || address + size != partial_.end) return DebugBlock::go_on;
+    // The rest of a block a debug stop interrupted: charged as the block's cost minus the prefix
+    // already charged, so that the pieces add up to the unbroken block. No stop for due events
+    // here: the unbroken run would not have stopped inside the block.
+    BlockCost c = costs_.lookup(partial_.start, partial_.end - partial_.start);
+    sched_.advance(c.cycles > partial_.prefix_cycles ? c.cycles - partial_.prefix_cycles : 0);
+    instructions_ += c.instructions > partial_.prefix_insns ? c.instructions - partial_.prefix_insns : 0;
+    prev_fallthrough_ = partial_.end;
+    prev_taken_extra_ = c.taken_extra;
+    cur_block_ = partial_.start;
+    cur_size_ = partial_.end - partial_.start;
+    cur_base_cycles_ = partial_.prefix_cycles;
+    cur_base_insns_ = partial_.prefix_insns;
+    return DebugBlock::charged;
+  }
+  first_seen_ = true;
+  if (block_serial_ == first_serial_) return DebugBlock::go_on;
+  if (watch_hit_) {
+    stop_for_debugger(DebugStop::Kind::watchpoint, address);
+    block_stop_at_ = address;
+    return DebugBlock::stop;
+  }
+  if (stepping_) {
+    stop_for_debugger(DebugStop::Kind::step, address);
+    block_stop_at_ = address;
+    return DebugBlock::stop;
+  }
+  if (breakpoints_.count(address)) {
+    stop_for_debugger(DebugStop::Kind::breakpoint, address);
+    block_stop_at_ = address;
+    return DebugBlock::stop;
+  }
+  return DebugBlock::go_on;
+}
+
+BlockCost UnicornCpu::prefix_cost(std::uint32_t start, std::uint32_t length) {
+  if (length == 0) return BlockCost{};
+  std::vector<std::uint8_t> code(length);
+  if (!bus_.read_block(start, code.data(), length)) return BlockCost{};
+  return time_block(start, code.data(), length);
+}
+
+void UnicornCpu::stop_inside_block(std::uint32_t at) {
+  if (at - cur_block_ >= cur_size_) return;  // not inside the block that was charged
+  BlockCost whole = costs_.lookup(cur_block_, cur_size_);
+  BlockCost prefix = prefix_cost(cur_block_, at - cur_block_);
+  // Take back what the instructions from `at` to the end of the block were charged. The
+  // Scheduler's clock only moves forward through advance(); unsigned wrap-around moves it back.
+  if (whole.cycles > prefix.cycles) sched_.advance(Cycles{0} - (whole.cycles - prefix.cycles));
+  if (whole.instructions > prefix.instructions) instructions_ -= whole.instructions - prefix.instructions;
+  // The previous block's taken-branch refill was charged when this block started.
+  prev_taken_extra_ = 0;
+  partial_ = Partial{true, cur_block_, cur_block_ + cur_size_, at, prefix.cycles, prefix.instructions};
+  update_debug_active();
+}
+
+RunResult UnicornCpu::debug_result() {
+  if (watch_hit_ && !debug_stopped_) {  // the run stopped at a block start for another reason
+    last_stop_ = watch_stop_;
+    watch_hit_ = false;
+  }
+  debug_stopped_ = false;
+  return {StopReason::debug, 0, {}};
+}
+
+void UnicornCpu::begin_step(std::uint32_t at) {
+  stepping_ = true;
+  step_from_ = at;
+  update_debug_active();
+}
+
+void UnicornCpu::end_step() {
+  stepping_ = false;
+  update_debug_active();
+}
+
+}  // namespace boardemu

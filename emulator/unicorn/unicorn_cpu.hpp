@@ -6,6 +6,7 @@
 #include <unicorn/unicorn.h>
 
 #include <cstdint>
+#include <set>
 #include <memory>
 #include <string>
 #include <utility>
@@ -14,15 +15,38 @@
 #include "core/board.hpp"
 #include "core/bus.hpp"
 #include "core/cpu.hpp"
+#include "core/debug.hpp"
 #include "core/semihosting.hpp"
 #include "unicorn/block_costs.hpp"
 #include "unicorn/unicorn_bus.hpp"
 
 namespace boardemu {
 
-class UnicornCpu : public Cpu {
+// Debugging (core/debug.hpp) is shared here: breakpoints are UC_HOOK_CODE hooks on their own
+// addresses; watchpoints are UC_HOOK_MEM_READ/WRITE hooks on the watched range plus, while any
+// exists, one UC_HOOK_CODE hook on all code (a debugging session with watchpoints runs slower),
+// because a watchpoint must stop right after the
+// accessing instruction and Unicorn 2.1.1 cannot stop there from a memory hook (uc_emu_stop in
+// a memory hook leaves the PC at the block start with part of the block executed). Stopping
+// from a code hook stops before that instruction with the PC at it (probed on 2.1.1). No hook
+// exists while nothing is being debugged, so normal runs are untouched; while debugging, the
+// hooks are installed for each uc_emu_start and removed after it.
+//
+// Cycles: a block is charged whole when it starts. A debug stop inside a block (breakpoint,
+// watchpoint, single step) takes back the cost of the part that did not run: instruction i of
+// a block costs cost(prefix through i) - cost(prefix before i), both from the cycle model, and
+// the rest of the block, when it runs, is charged as cost(block) - cost(prefix). Stepping
+// through a block therefore sums to the block's cost.
+class UnicornCpu : public Cpu, public CpuDebug {
  public:
   ~UnicornCpu() override;
+
+  CpuDebug* debug() override { return this; }
+  bool insert_breakpoint(std::uint32_t addr) override;
+  bool remove_breakpoint(std::uint32_t addr) override;
+  bool insert_watchpoint(std::uint32_t addr, std::uint32_t len, WatchKind kind) override;
+  bool remove_watchpoint(std::uint32_t addr, std::uint32_t len, WatchKind kind) override;
+  DebugStop last_stop() const override { return last_stop_; }
 
   std::uint32_t reg(int uc_reg);
   void set_reg(int uc_reg, std::uint32_t value);
@@ -53,6 +77,14 @@ class UnicornCpu : public Cpu {
     stop_requested_ = true;
     if (running_ && !UnicornBusMapping::in_device_callback()) uc_emu_stop(uc_);
   }
+  // In a block hook: stops the run before this block. While debug hooks are attached the
+  // engine does not restore the PC to the block's start on that stop (Unicorn 2.1.1 leaves
+  // it at an earlier, stale value when any UC_HOOK_CODE hook exists), so the PC is set after
+  // the run (end_debug_run).
+  void stop_before_block(std::uint32_t address) {
+    block_stop_at_ = address;
+    request_stop();
+  }
   // In a block hook: the run must stop before this block (deadline, due event, request).
   bool stop_due() const {
     Cycles now = sched_.now();
@@ -73,11 +105,63 @@ class UnicornCpu : public Cpu {
     Cycles cost = (prev_taken_extra_ && address != prev_fallthrough_) ? prev_taken_extra_ : 0;
     prev_fallthrough_ = address + size;
     prev_taken_extra_ = c.taken_extra;
+    cur_block_ = address;
+    cur_size_ = size;
+    cur_base_cycles_ = cur_base_insns_ = 0;
     instructions_ += c.instructions;
     sched_.advance(cost + c.cycles);
   }
   bool read32(std::uint32_t addr, std::uint32_t* out) const;
   std::string describe_pc();
+
+  // ---- debugging ----
+  // Block hook, when debug_active_: decides before anything else whether the run stops before
+  // this block. Returns `stop` (stopped: return), `charged` (the rest of a block a debug stop
+  // interrupted: charged here, return) or `go_on` (the usual path, which charges).
+  enum class DebugBlock { go_on, stop, charged };
+  DebugBlock debug_block(std::uint32_t address, std::uint32_t size);
+  // Before uc_emu_start / after it: a stop for the debugger is reported by debug_result().
+  void begin_debug_run(std::uint32_t pc) {
+    first_pc_ = pc;
+    first_serial_ = ~std::uint64_t{0};
+    first_seen_ = false;
+    debug_stopped_ = false;
+    watch_hit_ = false;
+    block_stop_at_ = 1;
+    if (debug_active_) attach_debug_hooks();
+  }
+  void end_debug_run() {
+    if (run_hooks_.empty()) return;
+    detach_debug_hooks();
+    if (block_stop_at_ != 1) jump_to(block_stop_at_);
+  }
+  bool debug_stop_pending() const { return debug_stopped_ || watch_hit_; }
+  RunResult debug_result();
+  // Stopped inside a block by the debugger: the next run resumes there, at no block start, so
+  // no interrupt may be taken before it (the unbroken run would not take one there either).
+  bool mid_block() const { return partial_.valid; }
+  // The PC was changed by the debugger or a reset: no partly executed block any more.
+  void forget_partial_block() {
+    partial_.valid = false;
+    update_debug_active();
+  }
+  // One instruction: installs the hook that stops before the next one, runs, removes it.
+  // `run` is the backend's run(); returns its result with debug/step for an ordinary step.
+  template <class Run>
+  RunResult step_with(Run&& run) {
+    begin_step(pc());
+    RunResult r = run();
+    end_step();
+    if (r.reason == StopReason::deadline || r.reason == StopReason::debug) return step_stop();
+    return r;
+  }
+  RunResult step_stop() {
+    last_stop_ = DebugStop{DebugStop::Kind::step, 0, WatchKind::write};
+    return {StopReason::debug, 0, {}};
+  }
+  void update_debug_active() {
+    debug_active_ = !breakpoints_.empty() || !watches_.empty() || stepping_ || partial_.valid;
+  }
 
   Bus& bus_;
   Scheduler& sched_;
@@ -91,10 +175,52 @@ class UnicornCpu : public Cpu {
   Cycles deadline_ = 0;
   bool running_ = false;
   bool stop_requested_ = false;
+  // The block that is running, as charged by charge() (a resumed rest of a block keeps the
+  // whole block's start and size, with the prefix charged before in cur_base_*).
+  std::uint32_t cur_block_ = 0, cur_size_ = 0, cur_base_cycles_ = 0, cur_base_insns_ = 0;
+  bool debug_active_ = false;
+  std::uint32_t block_stop_at_ = 1;  // odd: none
   std::uint32_t prev_fallthrough_ = 0;
   std::uint32_t prev_taken_extra_ = 0;
   std::uint64_t instructions_ = 0;
   std::string fatal_;  // set when the run cannot continue
+
+ private:
+  static void on_debug_code(uc_engine* uc, std::uint64_t address, std::uint32_t size, void* self);
+  static bool on_watch(uc_engine* uc, uc_mem_type type, std::uint64_t address, int size,
+                       std::int64_t value, void* self);
+  void stop_for_debugger(DebugStop::Kind kind, std::uint32_t at);
+  void stop_inside_block(std::uint32_t at);
+  BlockCost prefix_cost(std::uint32_t start, std::uint32_t length);
+  void drop_all_translations();
+  void attach_debug_hooks();
+  void detach_debug_hooks();
+  void begin_step(std::uint32_t at);
+  void end_step();
+
+  struct Watch {
+    std::uint32_t addr, len;
+    WatchKind kind;
+  };
+  std::set<std::uint32_t> breakpoints_;
+  std::vector<Watch> watches_;
+  std::vector<uc_hook> run_hooks_;  // installed for the current uc_emu_start only
+  bool stepping_ = false;
+  std::uint32_t step_from_ = 0;
+
+  // The current uc_emu_start: where it started, and the serial number of its first block (the
+  // instruction there runs even if it holds a breakpoint: resuming from a breakpoint).
+  std::uint64_t block_serial_ = 0, first_serial_ = 0;
+  std::uint32_t first_pc_ = 0;
+  bool first_seen_ = false;
+  bool debug_stopped_ = false;
+  bool watch_hit_ = false;
+  DebugStop watch_stop_;
+  DebugStop last_stop_;
+  struct Partial {
+    bool valid = false;
+    std::uint32_t start = 0, end = 0, resume = 0, prefix_cycles = 0, prefix_insns = 0;
+  } partial_;
 };
 
 }  // namespace boardemu
