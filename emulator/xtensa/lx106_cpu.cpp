@@ -118,6 +118,7 @@ void Lx106Cpu::reset() {
   intenable_ = ccompare0_ = 0;
   ibreakenable_ = ibreaka0_ = dbreaka0_ = dbreakc0_ = ddr_ = icount_ = icountlevel_ = 0;
   latched_ = 0;
+  loaded_ = 0;
   level_lines_ = inputs_ & ~(kEdgeMask | kNmiMask);
   waiting_ = false;
   fatal_.clear();
@@ -126,6 +127,10 @@ void Lx106Cpu::reset() {
   ccount_base_ = sched_.now();
   arm_ccompare();
   pc_ = board_.reset_vector.value_or(entry_);
+  // Breakpoints and watchpoints stay (the debugger still has them inserted); a breakpoint at
+  // the reset vector does not stop the first instruction after a reset by the debugger.
+  debug_hit_.reset();
+  halted_for_debugger();
 }
 
 // ---- Interrupts -------------------------------------------------------------------------------
@@ -154,6 +159,8 @@ unsigned Lx106Cpu::takeable_level() const {
 
 void Lx106Cpu::take_interrupt(unsigned level) {
   waiting_ = false;
+  loaded_ = 0;  // the pipeline refills: no load-use interlock into the vector
+  resume_valid_ = false;  // the instruction resumed from has not run: its breakpoint counts again
   sched_.advance(kExceptionEntryCycles);
   std::uint32_t from = pc_;
   if (level == kNmiLevel) {
@@ -488,6 +495,33 @@ std::string Lx106Cpu::trace_line() const {
 
 // ---- The interpreter --------------------------------------------------------------------------
 
+inline bool Lx106Cpu::debug_stop_here(std::uint32_t pc, std::uint64_t count) {
+  if (debug_hit_ || (stepping_ && count)) return true;
+  // The page flag keeps the set lookup off pages without breakpoints. The first instruction
+  // of a resume from a breakpoint address executes (core/debug.hpp).
+  if ((pages_[pc >> kPageBits].flags & kHasBreak) && !(count == 0 && resume_valid_ && pc == resume_pc_) &&
+      breakpoints_.count(pc)) {
+    debug_hit_ = DebugStop{DebugStop::Kind::breakpoint, pc, WatchKind::write};
+    return true;
+  }
+  return false;
+}
+
+inline void Lx106Cpu::check_watch(std::uint32_t ea, unsigned size, bool write) {
+  for (const Watch& w : watchpoints_) {
+    if (w.kind != WatchKind::access && (w.kind == WatchKind::write) != write) continue;
+    std::uint64_t lo = std::max<std::uint64_t>(ea, w.addr);
+    std::uint64_t hi = std::min<std::uint64_t>(std::uint64_t{ea} + size, std::uint64_t{w.addr} + w.len);
+    if (lo < hi) {
+      // GDB expects the data address of the access, inside the watched range (E.3 "Stop
+      // Reply Packets": watch/rwatch/awatch).
+      debug_hit_ = DebugStop{DebugStop::Kind::watchpoint, static_cast<std::uint32_t>(lo), w.kind};
+      return;
+    }
+  }
+}
+
+template <bool kDebug>
 void Lx106Cpu::execute() {
   Cycles now = sched_.now();
   std::uint64_t count = 0;
@@ -499,7 +533,7 @@ void Lx106Cpu::execute() {
   // Local copy of stop_: everything that can move it (device events, interrupt lines, special
   // register writes) runs inside a slow path, after which SYNC_IN refreshes it.
   Cycles stop = stop_;
-  std::uint32_t loaded = 0;  // register written by the previous instruction if it was a load
+  std::uint32_t loaded = loaded_;  // register written by the previous instruction if it was a load
   const Insn* in = nullptr;
   unsigned r = 0, s = 0, t = 0;
   // The decoded page of the current PC (re-read when the PC leaves it, or after a decode that
@@ -533,6 +567,9 @@ void Lx106Cpu::execute() {
   } while (0)
 #define NEXT()                                                                   \
   do {                                                                           \
+    if constexpr (kDebug) {                                                      \
+      if (debug_stop_here(pc, count)) goto out;                                  \
+    }                                                                            \
     if (now >= stop) [[unlikely]] goto out;                                      \
     if (((pc ^ cur_base) >> kPageBits) != 0) [[unlikely]] {                     \
       cur_base = pc & ~(kPageSize - 1);                                          \
@@ -601,6 +638,7 @@ void Lx106Cpu::execute() {
     }                                                                                \
     dest = conv(v);                                                                  \
     loaded = 1u << t;                                                                \
+    if constexpr (kDebug) check_watch(ea, (size), false);                            \
   } while (0)
 #define STORE(size, addr_expr, value)                                                \
   do {                                                                               \
@@ -623,6 +661,7 @@ void Lx106Cpu::execute() {
       }                                                                              \
       SYNC_IN();                                                                     \
     }                                                                                \
+    if constexpr (kDebug) check_watch(ea, (size), true);                             \
   } while (0)
 
   auto u32 = [](std::uint32_t v) { return v; };
@@ -894,6 +933,10 @@ out:
   // After a fatal error pc_ already names the instruction that failed.
   if (fatal_.empty()) pc_ = pc;
   instructions_ += count;
+  loaded_ = loaded;
+  if constexpr (kDebug) {
+    if (count) resume_valid_ = false;
+  }
 #undef SYNC_OUT
 #undef SYNC_IN
 #undef RAISE
@@ -905,20 +948,37 @@ out:
 }
 
 RunResult Lx106Cpu::run(Cycles deadline) {
+  RunResult r = run_slices(deadline);
+  if (r.reason == StopReason::debug) halted_for_debugger();
+  return r;
+}
+
+RunResult Lx106Cpu::run_slices(Cycles deadline) {
   if (!fatal_.empty()) return {StopReason::fatal, 0, fatal_};
   for (;;) {
     if (unsigned level = takeable_level()) take_interrupt(level);
     if (waiting_) {
       // WAITI: nothing can wake the core before an event, so time jumps to the deadline
-      // (the machine's next event or its limit).
-      sched_.advance_to(deadline);
+      // (the machine's next event or its limit) or to an event scheduled since the machine
+      // computed it (a CCOMPARE0 armed earlier in this run), whichever comes first.
+      sched_.advance_to(std::min(deadline, sched_.next_deadline()));
       return {};
     }
     Cycles now = sched_.now();
     if (now >= deadline) return {};
     stop_ = std::min(deadline, sched_.earliest());
     if (stop_ <= now) return {};  // due events first
-    execute();
+    if (debug_active()) [[unlikely]] {
+      execute<true>();
+      if (debug_hit_) {
+        last_stop_ = *debug_hit_;
+        debug_hit_.reset();
+        if (!fatal_.empty()) return {StopReason::fatal, 0, fatal_};
+        return {StopReason::debug, 0, {}};
+      }
+    } else {
+      execute<false>();
+    }
     if (!fatal_.empty()) return {StopReason::fatal, 0, fatal_};
     if (exit_code_) {
       int code = *exit_code_;
@@ -926,6 +986,104 @@ RunResult Lx106Cpu::run(Cycles deadline) {
       return {StopReason::exit, code, {}};
     }
   }
+}
+
+// ---- Debugger interface (core/debug.hpp) ------------------------------------------------------
+
+bool Lx106Cpu::gdb_read_register(unsigned regno, std::uint32_t* value) {
+  if (regno < 16) {
+    *value = a_[regno];
+    return true;
+  }
+  if (regno == kGdbPc) {
+    *value = pc_;
+    return true;
+  }
+  if (regno >= kGdbRegisterCount) return false;
+  unsigned sr = kGdbSpecialRegs[regno - kGdbFirstSpecial];
+  // Write-only registers read 0, as QEMU's stub sends them.
+  if (sr == SR_MMID || regno == kGdbIntclear) {
+    *value = 0;
+    return true;
+  }
+  return read_sr(sr, value);
+}
+
+bool Lx106Cpu::gdb_write_register(unsigned regno, std::uint32_t value) {
+  std::uint32_t cur = 0;
+  if (!gdb_read_register(regno, &cur)) return false;
+  if (value == cur) return true;  // see the header: writing back what was read is a no-op
+  if (regno < 16) {
+    a_[regno] = value;
+    return true;
+  }
+  if (regno == kGdbPc) {
+    set_pc(value);  // also ends a WAITI
+    halted_for_debugger();
+    return true;
+  }
+  unsigned sr = kGdbSpecialRegs[regno - kGdbFirstSpecial];
+  // INTERRUPT (226) written is INTSET (ISA manual: WSR.INTSET is the write form of 226).
+  return write_sr(sr, value);  // false for CONFIGID0/1, PRID, DEBUGCAUSE (read-only)
+}
+
+bool Lx106Cpu::insert_breakpoint(std::uint32_t addr) {
+  breakpoints_.insert(addr);
+  pages_[addr >> kPageBits].flags |= kHasBreak;
+  return true;
+}
+
+bool Lx106Cpu::remove_breakpoint(std::uint32_t addr) {
+  if (!breakpoints_.erase(addr)) return false;
+  std::uint32_t page = addr >> kPageBits;
+  auto it = breakpoints_.lower_bound(page << kPageBits);
+  if (it == breakpoints_.end() || (*it >> kPageBits) != page) pages_[page].flags &= static_cast<std::uint8_t>(~kHasBreak);
+  return true;
+}
+
+bool Lx106Cpu::insert_watchpoint(std::uint32_t addr, std::uint32_t len, WatchKind kind) {
+  if (len == 0 || std::uint64_t{addr} + len > (std::uint64_t{1} << 32)) return false;
+  watchpoints_.insert(Watch{addr, len, kind});
+  return true;
+}
+
+bool Lx106Cpu::remove_watchpoint(std::uint32_t addr, std::uint32_t len, WatchKind kind) {
+  return watchpoints_.erase(Watch{addr, len, kind}) != 0;
+}
+
+RunResult Lx106Cpu::step() {
+  if (!fatal_.empty()) return {StopReason::fatal, 0, fatal_};
+  last_stop_ = DebugStop{};  // kind step
+  RunResult result{StopReason::debug, 0, {}};
+  if (unsigned level = takeable_level()) {
+    // run() enters a takeable interrupt before the next instruction: so does a step.
+    take_interrupt(level);
+  } else if (waiting_) {
+    // WAITI: run() lets time jump to the next event; so does a step, which then runs the due
+    // events and enters the interrupt they raise, if any (otherwise the core still waits).
+    Cycles next = sched_.next_deadline();
+    if (next != kNever) {
+      sched_.advance_to(next);
+      sched_.run_due();
+      if (unsigned level = takeable_level()) take_interrupt(level);
+    }
+  } else {
+    halted_for_debugger();  // a breakpoint at this instruction does not stop the step
+    stepping_ = true;
+    stop_ = kNever;
+    execute<true>();
+    stepping_ = false;
+    if (debug_hit_ && debug_hit_->kind == DebugStop::Kind::watchpoint) last_stop_ = *debug_hit_;
+    debug_hit_.reset();
+    if (!fatal_.empty()) {
+      result = {StopReason::fatal, 0, fatal_};
+    } else if (exit_code_) {
+      result = {StopReason::exit, *exit_code_, {}};
+      exit_code_.reset();
+    }
+  }
+  halted_for_debugger();
+  return result;
 }
 
 }  // namespace boardemu::xtensa

@@ -20,6 +20,10 @@
 //    CCOMPARE0 matches are scheduled events;
 //  - the Debug Option's BREAK/BREAK.N (debug level 2, vector VECBASE+0x10, EPC2/EPS2,
 //    DEBUGCAUSE); no instruction/data breakpoints (their registers only hold values);
+//  - the debugger interface (core/debug.hpp): registers in the 50-register GDB layout of the
+//    lx106 (REFERENCE.md section 5), breakpoints, watchpoints and exact single steps. While any
+//    breakpoint or watchpoint exists (and for a step) a checking instance of the interpreter
+//    loop runs; the normal loop is compiled without any of those checks;
 //  - QEMU-compatible semihosting through SIMCALL (xtensa_simcall.hpp).
 // Behaviour checked instruction by instruction against `qemu-system-xtensa -M sim -cpu lx106
 // -singlestep -d cpu` (gcc-built programs, special-register write masks, illegal special
@@ -47,6 +51,7 @@
 #include <cstdio>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -54,6 +59,7 @@
 #include "core/board.hpp"
 #include "core/bus.hpp"
 #include "core/cpu.hpp"
+#include "core/debug.hpp"
 #include "core/device.hpp"
 #include "core/scheduler.hpp"
 #include "xtensa/lx106_decode.hpp"
@@ -84,7 +90,7 @@ enum ExcCause : std::uint32_t {
   kLoadStorePIFAddrErrorCause = 15,
 };
 
-class Lx106Cpu : public Cpu, public InterruptController {
+class Lx106Cpu : public Cpu, public InterruptController, public CpuDebug {
  public:
   Lx106Cpu(const BoardDesc& board, Bus& bus);
   ~Lx106Cpu() override;
@@ -104,12 +110,50 @@ class Lx106Cpu : public Cpu, public InterruptController {
   std::string arch() const override { return "lx106"; }
   void set_static_code(std::vector<std::pair<std::uint32_t, std::uint32_t>> ranges) override;
   std::uint64_t instructions() const override { return instructions_; }
+  CpuDebug* debug() override { return this; }
 
   // InterruptController: inputs 0..14 are the core's interrupt inputs (BInterrupt pins).
   // Level-type inputs (0..5) follow the line; edge-type (8..13) and the NMI (14) latch on a
   // rising edge; 6 and 7 are internal (timer, software) and also act as level inputs.
   void set_irq_level(unsigned input, bool level) override;
   unsigned num_inputs() const override { return kNumInterrupts; }
+
+  // CpuDebug (core/debug.hpp). No target description: GDB's lx106 build has the layout built in.
+  // Register numbers (kGdb*): a0..a15 0..15, pc 16, then the special registers in the order of
+  // kGdbSpecialRegs. Reads return what RSR would (MMID and INTCLEAR, write-only, read 0, as
+  // QEMU's stub sends them). Writing the value a read returns changes nothing (so a `G` packet
+  // that writes back what `g` read is harmless: it neither clears a pending timer interrupt
+  // through CCOMPARE0 nor moves CCOUNT); other values act as WSR would: INTERRUPT as INTSET
+  // (software interrupt only), INTCLEAR clears, CCOUNT moves the count (and the CCOMPARE0
+  // match), CCOMPARE0 re-arms the timer and clears its interrupt, PS/SAR/LITBASE are masked.
+  // Refused (false): other values for the read-only CONFIGID0/1 (sr176, sr208), PRID and
+  // DEBUGCAUSE.
+  std::string gdb_target_xml() const override { return {}; }
+  unsigned gdb_register_count() const override { return kGdbRegisterCount; }
+  bool gdb_read_register(unsigned regno, std::uint32_t* value) override;
+  bool gdb_write_register(unsigned regno, std::uint32_t value) override;
+  bool insert_breakpoint(std::uint32_t addr) override;
+  bool remove_breakpoint(std::uint32_t addr) override;
+  // Any length >= 1 (no alignment rule: this is not the single DBREAK register); a watchpoint
+  // hit reports the lowest watched byte the access touched.
+  bool insert_watchpoint(std::uint32_t addr, std::uint32_t len, WatchKind kind) override;
+  bool remove_watchpoint(std::uint32_t addr, std::uint32_t len, WatchKind kind) override;
+  // One instruction; or, first, the entry of an interrupt that run() would take before it; or,
+  // in WAITI, the wait up to the next scheduled event (whose due events then run, and an
+  // interrupt they raise is entered), as run() would wait.
+  RunResult step() override;
+  DebugStop last_stop() const override { return last_stop_; }
+
+  static constexpr unsigned kGdbPc = 16, kGdbFirstSpecial = 17, kGdbRegisterCount = 50;
+  // Special registers of GDB numbers 17..49 (sr176/sr208 are CONFIGID0/1; INTERRUPT and INTSET
+  // share number 226, told apart by position).
+  static constexpr unsigned kGdbSpecialRegs[kGdbRegisterCount - kGdbFirstSpecial] = {
+      SR_SAR, SR_LITBASE, SR_CONFIGID0, SR_CONFIGID1, SR_PS, SR_MMID, SR_IBREAKENABLE, SR_DDR,
+      SR_IBREAKA0, SR_DBREAKA0, SR_DBREAKC0, SR_EPC1, SR_EPC2, SR_EPC3, SR_DEPC, SR_EPS2, SR_EPS3,
+      SR_EXCSAVE1, SR_EXCSAVE2, SR_EXCSAVE3, SR_INTERRUPT, SR_INTSET, SR_INTCLEAR, SR_INTENABLE,
+      SR_VECBASE, SR_EXCCAUSE, SR_DEBUGCAUSE, SR_CCOUNT, SR_PRID, SR_ICOUNT, SR_ICOUNTLEVEL,
+      SR_EXCVADDR, SR_CCOMPARE0};
+  static constexpr unsigned kGdbInterrupt = 37, kGdbIntset = 38, kGdbIntclear = 39;
 
   // Architectural state, for tests and debuggers.
   std::uint32_t ar(unsigned n) const { return a_[n & 15]; }
@@ -147,7 +191,7 @@ class Lx106Cpu : public Cpu, public InterruptController {
     std::uint8_t flags;
     std::uint8_t wait;   // wait states of the region
   };
-  enum : std::uint8_t { kWritable = 1, kWordOnly = 2, kHasCode = 4, kReadOnlyRegion = 8 };
+  enum : std::uint8_t { kWritable = 1, kWordOnly = 2, kHasCode = 4, kReadOnlyRegion = 8, kHasBreak = 16 };
   static constexpr unsigned kPageBits = 12, kPageSize = 1u << kPageBits, kPages = 1u << 20;
 
   enum class Access { ok, exception, fatal };
@@ -183,8 +227,23 @@ class Lx106Cpu : public Cpu, public InterruptController {
   void arm_ccompare();
 
   // The interpreter loop: runs until the scheduler time reaches stop_ (which anything that
-  // needs attention resets to 0).
+  // needs attention resets to 0). kDebug: the checking instance (breakpoints before an
+  // instruction, watchpoints after its access, one instruction when stepping_).
+  template <bool kDebug>
   void execute();
+  RunResult run_slices(Cycles deadline);
+  bool debug_active() const { return !breakpoints_.empty() || !watchpoints_.empty(); }
+  // A watched byte in [ea, ea + size) for this kind of access: records the hit in debug_hit_.
+  void check_watch(std::uint32_t ea, unsigned size, bool write);
+  // Before each instruction in execute<true>(): a step that is done, a watchpoint hit by the
+  // previous instruction, a breakpoint here (not the one being resumed from).
+  bool debug_stop_here(std::uint32_t pc, std::uint64_t count);
+  // The target halted here for the debugger: resuming executes the instruction at pc_ even if
+  // it holds a breakpoint (core/debug.hpp).
+  void halted_for_debugger() {
+    resume_pc_ = pc_;
+    resume_valid_ = true;
+  }
 
   std::string fatal_message(const std::string& what) const;
 
@@ -211,6 +270,10 @@ class Lx106Cpu : public Cpu, public InterruptController {
   std::uint32_t latched_ = 0;      // INTERRUPT bits latched (edge, NMI, timer, software)
   std::uint32_t inputs_ = 0;       // current levels of the interrupt inputs
   bool waiting_ = false;           // in WAITI
+  // The register (bit n = an) the last executed instruction loaded, carried from one
+  // execute() call to the next so that the load-use interlock does not depend on where a run
+  // slice or a single step ends.
+  std::uint32_t loaded_ = 0;
   Cycles ccount_base_ = 0;         // scheduler time at which CCOUNT was 0
   Scheduler::EventId ccompare_event_ = 0;
 
@@ -223,6 +286,22 @@ class Lx106Cpu : public Cpu, public InterruptController {
   std::uint32_t last_exc_pc_ = 0, last_exc_cause_ = 0, last_exc_vector_ = 1;
   bool last_exc_valid_ = false;
   std::FILE* trace_ = nullptr;
+
+  // Debugger state.
+  struct Watch {
+    std::uint32_t addr, len;
+    WatchKind kind;
+    bool operator<(const Watch& o) const {
+      return addr != o.addr ? addr < o.addr : len != o.len ? len < o.len : kind < o.kind;
+    }
+  };
+  std::set<std::uint32_t> breakpoints_;
+  std::set<Watch> watchpoints_;
+  bool stepping_ = false;
+  std::optional<DebugStop> debug_hit_;  // set inside execute<true>(), reported by run()/step()
+  DebugStop last_stop_;
+  std::uint32_t resume_pc_ = 0;  // see halted_for_debugger()
+  bool resume_valid_ = false;
 };
 
 }  // namespace boardemu::xtensa
