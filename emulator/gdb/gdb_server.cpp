@@ -134,7 +134,10 @@ RunResult GdbServer::serve(RunTarget& target, bool wait) {
     halted_without_client = true;  // the target halts and waits for a new debugger
   };
   for (;;) {
-    if (target.quit_requested()) return {StopReason::host_quit, 0, {}};
+    if (target.quit_requested() || stop_) {
+      drop_client();
+      return {StopReason::host_quit, 0, {}};
+    }
     if (client_fd_ < 0) {
       pollfd p{listen_fd_, POLLIN, 0};
       if (halted_without_client) {

@@ -14,6 +14,7 @@
 // returns to the loop at a block boundary and resumes where it was (Machine::run's contract).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -60,6 +61,9 @@ class GdbServer {
   // stays halted at reset until the first client attaches.
   RunResult serve(RunTarget& target, bool wait);
 
+  // Makes serve() return host_quit at its next poll (from another thread: tests, watchdogs).
+  void request_stop() { stop_ = true; }
+
   // Virtual time between polls of the socket while the target runs.
   void set_slice(Cycles cycles) { slice_ = cycles; }
 
@@ -77,6 +81,7 @@ class GdbServer {
   bool client_lost_ = false;
   Cycles slice_ = 25000;
   GdbStub* stub_ = nullptr;
+  std::atomic<bool> stop_{false};
 };
 
 }  // namespace boardemu::gdb
