@@ -82,6 +82,24 @@ def packet(body):
     return b"$" + body + b"#%02x" % (sum(body) & 0xFF)
 
 
+def decode(raw):
+    """Undoes `}` escapes and `X*n` run-length encoding (E.1 "Overview")."""
+    out = bytearray()
+    i = 0
+    while i < len(raw):
+        c = raw[i]
+        if c == ord("}"):
+            i += 1
+            out.append(raw[i] ^ 0x20)
+        elif c == ord("*"):
+            i += 1
+            out += bytes([out[-1]]) * (raw[i] - 29)
+        else:
+            out.append(c)
+        i += 1
+    return bytes(out)
+
+
 class Raw:
     """A minimal RSP client on a socket (GDB manual, appendix "Remote Protocol")."""
 
@@ -101,7 +119,7 @@ class Raw:
         self.read_until(lambda b: re.search(rb"\$([^#]*)#[0-9a-f]{2}", b))
         m = re.search(rb"\$([^#]*)#[0-9a-f]{2}", self.buf)
         self.buf = self.buf[m.end():]
-        return m.group(1).decode("latin1")
+        return decode(m.group(1)).decode("latin1")
 
     def ask(self, body):
         self.s.sendall(packet(body))
