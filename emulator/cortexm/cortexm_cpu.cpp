@@ -221,16 +221,19 @@ BlockCost CortexMCpu::time_block(std::uint32_t address, const std::uint8_t* code
 void CortexMCpu::on_block(uc_engine*, std::uint64_t address, std::uint32_t size, void* p) {
   auto& s = *static_cast<CortexMCpu*>(p);
   auto addr = static_cast<std::uint32_t>(address);
+  bool step_first = false;
   if (s.debug_active_) [[unlikely]] {
-    if (s.debug_block(addr, size) != DebugBlock::go_on) return;
+    DebugBlock d = s.debug_block(addr, size);
+    if (d == DebugBlock::stop || d == DebugBlock::charged) return;
+    step_first = d == DebugBlock::step_first;
   }
   // Stopping here keeps this block from executing (the engine checks for a stop request after
   // the block hook), so nothing is charged for it until it really runs.
-  if (s.stop_due()) {
+  if (!step_first && s.stop_due()) {
     s.stop_before_block(addr);
     return;
   }
-  if (s.watch_masked_ && s.scs_->exception_to_take(s.current_execution_priority()) &&
+  if (!step_first && s.watch_masked_ && s.scs_->exception_to_take(s.current_execution_priority()) &&
       !s.it_block_active()) {
     // An exception was pending behind a mask (PRIMASK/BASEPRI/priority) that has just dropped
     // (CPSIE, MSR, exception return): take it before this block.

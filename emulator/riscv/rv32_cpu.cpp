@@ -126,15 +126,18 @@ void Rv32Cpu::hook_counter_reads(std::uint32_t address, std::uint32_t size) {
 void Rv32Cpu::on_block(uc_engine*, std::uint64_t address, std::uint32_t size, void* p) {
   auto& s = *static_cast<Rv32Cpu*>(p);
   auto addr = static_cast<std::uint32_t>(address);
+  bool step_first = false;
   if (s.debug_active_) [[unlikely]] {
-    if (s.debug_block(addr, size) != DebugBlock::go_on) return;
+    DebugBlock d = s.debug_block(addr, size);
+    if (d == DebugBlock::stop || d == DebugBlock::charged) return;
+    step_first = d == DebugBlock::step_first;
   }
   // Stopping here keeps this block from executing, so nothing is charged for it yet.
-  if (s.stop_due()) {
+  if (!step_first && s.stop_due()) {
     s.stop_before_block(addr);
     return;
   }
-  if (s.lines_ && s.interrupt_takeable()) {  // an interrupt was pending behind MIE/mie
+  if (!step_first && s.lines_ && s.interrupt_takeable()) {  // an interrupt was pending behind MIE/mie
     s.stop_before_block(addr);
     return;
   }
@@ -147,6 +150,7 @@ void Rv32Cpu::on_block(uc_engine*, std::uint64_t address, std::uint32_t size, vo
   if (!charged && s.retranslated(c, addr, size)) return;
   if (c.reads_counters && !s.hooked_counter_reads_.count(addr)) {
     s.hook_counter_reads(addr, size);
+    s.block_abandoned(addr);
     if (charged) s.resume_uncharged_ = addr;  // it runs again from its start, still charged
     return;
   }
@@ -156,6 +160,7 @@ void Rv32Cpu::on_block(uc_engine*, std::uint64_t address, std::uint32_t size, vo
 void Rv32Cpu::on_counter_read(uc_engine*, std::uint64_t address, std::uint32_t, void* p) {
   auto& s = *static_cast<Rv32Cpu*>(p);
   auto at = static_cast<std::uint32_t>(address);
+  if (s.debug_stops_before(at)) return;  // a breakpoint or step stop before this instruction
   std::uint32_t insn = 0;
   if (!s.read32(at, &insn) || (insn & 0x7F) != 0x73) return;
   std::uint32_t funct3 = (insn >> 12) & 7, csr = insn >> 20;

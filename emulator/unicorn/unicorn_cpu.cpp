@@ -176,6 +176,7 @@ void UnicornCpu::on_debug_code(uc_engine*, std::uint64_t address, std::uint32_t,
   auto& s = *static_cast<UnicornCpu*>(p);
   auto at = static_cast<std::uint32_t>(address);
   if (s.debug_stopped_) return;  // a second hook on the same instruction
+  if (at == s.emulated_at_ && s.block_serial_ == s.emulated_serial_) return;
   // The instruction the run started at executes, breakpoint or not.
   if (s.block_serial_ == s.first_serial_ && at == s.first_pc_) return;
   if (s.watch_hit_) {
@@ -207,10 +208,11 @@ UnicornCpu::DebugBlock UnicornCpu::debug_block(std::uint32_t address, std::uint3
     // The run's first block.
     first_serial_ = block_serial_;
     first_seen_ = true;
-    if (!partial_.valid) return DebugBlock::go_on;
+    const DebugBlock usual = stepping_ ? DebugBlock::step_first : DebugBlock::go_on;
+    if (!partial_.valid) return usual;
     partial_.valid = false;
     update_debug_active();
-    if (address != partial_.resume || address + size != partial_.end) return DebugBlock::go_on;
+    if (address != partial_.resume || address + size != partial_.end) return usual;
     // The rest of a block a debug stop interrupted: charged as the block's cost minus the prefix
     // already charged, so that the pieces add up to the unbroken block. No stop for due events
     // here: the unbroken run would not have stopped inside the block.

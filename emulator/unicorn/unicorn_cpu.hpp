@@ -96,7 +96,13 @@ class UnicornCpu : public Cpu, public CpuDebug {
     uc_ctl_remove_cache(uc_, static_cast<std::uint64_t>(address),
                         static_cast<std::uint64_t>(address) + size);
     jump_to(address);
+    block_abandoned(address);
     return true;
+  }
+  // In a block hook that moved execution to the block's own start (jump_to) before any of it
+  // ran: if that was the run's first block, the block that comes next is still the first.
+  void block_abandoned(std::uint32_t address) {
+    if (address == first_pc_ && block_serial_ == first_serial_) first_seen_ = false;
   }
   // In a block hook, once the block will run: charges its cycles, plus the pipeline refill of
   // the previous block's final conditional branch if that was taken (we are not at its
@@ -117,8 +123,10 @@ class UnicornCpu : public Cpu, public CpuDebug {
   // ---- debugging ----
   // Block hook, when debug_active_: decides before anything else whether the run stops before
   // this block. Returns `stop` (stopped: return), `charged` (the rest of a block a debug stop
-  // interrupted: charged here, return) or `go_on` (the usual path, which charges).
-  enum class DebugBlock { go_on, stop, charged };
+  // interrupted: charged here, return), `step_first` (the first block of a single step: it
+  // runs whatever is due, as step() has just run the due events and taken any interrupt) or
+  // `go_on` (the usual path, which charges).
+  enum class DebugBlock { go_on, stop, charged, step_first };
   DebugBlock debug_block(std::uint32_t address, std::uint32_t size);
   // Before uc_emu_start / after it: a stop for the debugger is reported by debug_result().
   void begin_debug_run(std::uint32_t pc) {
@@ -154,6 +162,17 @@ class UnicornCpu : public Cpu, public CpuDebug {
     end_step();
     if (r.reason == StopReason::deadline || r.reason == StopReason::debug) return step_stop();
     return r;
+  }
+  // For a backend's own code hook that emulates the instruction at `at` and may run before the
+  // debugger's hooks: true if the debugger stops before that instruction (then it must not be
+  // emulated). Otherwise the instruction counts as executed for the debugger's hooks.
+  bool debug_stops_before(std::uint32_t at) {
+    if (!debug_active_) return false;
+    on_debug_code(uc_, at, 0, this);
+    if (debug_stopped_) return true;
+    emulated_at_ = at;
+    emulated_serial_ = block_serial_;
+    return false;
   }
   RunResult step_stop() {
     last_stop_ = DebugStop{DebugStop::Kind::step, 0, WatchKind::write};
@@ -213,6 +232,8 @@ class UnicornCpu : public Cpu, public CpuDebug {
   std::uint64_t block_serial_ = 0, first_serial_ = 0;
   std::uint32_t first_pc_ = 0;
   bool first_seen_ = false;
+  std::uint32_t emulated_at_ = 1;  // odd: none
+  std::uint64_t emulated_serial_ = 0;
   bool debug_stopped_ = false;
   bool watch_hit_ = false;
   DebugStop watch_stop_;
