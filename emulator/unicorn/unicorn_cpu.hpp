@@ -24,19 +24,22 @@ namespace boardemu {
 
 // Debugging (core/debug.hpp) is shared here: breakpoints are UC_HOOK_CODE hooks on their own
 // addresses; watchpoints are UC_HOOK_MEM_READ/WRITE hooks on the watched range plus, while any
-// exists, one UC_HOOK_CODE hook on all code (a debugging session with watchpoints runs slower),
-// because a watchpoint must stop right after the
-// accessing instruction and Unicorn 2.1.1 cannot stop there from a memory hook (uc_emu_stop in
-// a memory hook leaves the PC at the block start with part of the block executed). Stopping
-// from a code hook stops before that instruction with the PC at it (probed on 2.1.1). No hook
-// exists while nothing is being debugged, so normal runs are untouched; while debugging, the
-// hooks are installed for each uc_emu_start and removed after it.
+// exists, one UC_HOOK_CODE hook on all code (a session with watchpoints runs slower), because
+// a watchpoint must stop right after the accessing instruction and Unicorn 2.1.1 cannot stop
+// there from a memory hook (uc_emu_stop in a memory hook leaves the PC at the block start with
+// part of the block executed). Stopping from a code hook stops before that instruction with the
+// PC at it (probed on 2.1.1). A single step is a code hook on the next sequential instruction
+// plus a stop at the next block start. No hook exists while nothing is being debugged, so
+// normal runs are untouched; while debugging, the hooks are installed for each uc_emu_start and
+// removed after it.
 //
 // Cycles: a block is charged whole when it starts. A debug stop inside a block (breakpoint,
 // watchpoint, single step) takes back the cost of the part that did not run: instruction i of
 // a block costs cost(prefix through i) - cost(prefix before i), both from the cycle model, and
 // the rest of the block, when it runs, is charged as cost(block) - cost(prefix). Stepping
-// through a block therefore sums to the block's cost.
+// through a block therefore sums to the block's cost, and instructions inside it see the same
+// time as in an unbroken run. Interrupts and due events are taken only at block starts, as in
+// an unbroken run; step() runs the due events itself there (Scheduler::run_due).
 class UnicornCpu : public Cpu, public CpuDebug {
  public:
   ~UnicornCpu() override;
