@@ -5,6 +5,7 @@
 // virtual times fire the same events at the same cycles.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <queue>
@@ -27,6 +28,10 @@ class Scheduler {
 
   // The CPU backend moves time forward as it executes.
   void advance(Cycles delta) { now_ += delta; }
+  // Takes back cycles a backend charged ahead of execution (a whole block's cost up front) for
+  // instructions that then did not run, because a debugger stopped inside the block. Only the
+  // backend that charged them calls it, before anything else looks at the clock.
+  void rewind(Cycles delta) { now_ -= std::min(delta, now_); }
   void advance_to(Cycles t) {
     if (t > now_) now_ = t;
   }

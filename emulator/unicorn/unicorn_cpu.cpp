@@ -258,9 +258,8 @@ void UnicornCpu::stop_inside_block(std::uint32_t at) {
   if (at - cur_block_ >= cur_size_) return;  // not inside the block that was charged
   BlockCost whole = costs_.lookup(cur_block_, cur_size_);
   BlockCost prefix = prefix_cost(cur_block_, at - cur_block_);
-  // Take back what the instructions from `at` to the end of the block were charged. The
-  // Scheduler's clock only moves forward through advance(); unsigned wrap-around moves it back.
-  if (whole.cycles > prefix.cycles) sched_.advance(Cycles{0} - (whole.cycles - prefix.cycles));
+  // Take back what the instructions from `at` to the end of the block were charged.
+  if (whole.cycles > prefix.cycles) sched_.rewind(whole.cycles - prefix.cycles);
   if (whole.instructions > prefix.instructions) instructions_ -= whole.instructions - prefix.instructions;
   // The previous block's taken-branch refill was charged when this block started.
   prev_taken_extra_ = 0;
