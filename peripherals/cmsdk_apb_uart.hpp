@@ -114,6 +114,8 @@ class CmsdkApbUart : public Device, public SerialDevice {
   // in the receive buffer immediately, overrunning it if full. Ignored while RX is disabled.
   void inject_rx(std::uint8_t byte);
 
+  const RegisterBank* registers() const override { return &regs_; }
+
  private:
   std::uint32_t effective_bauddiv() const;
   // PCLK cycles one character takes at the current BAUDDIV.

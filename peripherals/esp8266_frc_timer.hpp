@@ -90,6 +90,8 @@ class Esp8266FrcTimer : public Device {
   // Number of edge pulses delivered so far (tests).
   std::uint64_t edge_pulses() const { return pulses_; }
 
+  const RegisterBank* registers() const override { return &regs_; }
+
  private:
   bool is_frc1() const { return counter_ == Counter::frc1; }
   std::uint32_t mask() const { return is_frc1() ? 0x7FFFFF : 0xFFFFFFFF; }

@@ -75,6 +75,8 @@ class Esp8266Gpio : public Device {
   // Called with the new levels whenever any pin level changes.
   void on_output_change(std::function<void(std::uint16_t levels)> cb) { observer_ = std::move(cb); }
 
+  const RegisterBank* registers() const override { return &regs_; }
+
  private:
   std::uint16_t compute_levels() const;
   // Recomputes the pin levels, latches interrupt status for the changes and drives irq.

@@ -131,6 +131,8 @@ class Esp8266SpiFlash : public Device {
   // Writes the chip to the image file now (persist). Throws std::runtime_error.
   void save();
 
+  const RegisterBank* registers() const override { return &regs_; }
+
  private:
   void execute(std::uint32_t cmd);
   void buffer_to(std::uint8_t* out, unsigned n) const;

@@ -161,6 +161,8 @@ class Esp8266Uart : public Device, public SerialDevice {
   unsigned rx_fifo_count() const { return rx_.count; }
   unsigned tx_fifo_count() const { return tx_.count; }
 
+  const RegisterBank* registers() const override { return &regs_; }
+
  private:
   struct Fifo {
     std::array<std::uint8_t, kFifoDepth> slot{};

@@ -213,6 +213,8 @@ class Ns16550a : public Device, public SerialDevice {
   unsigned rx_fifo_level() const { return rx_fifo_.count; }
   unsigned tx_fifo_level() const { return tx_fifo_.count; }
 
+  const RegisterBank* registers() const override { return &regs_; }
+
  private:
   // A fixed 16-entry FIFO.
   template <typename T>

@@ -86,6 +86,8 @@ class RiscvClint : public Device {
   static Cycles cycle_of_tick(unsigned __int128 tick, std::uint64_t timebase_hz,
                               std::uint64_t cpu_hz);
 
+  const RegisterBank* registers() const override { return &regs_; }
+
  private:
   void mtime_written();
   void update_mtip();

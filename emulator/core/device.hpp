@@ -16,6 +16,7 @@
 namespace boardemu {
 
 class Bus;
+class RegisterBank;
 
 // One interrupt output of a device. The board wires it to an interrupt controller input; an
 // unwired line is a no-op. Level semantics: set(true) asserts, set(false) deasserts.
@@ -62,6 +63,9 @@ class Device {
 
   // The device's interrupt outputs by name (as the board file's `irqs:` map names them, e.g.
   // "tx", "rx", "overflow"); nullptr if the model has no such output.
+  // The model's registers, if it declares them as data (core/registers.hpp): a debugger lists
+  // them by datasheet name. nullptr for models without a RegisterBank.
+  virtual const RegisterBank* registers() const { return nullptr; }
   virtual IrqLine* irq(std::string_view output) {
     (void)output;
     return nullptr;

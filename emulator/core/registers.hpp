@@ -43,6 +43,8 @@ class RegisterBank {
   std::uint32_t& operator[](std::uint32_t offset);
   std::uint32_t get(std::uint32_t offset) const;
   const RegisterSpec* spec_at(std::uint32_t offset) const;
+  // Every register, in declaration order (debugger dumps).
+  const std::vector<RegisterSpec>& specs() const { return specs_; }
 
  private:
   int index_of(std::uint32_t word_offset) const;

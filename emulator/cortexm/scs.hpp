@@ -111,6 +111,8 @@ class Scs : public Device, public InterruptController {
 
   bool trace_enabled() const { return (regs_.get(kDEMCR) & (1u << 24)) != 0; }
 
+  const RegisterBank* registers() const override { return &regs_; }
+
  private:
   std::vector<RegisterSpec> register_specs();
   std::uint32_t icsr_value() const;
@@ -156,6 +158,8 @@ class Dwt : public Device {
   void reset() override;
 
   static constexpr std::uint32_t kCTRL = 0x000, kCYCCNT = 0x004;
+
+  const RegisterBank* registers() const override { return &regs_; }
 
  private:
   bool counting() const;

@@ -221,7 +221,9 @@ def main():
          [r"= 77", r":\s+0x0000004d"]),
         ("device", [f"x/1wx {cfg['uart']}"], [r"^" + cfg["uart"] + r".*:\s+0x[0-9a-f]{8}"]),
         ("cycles", ["monitor cycles"], [r"cycles: \d+ \([\d.]+ ms virtual\), instructions: \d+"]),
-        ("regs", ["monitor regs uart0"], [r"uart0"]),
+        ("regs", ["monitor regs uart0"],
+         [r"^uart0: model \S+ at 0x[0-9a-f]{8}",
+          r"^\s+\w[\w/]*\s+0x[0-9a-f]{8} \(\+0x[0-9a-f]{3}\) = 0x[0-9a-f]{8}"]),
         ("detach", ["detach"], [r"\[Inferior 1 \(.*\) detached\]"]),
     ]
     cmd = [gdb, "-batch", "-nx", "-ex", "set pagination off", "-ex", "set confirm off",
