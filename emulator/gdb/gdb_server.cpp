@@ -183,6 +183,8 @@ RunResult GdbServer::serve(RunTarget& target, bool wait) {
         break;
       case GdbStub::State::killed:
         drop_client();
+        // Ended by the program itself during a step (a run's end returned above), or by `k`.
+        if (stub.program_end()) return *stub.program_end();
         return {StopReason::host_quit, 0, {}};
     }
   }

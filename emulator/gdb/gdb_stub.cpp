@@ -110,6 +110,7 @@ void GdbStub::report_stop(const RunResult& r, bool interrupted) {
   reply(stop);
   if (stop[0] == 'W' || stop[0] == 'X') {
     state_ = State::killed;  // the program is gone (E.3): nothing more to debug
+    program_end_ = r;
     return;
   }
   while (!pending_.empty() && state_ == State::halted) {

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -60,6 +61,9 @@ class GdbStub {
   void receive(const std::uint8_t* data, std::size_t len);
 
   State state() const { return state_; }
+  // How the program ended, when it ended by itself (exit, fatal error, time limit) rather than
+  // by `k`: the emulator then exits as it would without a debugger.
+  const std::optional<RunResult>& program_end() const { return program_end_; }
   bool interrupt_requested() const { return interrupt_; }
 
   // The run loop's report that the running target stopped: sends the stop reply (E.3) and
@@ -90,6 +94,7 @@ class GdbStub {
   Sender send_;
   PacketDecoder decoder_;
   State state_ = State::halted;
+  std::optional<RunResult> program_end_;
   bool no_ack_ = false;
   bool interrupt_ = false;
   std::string last_reply_;  // framed, for retransmission on `-`

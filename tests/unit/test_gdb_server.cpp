@@ -477,5 +477,22 @@ TEST(GdbServer, GuestExitEndsTheServeWithW) {
   ::close(a);
 }
 
+TEST(GdbServer, GuestExitDuringAStepEndsTheServeWithTheGuestsStatus) {
+  FakeTarget target;
+  target.cpu.exit_at = 2;
+  GdbServer server(Endpoint{"127.0.0.1", 0});
+  ServeThread serving(server, target);
+  int a = connect_to(server.port());
+  ASSERT_GE(a, 0);
+  send_all(a, frame("s"));
+  EXPECT_EQ(read_reply(a), "T05");
+  send_all(a, frame("s"));
+  EXPECT_EQ(read_reply(a), "W03");
+  serving.join();
+  EXPECT_EQ(serving.result.reason, StopReason::exit);
+  EXPECT_EQ(serving.result.exit_code, 3);
+  ::close(a);
+}
+
 }  // namespace
 }  // namespace boardemu::gdb
