@@ -25,6 +25,7 @@
 #include "cortexm/cortexm_cpu.hpp"
 #include "machine/machine.hpp"
 #include "support/guest_memory.hpp"
+#include "support/same_run.hpp"
 
 namespace {
 
@@ -180,10 +181,7 @@ TEST(CortexMDebug, BreakpointStopsDoNotChangeTheRun) {
   while ((r = t.run()).reason == StopReason::debug) ++stops;
   EXPECT_EQ(r.reason, StopReason::exit) << r.message;
   EXPECT_GT(stops, 100u);
-  EXPECT_EQ(t.now(), plain.now());
-  EXPECT_EQ(t.cpu().instructions(), plain.cpu().instructions());
-  EXPECT_EQ(t.log(), plain.log());
-  EXPECT_EQ(t.table(), plain.table());
+  ::boardemu::test_support::expect_same_end(t, plain);
 }
 
 TEST(CortexMDebug, UnhitBreakpointsAndWatchpointsChangeNothing) {
@@ -194,10 +192,7 @@ TEST(CortexMDebug, UnhitBreakpointsAndWatchpointsChangeNothing) {
   ASSERT_TRUE(t.dbg().insert_watchpoint(0x20008000, 4, WatchKind::access));  // nobody uses it
   RunResult r = t.run();
   EXPECT_EQ(r.reason, StopReason::exit) << r.message;
-  EXPECT_EQ(t.now(), plain.now());
-  EXPECT_EQ(t.cpu().instructions(), plain.cpu().instructions());
-  EXPECT_EQ(t.log(), plain.log());
-  EXPECT_EQ(t.table(), plain.table());
+  ::boardemu::test_support::expect_same_end(t, plain);
 }
 
 TEST(CortexMDebug, WatchpointsStopAfterTheAccess) {
@@ -267,10 +262,7 @@ TEST(CortexMDebug, SteppingTheWholeProgramMatchesTheRun) {
   EXPECT_EQ(r.reason, StopReason::exit) << r.message;
   EXPECT_EQ(entries, 40u);  // 40 SysTicks; the PendSVs are tail-chained to their returns
   EXPECT_GT(returns, 30u);
-  EXPECT_EQ(t.now(), plain.now());
-  EXPECT_EQ(t.cpu().instructions(), plain.cpu().instructions());
-  EXPECT_EQ(t.log(), plain.log());
-  EXPECT_EQ(t.table(), plain.table());
+  ::boardemu::test_support::expect_same_end(t, plain);
   EXPECT_EQ(t.regs(), plain.regs());
 }
 

@@ -25,6 +25,7 @@
 #include "machine/machine.hpp"
 #include "riscv/rv32_cpu.hpp"
 #include "support/guest_memory.hpp"
+#include "support/same_run.hpp"
 
 namespace {
 
@@ -187,10 +188,7 @@ TEST(Rv32Debug, BreakpointStopsDoNotChangeTheRun) {
   while ((r = t.run()).reason == StopReason::debug) ++stops;
   EXPECT_EQ(r.reason, StopReason::exit) << r.message;
   EXPECT_GT(stops, 100u);
-  EXPECT_EQ(t.now(), plain.now());
-  EXPECT_EQ(t.cpu().instructions(), plain.cpu().instructions());
-  EXPECT_EQ(t.log(), plain.log());
-  EXPECT_EQ(t.table(), plain.table());
+  ::boardemu::test_support::expect_same_end(t, plain);
 }
 
 TEST(Rv32Debug, UnhitBreakpointsAndWatchpointsChangeNothing) {
@@ -201,10 +199,7 @@ TEST(Rv32Debug, UnhitBreakpointsAndWatchpointsChangeNothing) {
   ASSERT_TRUE(t.dbg().insert_watchpoint(0x80018000, 4, WatchKind::access));
   RunResult r = t.run();
   EXPECT_EQ(r.reason, StopReason::exit) << r.message;
-  EXPECT_EQ(t.now(), plain.now());
-  EXPECT_EQ(t.cpu().instructions(), plain.cpu().instructions());
-  EXPECT_EQ(t.log(), plain.log());
-  EXPECT_EQ(t.table(), plain.table());
+  ::boardemu::test_support::expect_same_end(t, plain);
 }
 
 TEST(Rv32Debug, WatchpointsStopAfterTheAccess) {
@@ -255,10 +250,7 @@ TEST(Rv32Debug, SteppingTheWholeProgramMatchesTheRun) {
   }
   EXPECT_EQ(r.reason, StopReason::exit) << r.message;
   EXPECT_EQ(entries, 40u);
-  EXPECT_EQ(t.now(), plain.now());
-  EXPECT_EQ(t.cpu().instructions(), plain.cpu().instructions());
-  EXPECT_EQ(t.log(), plain.log());
-  EXPECT_EQ(t.table(), plain.table());
+  ::boardemu::test_support::expect_same_end(t, plain);
   std::vector<std::uint32_t> a = t.regs(), b = plain.regs();
   a[kMip] = b[kMip] = 0;  // mip.MTIP follows the CLINT, compared through the log instead
   EXPECT_EQ(a, b);
