@@ -10,10 +10,13 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <unistd.h>
+
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <limits>
 #include <memory>
 
 #include "core/board.hpp"
@@ -24,6 +27,7 @@
 #include "gdb/machine_target.hpp"
 #include "machine/device_registry.hpp"
 #include "machine/machine.hpp"
+#include "unicorn/unicorn_bus.hpp"
 #include "xtensa/lx106_cpu.hpp"
 
 namespace {
@@ -36,7 +40,65 @@ std::string repo_root() {
   return BOARDEMU_SOURCE_DIR;
 }
 
-void on_signal(int) { boardemu::request_host_quit(); }
+// The first SIGINT/SIGTERM asks the run loop to stop (the UARTs hand over what they hold, the
+// exit status is 0). Should anything keep the process from ending within a few seconds, or a
+// second signal arrive, it ends at once: a signal always ends boardemu.
+constexpr unsigned kQuitGraceSeconds = 5;
+volatile std::sig_atomic_t g_signals = 0;
+
+void on_signal(int sig) {
+  const bool again = g_signals != 0;
+  g_signals = 1;
+  if (again || sig == SIGALRM) {
+    static const char msg[] = "boardemu: stopping at once (signal)\n";
+    ssize_t ignored = ::write(2, msg, sizeof msg - 1);
+    (void)ignored;
+    ::_exit(kExitFatal);
+  }
+  boardemu::request_host_quit();
+  ::alarm(kQuitGraceSeconds);
+}
+
+void install_signal_handlers() {
+  struct sigaction sa {};
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = 0;  // no SA_RESTART: a blocking call returns EINTR and its loop sees the request
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  sigaction(SIGALRM, &sa, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+}
+
+// Largest run length accepted on the command line: 2^62 cycles (about 1460 years at 100 MHz),
+// far below the scheduler's kNever, so limits never wrap.
+constexpr std::uint64_t kMaxLimitCycles = std::uint64_t{1} << 62;
+
+// A non-negative decimal integer, or an error naming the option.
+bool parse_count(const std::string& option, const std::string& text, std::uint64_t* out, std::string* error) {
+  std::uint64_t v = 0;
+  if (text.empty()) {
+    *error = option + ": expected a number, got nothing";
+    return false;
+  }
+  for (char c : text) {
+    if (c < '0' || c > '9') {
+      *error = fmt::format("{}: expected a whole number of at least 1, got \"{}\"", option, text);
+      return false;
+    }
+    if (v > (std::numeric_limits<std::uint64_t>::max() - 9) / 10) {
+      *error = fmt::format("{}: {} is too large", option, text);
+      return false;
+    }
+    v = v * 10 + static_cast<unsigned>(c - '0');
+  }
+  if (v == 0) {
+    *error = option + ": must be at least 1";
+    return false;
+  }
+  *out = v;
+  return true;
+}
 
 int fail(int code, const std::string& message) {
   std::fprintf(stderr, "boardemu: %s\n", message.c_str());
@@ -48,8 +110,9 @@ struct RunOptions {
   std::string boards_dir;
   std::string firmware;
   std::string uart[kMaxUarts];
-  std::uint64_t max_cycles = 0;
-  std::uint64_t timeout_virtual_ms = 0;
+  std::string max_cycles;          // as typed; checked in run()
+  std::string timeout_virtual_ms;  // as typed; checked in run()
+  std::string semihosting_files;
   std::string log;
   bool stats = false;
   std::string trace_cpu;
@@ -71,6 +134,13 @@ int run(const RunOptions& o) {
     return fail(kExitUsage, e.what());
   }
 
+  std::uint64_t max_cycles = 0, timeout_ms = 0;
+  if (!o.max_cycles.empty() && !parse_count("--max-cycles", o.max_cycles, &max_cycles, &bad)) return fail(kExitUsage, bad);
+  if (max_cycles > kMaxLimitCycles)
+    return fail(kExitUsage, fmt::format("--max-cycles: {} is too large (at most {})", o.max_cycles, kMaxLimitCycles));
+  if (!o.timeout_virtual_ms.empty() && !parse_count("--timeout-virtual-ms", o.timeout_virtual_ms, &timeout_ms, &bad))
+    return fail(kExitUsage, bad);
+
   std::unique_ptr<Machine> machine;
   std::vector<std::unique_ptr<CharBackend>> backends;
   std::unique_ptr<gdb::GdbServer> gdb_server;
@@ -89,6 +159,13 @@ int run(const RunOptions& o) {
     }
     machine = std::make_unique<Machine>(std::move(board));
     machine->load_firmware(firmware);
+    if (!o.semihosting_files.empty()) {
+      try {
+        machine->set_semihosting_files(o.semihosting_files);
+      } catch (const std::invalid_argument& e) {
+        return fail(kExitUsage, fmt::format("--semihosting-files: {}", e.what()));
+      }
+    }
     for (int i = 0; i < kMaxUarts; ++i) {
       std::string spec = o.uart[i];
       std::string name = fmt::format("uart{}", i);
@@ -107,6 +184,9 @@ int run(const RunOptions& o) {
     return fail(kExitBadInput, e.what());
   } catch (const std::invalid_argument& e) {
     return fail(kExitBadInput, e.what());
+  } catch (const UnicornError& e) {
+    // The board reader refuses what the engine cannot map; this is the last resort.
+    return fail(kExitBadInput, fmt::format("board '{}': the CPU engine refused it: {}", o.board, e.what()));
   }
   if (!o.gdb.empty()) {
     try {
@@ -132,17 +212,29 @@ int run(const RunOptions& o) {
 
   Cycles limit = kNever;
   std::uint64_t hz = machine->board().cpu_hz;
-  if (o.max_cycles) limit = o.max_cycles;
-  if (o.timeout_virtual_ms) limit = std::min<Cycles>(limit, o.timeout_virtual_ms * (hz / 1000));
+  if (max_cycles) limit = max_cycles;
+  if (timeout_ms) {
+    // Cycles in timeout_ms milliseconds, rounded up so that any timeout is at least a cycle.
+    unsigned __int128 cycles = (static_cast<unsigned __int128>(timeout_ms) * hz + 999) / 1000;
+    if (cycles > kMaxLimitCycles)
+      return fail(kExitUsage, fmt::format("--timeout-virtual-ms: {} ms at the board's {} Hz is too long (at most {} cycles)",
+                                          timeout_ms, hz, kMaxLimitCycles));
+    limit = std::min<Cycles>(limit, static_cast<Cycles>(cycles));
+  }
 
   RunResult r;
-  if (gdb_server) {
-    gdb::MachineTarget target(*machine, limit);
-    // Poll the debugger every millisecond of virtual time while the target runs.
-    gdb_server->set_slice(std::max<Cycles>(hz / 1000, 1));
-    r = gdb_server->serve(target, o.gdb_wait);
-  } else {
-    r = machine->run(limit);
+  try {
+    if (gdb_server) {
+      gdb::MachineTarget target(*machine, limit);
+      // Poll the debugger every millisecond of virtual time while the target runs.
+      gdb_server->set_slice(std::max<Cycles>(hz / 1000, 1));
+      r = gdb_server->serve(target, o.gdb_wait);
+    } else {
+      r = machine->run(limit);
+    }
+  } catch (const std::exception& e) {
+    // Last resort: an engine or host error the models did not turn into a guest fault.
+    r = {StopReason::fatal, 0, fmt::format("emulation stopped: {}", e.what())};
   }
   // Let the UARTs hand over what they hold before the process ends.
   backends.clear();
@@ -184,9 +276,12 @@ int main(int argc, char** argv) {
                         fmt::format("Host side of uart{}: stdio | pty | tcp:PORT | serial:DEVICE[:BAUD] | null{}", i,
                                     i == 0 ? " (default: stdio)" : " (default: unconnected)"));
   run_cmd->add_option("--max-cycles", o.max_cycles,
-                      "Stop after N CPU cycles of virtual time (exit code 124)");
+                      "Stop after N CPU cycles of virtual time (exit code 124); 1 <= N <= 2^62");
   run_cmd->add_option("--timeout-virtual-ms", o.timeout_virtual_ms,
-                      "Stop after N milliseconds of virtual time (exit code 124)");
+                      "Stop after N milliseconds of virtual time (exit code 124); N >= 1");
+  run_cmd->add_option("--semihosting-files", o.semihosting_files,
+                      "Let the guest's semihosting (lx106 SIMCALL) open files inside DIR only: relative paths,\n"
+                      "no '..', no symbolic links. Without it the guest has the console and exit only");
   run_cmd->add_option("--log", o.log,
                       "Diagnostics on stderr, comma-separated: guest_error, unimp, trace, all (default: none)");
   run_cmd->add_flag("--stats", o.stats, "Print cycles and instructions executed on stderr at the end");
@@ -217,22 +312,33 @@ int main(int argc, char** argv) {
     return kExitUsage;
   }
 
-  std::signal(SIGINT, on_signal);
-  std::signal(SIGTERM, on_signal);
-  std::signal(SIGPIPE, SIG_IGN);
+  // An option given with an empty value ("--firmware ''") is a mistake, never the default.
+  for (CLI::App* cmd : {run_cmd, boards_cmd})
+    if (cmd->parsed())
+      for (const CLI::Option* opt : cmd->get_options())
+        for (const std::string& value : opt->results())
+          if (value.empty() && opt->get_expected_min() > 0)
+            return fail(kExitUsage, fmt::format("{}: empty value (leave the option out for its default)", opt->get_name()));
+
+  install_signal_handlers();
 
   if (boards_cmd->parsed()) {
     std::string dir = boards_dir.empty() ? repo_root() + "/boards" : boards_dir;
-    for (const auto& entry : std::filesystem::directory_iterator(dir))
-      if (entry.path().extension() == ".yaml") {
+    int status = 0;
+    try {
+      for (const std::string& file : boardemu::board_files(dir)) {
         try {
-          auto b = boardemu::load_board_file(entry.path().string());
+          auto b = boardemu::load_board_file(file);
           std::printf("%-16s %s\n", b.name.c_str(), b.description.c_str());
         } catch (const boardemu::BoardError& e) {
           std::fprintf(stderr, "boardemu: %s\n", e.what());
+          status = kExitBadInput;
         }
       }
-    return 0;
+    } catch (const boardemu::BoardError& e) {
+      return fail(kExitBadInput, e.what());
+    }
+    return status;
   }
   return run(o);
 }

@@ -14,10 +14,12 @@
 //                                    #   device interrupts go to, or `cpu` (the CPU's own)
 //     reset_vector: 0x50000000       # optional, not Cortex-M: where execution starts after
 //                                    #   reset (default: the ELF entry point)
+//     semihosting: false             # optional; true: the CPU serves semihosting requests
 //   memory:                          # required, at least one region
 //     - name: ssram1                 # required, unique among memory and peripherals
 //       base: 0x00000000             # required
-//       size: 0x400000               # required, > 0; base + size <= 4 GiB
+//       size: 0x400000               # required, > 0; base + size <= 4 GiB; base and size
+//                                    #   multiples of the engine's page (engine_page_size)
 //       kind: ram                    # required; ram | rom | flash
 //       wait_states: 0               # optional (default 0)
 //       access: any                  # optional: any (default) | word_only (only aligned 32-bit
@@ -36,7 +38,8 @@
 //
 // Integers are decimal (no leading zeros) or 0x hexadecimal. Unknown keys are errors, so a typo
 // such as `bsae:` is reported instead of being ignored. Memory regions and peripheral windows
-// may not overlap one another.
+// may not overlap one another, nor (Cortex-M) the Private Peripheral Bus. At most
+// kMaxMemoryRegions regions and kMaxPeripherals peripherals.
 //
 // Every problem is reported as a BoardError whose what() is one line:
 //   <path>:<line>: <field path>: <problem>
@@ -50,10 +53,12 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <limits>
-#include <sstream>
 #include <utility>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace boardemu {
 namespace {
@@ -201,6 +206,13 @@ class Parser {
     return f.value.Scalar();
   }
 
+  bool bool_of(const Field& f) const {
+    std::string s = f.value.IsScalar() ? f.value.Scalar() : std::string();
+    if (s == "true") return true;
+    if (s == "false") return false;
+    fail(f.line, f.path, "expected true or false, got " + describe(f.value));
+  }
+
   std::string name_of(const Field& f) const {
     std::string s = string_of(f);
     if (!is_plain_name(s))
@@ -282,6 +294,21 @@ class Parser {
       fail(at.line, at.path,
            "region " + range(base, size) + " extends past the 32-bit address space");
     }
+    const std::uint32_t page = engine_page_size(arch_);
+    if (base % page)
+      fail(b.line, b.path,
+           hex(base) + " is not a multiple of " + std::to_string(page) + " bytes, the page size in which the " +
+               arch_ + " CPU engine maps memory");
+    if (size % page) {
+      const Field& at = s ? *s : b;
+      fail(at.line, at.path,
+           hex(size) + " is not a multiple of " + std::to_string(page) + " bytes, the page size in which the " +
+               arch_ + " CPU engine maps memory");
+    }
+    if (is_cortex_m(arch_) && base < std::uint64_t{kArmPpbBase} + kArmPpbSize && kArmPpbBase < base + size)
+      fail(b.line, b.path,
+           "'" + name + "' (" + range(base, size) + ") overlaps the Private Peripheral Bus (" +
+               range(kArmPpbBase, kArmPpbSize) + "), where the Cortex-M core maps its own System Control Space");
     regions_.push_back(Region{name, m.path(), m.line(), base, size});
     return {static_cast<std::uint32_t>(base), static_cast<std::uint32_t>(size)};
   }
@@ -314,6 +341,9 @@ class Parser {
     const Field& mem = top.require("memory");
     YAML::Node mems = list_of(mem);
     if (mems.size() == 0) fail(mem.line, mem.path, "at least one memory region is required");
+    if (mems.size() > kMaxMemoryRegions)
+      fail(mem.line, mem.path,
+           std::to_string(mems.size()) + " memory regions (at most " + std::to_string(kMaxMemoryRegions) + ")");
     for (std::size_t i = 0; i < mems.size(); ++i) {
       std::string path = "memory[" + std::to_string(i) + "]";
       d.memory.push_back(parse_memory(mems[i], path, line_of(mems[i], mem.line)));
@@ -321,6 +351,9 @@ class Parser {
 
     if (const Field* per = top.get("peripherals")) {
       YAML::Node pers = list_of(*per);
+      if (pers.size() > kMaxPeripherals)
+        fail(per->line, per->path,
+             std::to_string(pers.size()) + " peripherals (at most " + std::to_string(kMaxPeripherals) + ")");
       for (std::size_t i = 0; i < pers.size(); ++i) {
         std::string path = "peripherals[" + std::to_string(i) + "]";
         d.peripherals.push_back(parse_peripheral(pers[i], path, line_of(pers[i], per->line), d));
@@ -358,7 +391,7 @@ class Parser {
   void parse_cpu(const Field& cf, BoardDesc& d) {
     Fields c(*this, cf.value, cf.path, cf.line,
              {"arch", "clock_hz", "nvic_priority_bits", "num_irqs", "unmapped", "systick_ref_hz",
-              "interrupt_controller", "reset_vector"});
+              "interrupt_controller", "reset_vector", "semihosting"});
     const Field& arch = c.require("arch");
     d.cpu_arch = string_of(arch);
     if (std::find(std::begin(kKnownArchs), std::end(kKnownArchs), d.cpu_arch) == std::end(kKnownArchs)) {
@@ -366,7 +399,9 @@ class Parser {
       for (const char* a : kKnownArchs) list += (list.empty() ? "" : ", ") + std::string(a);
       fail(arch.line, arch.path, "unknown CPU \"" + d.cpu_arch + "\" (known: " + list + ")");
     }
+    arch_ = d.cpu_arch;
     d.cpu_hz = nonzero_uint_of(c.require("clock_hz"), std::numeric_limits<std::uint64_t>::max());
+    if (const Field* f = c.get("semihosting")) d.semihosting = bool_of(*f);
 
     if (const Field* f = c.get("nvic_priority_bits")) {
       if (!is_cortex_m(d.cpu_arch))
@@ -500,19 +535,46 @@ class Parser {
   }
 
   std::string path_;
+  std::string arch_;
   std::vector<Region> names_;
   std::vector<Region> regions_;
 };
 
+std::string file_kind(mode_t mode) {
+  if (S_ISDIR(mode)) return "a directory";
+  if (S_ISFIFO(mode)) return "a FIFO";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  if (S_ISSOCK(mode)) return "a socket";
+  return "not a regular file";
+}
+
+// Reads a regular file. O_NONBLOCK keeps open() from waiting for a FIFO's writer; fstat then
+// refuses anything that is not a regular file before a byte is read.
 std::string read_file(const std::string& path) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) throw BoardError(path + ": is a directory, not a board file");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw BoardError(path + ": cannot open board file: " + std::strerror(errno));
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) throw BoardError(path + ": cannot read board file: " + std::strerror(errno));
-  return ss.str();
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+  if (fd < 0) throw BoardError(path + ": cannot open board file: " + std::strerror(errno));
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) throw BoardError(path + ": cannot read board file: " + std::strerror(errno));
+  if (!S_ISREG(st.st_mode)) throw BoardError(path + ": is " + file_kind(st.st_mode) + ", not a board file");
+  if (static_cast<std::uint64_t>(st.st_size) > kMaxBoardFileBytes)
+    throw BoardError(path + ": is too large for a board file (" + std::to_string(st.st_size) + " bytes, at most " +
+                     std::to_string(kMaxBoardFileBytes) + ")");
+  std::string text;
+  char buf[65536];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw BoardError(path + ": cannot read board file: " + std::strerror(errno));
+    if (n == 0) break;
+    text.append(buf, static_cast<std::size_t>(n));
+    if (text.size() > kMaxBoardFileBytes) throw BoardError(path + ": is too large for a board file");
+  }
+  return text;
 }
 
 BoardDesc load(const std::string& path, const std::string* expected_name) {
@@ -538,6 +600,31 @@ BoardDesc load(const std::string& path, const std::string* expected_name) {
 
 }  // namespace
 
+void check_boards_dir(const std::string& dir) {
+  std::error_code ec;
+  auto st = std::filesystem::status(dir, ec);
+  if (ec || !std::filesystem::exists(st))
+    throw BoardError(dir + ": boards directory does not exist");
+  if (!std::filesystem::is_directory(st)) throw BoardError(dir + ": is not a directory (expected a boards directory)");
+}
+
+std::vector<std::string> board_files(const std::string& dir) {
+  check_boards_dir(dir);
+  std::vector<std::string> files;
+  std::error_code ec;
+  for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec))
+    if (it->path().extension() == ".yaml") files.push_back(it->path().string());
+  if (ec) throw BoardError(dir + ": cannot list the boards directory: " + ec.message());
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+std::uint32_t engine_page_size(const std::string& arch) {
+  if (is_cortex_m(arch)) return 1024;   // Unicorn 2.1 Arm: TARGET_PAGE_BITS 10
+  if (arch == "rv32imac") return 4096;  // Unicorn 2.1 RISC-V: TARGET_PAGE_BITS 12
+  return 1;                             // lx106: our interpreter decodes any window
+}
+
 BoardDesc load_board_file(const std::string& path) { return load(path, nullptr); }
 
 BoardDesc load_board_by_name(const std::string& name, const std::string& boards_dir) {
@@ -545,6 +632,7 @@ BoardDesc load_board_by_name(const std::string& name, const std::string& boards_
     throw BoardError("invalid board name '" + name +
                      "': expected a plain name such as mps2-an385 (no '/')");
   namespace fs = std::filesystem;
+  check_boards_dir(boards_dir);
   fs::path file = fs::path(boards_dir) / (name + ".yaml");
   std::error_code ec;
   if (!fs::exists(file, ec)) {

@@ -72,6 +72,11 @@ struct BoardDesc {
   // Where execution starts after reset; absent: at the ELF entry point. (Xtensa: the core's
   // fixed reset vector, e.g. 0x50000000 on QEMU's lx106 `sim` machine.)
   std::optional<std::uint32_t> reset_vector;
+  // The CPU serves semihosting requests (Arm/RISC-V: the semihosting trap sequences; Xtensa:
+  // SIMCALL). Off by default, as on real silicon and in QEMU without -semihosting: an Arm BKPT
+  // 0xAB is then an ordinary breakpoint, a RISC-V EBREAK an ordinary trap, and SIMCALL raises
+  // IllegalInstruction (what the ESP8266, which has no simulator, does).
+  bool semihosting = false;
 
   std::vector<MemoryRegion> memory;
   std::vector<PeripheralDesc> peripherals;
@@ -79,8 +84,29 @@ struct BoardDesc {
   std::string default_firmware;  // path relative to the repository root
 };
 
-// Reads and validates a board file. Throws BoardError.
+// Reads and validates a board file. Throws BoardError. Only regular files are read (a FIFO or
+// device node is refused without blocking on it), and at most kMaxBoardFileBytes of them.
 BoardDesc load_board_file(const std::string& path);
+constexpr std::uint64_t kMaxBoardFileBytes = 1u << 20;
+
+// Limits of what a board may hold, checked by the reader so that a board it accepts can be
+// built: the CPU engines refuse (Unicorn) or assert on windows beyond these.
+constexpr std::size_t kMaxMemoryRegions = 64;
+constexpr std::size_t kMaxPeripherals = 256;
+// The granule in which the CPU engine maps memory and device windows: base and size of every
+// window must be multiples of it (Unicorn 2.1's target page: 1 KiB for Arm, 4 KiB for RISC-V;
+// the LX106 interpreter maps at any byte). tests/unit/test_board.cpp checks these against the
+// engine itself.
+std::uint32_t engine_page_size(const std::string& arch);
+// The Private Peripheral Bus of ARMv7-M (ARMv7-M ARM B3.1: 0xE0000000..0xE00FFFFF), where the
+// CPU itself puts the System Control Space, DWT, ITM and the rest: a board may not map there.
+constexpr std::uint32_t kArmPpbBase = 0xE0000000, kArmPpbSize = 0x00100000;
+
+// Throws BoardError unless `dir` is an existing directory.
+void check_boards_dir(const std::string& dir);
+// The board files (*.yaml) in a boards directory, sorted. Throws BoardError for a directory
+// that is missing, not a directory or unreadable.
+std::vector<std::string> board_files(const std::string& dir);
 
 // Looks a board name up in the boards directory ("mps2-an385" -> <dir>/mps2-an385.yaml).
 // Throws BoardError naming the board and the directory if there is no such file.

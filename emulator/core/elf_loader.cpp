@@ -104,11 +104,13 @@ class ElfHandle {
 };
 
 std::vector<char> read_whole_file(const std::string& path) {
-  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  // O_NONBLOCK: opening a FIFO must not wait for a writer; fstat below refuses it.
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
   if (fd.get() < 0) fail(path, std::string("cannot open firmware: ") + std::strerror(errno));
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0) fail(path, std::string("cannot read firmware: ") + std::strerror(errno));
   if (S_ISDIR(st.st_mode)) fail(path, "is a directory, not an ELF file");
+  if (S_ISFIFO(st.st_mode)) fail(path, "is a FIFO, not an ELF file");
   if (!S_ISREG(st.st_mode)) fail(path, "is not a regular file");
   if (static_cast<std::uint64_t>(st.st_size) > kMaxFileBytes)
     fail(path, "is too large to be firmware (" + std::to_string(st.st_size) + " bytes)");

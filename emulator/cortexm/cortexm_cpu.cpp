@@ -426,7 +426,7 @@ RunResult CortexMCpu::handle_intr(std::uint32_t intno) {
       std::uint32_t p = pc();
       std::uint8_t b[2] = {0, 0};
       bus_.read_block(p, b, 2);
-      if (b[1] == 0xBE && b[0] == 0xAB) {
+      if (semihosting_enabled_ && b[1] == 0xBE && b[0] == 0xAB) {
         auto out = semihosting_.call(reg(UC_ARM_REG_R0), reg(UC_ARM_REG_R1));
         if (out.exit_code) return {StopReason::exit, *out.exit_code, {}};
         set_reg(UC_ARM_REG_R0, out.result);

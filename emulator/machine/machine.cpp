@@ -8,7 +8,10 @@
 #include <cstdlib>
 #include <stdexcept>
 
+#include <poll.h>
 #include <unistd.h>
+
+#include <cerrno>
 
 #include "core/debug.hpp"
 #include "core/elf_loader.hpp"
@@ -92,8 +95,18 @@ void Machine::build_lx106() {
     std::fflush(f);
   });
   cpu->simcall().set_input([](std::uint8_t* out, std::size_t max) -> std::size_t {
-    ssize_t n = ::read(0, out, max);  // what is available, up to max (blocks until some is)
-    return n > 0 ? static_cast<std::size_t>(n) : 0;
+    // What is available, up to max; waits until some is, but not past a quit request (the
+    // run loop then ends the run), so SIGTERM ends a guest blocked on console input.
+    for (;;) {
+      if (quit_requested()) return 0;
+      pollfd p{0, POLLIN, 0};
+      int r = ::poll(&p, 1, 100);
+      if (r < 0 && errno != EINTR) return 0;
+      if (r <= 0) continue;
+      ssize_t n = ::read(0, out, max);
+      if (n < 0 && errno == EINTR) continue;
+      return n > 0 ? static_cast<std::size_t>(n) : 0;
+    }
   });
   // The core is its own interrupt controller (INTERRUPT/INTENABLE, 15 inputs); a board may
   // still name a peripheral instead.
@@ -137,6 +150,16 @@ void Machine::wire_irqs(InterruptController* controller) {
       output(name)->connect(std::move(sink));
     }
   }
+}
+
+void Machine::set_semihosting_files(const std::string& dir) {
+  if (!board_.semihosting)
+    throw std::invalid_argument(fmt::format("board '{}' has no semihosting (its cpu.semihosting is off)", board_.name));
+  auto* lx = dynamic_cast<xtensa::Lx106Cpu*>(cpu_.get());
+  if (!lx)
+    throw std::invalid_argument(fmt::format("the {} semihosting of board '{}' serves the console and exit only, no host files",
+                                            board_.cpu_arch, board_.name));
+  lx->simcall().set_file_root(dir);
 }
 
 Device* Machine::device(const std::string& name) {

@@ -50,6 +50,12 @@ class Machine {
   Bus& bus() { return bus_; }
   Cpu& cpu() { return *cpu_; }
   Device* device(const std::string& name);
+  // Lets the guest's semihosting open, read and write files inside `dir` (and nowhere else).
+  // Throws std::invalid_argument if the board has no semihosting or its semihosting serves no
+  // files (Arm and RISC-V semihosting here offer the console and exit only), or `dir` is not
+  // a usable directory.
+  void set_semihosting_files(const std::string& dir);
+
   // Where semihosting console output goes (default: stderr, so stdout stays clean for pty).
   void set_semihosting_console(std::function<void(const std::string&)> sink) {
     semihost_console_ = std::move(sink);

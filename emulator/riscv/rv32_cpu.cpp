@@ -281,7 +281,7 @@ RunResult Rv32Cpu::handle_intr(std::uint32_t intno, std::uint32_t at) {
       return {};
     case kBreakpoint: {
       std::uint32_t before = 0, after = 0;
-      if (read32(at - 4, &before) && read32(at + 4, &after) && before == kSemihostEntry &&
+      if (semihosting_enabled_ && read32(at - 4, &before) && read32(at + 4, &after) && before == kSemihostEntry &&
           after == kSemihostExit) {
         auto out = semihosting_.call(reg(UC_RISCV_REG_A0), reg(UC_RISCV_REG_A1));
         if (out.exit_code) return {StopReason::exit, *out.exit_code, {}};

@@ -9,6 +9,7 @@ UnicornCpu::UnicornCpu(uc_arch arch, uc_mode mode, int cpu_model, const BoardDes
     : bus_(bus),
       sched_(bus.scheduler()),
       semihosting_(semihosting),
+      semihosting_enabled_(board.semihosting),
       unmapped_policy_(board.unmapped),
       costs_(bus, [this](std::uint32_t a, const std::uint8_t* code, std::uint32_t n) {
         return time_block(a, code, n);

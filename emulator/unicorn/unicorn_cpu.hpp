@@ -188,6 +188,7 @@ class UnicornCpu : public Cpu, public CpuDebug {
   Bus& bus_;
   Scheduler& sched_;
   Semihosting& semihosting_;
+  const bool semihosting_enabled_;  // the board's cpu.semihosting
   UnmappedPolicy unmapped_policy_;
   uc_engine* uc_ = nullptr;
   std::unique_ptr<UnicornBusMapping> mapping_;

@@ -729,6 +729,11 @@ void Lx106Cpu::execute() {
         NEXT();
       L_SYSCALL: RAISE(kSyscallCause, std::nullopt);
       L_SIMCALL: {
+        // Without semihosting (real silicon, QEMU without -semihosting) SIMCALL is illegal.
+        if (!board_.semihosting) {
+          BE_LOG(guest_error, "SIMCALL at 0x{:08x}: this board has no semihosting (cpu.semihosting); raising IllegalInstruction", pc);
+          RAISE(kIllegalInstructionCause, std::nullopt);
+        }
         SYNC_OUT();
         std::uint32_t args[5] = {a[2], a[3], a[4], a[5], a[6]};
         XtensaSimcall::Outcome o = simcall_.call(args);

@@ -1,10 +1,12 @@
 #include "xtensa/xtensa_simcall.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <stdexcept>
 #include <vector>
 
 #include "core/log.hpp"
@@ -20,8 +22,102 @@ constexpr std::uint32_t kSelectRead = 1, kSelectWrite = 2;
 constexpr std::uint32_t kMaxTransfer = 1u << 24;  // one call moves at most 16 MiB
 }  // namespace
 
+// newlib's O_* values (sys/_default_fcntl.h), which guests built with Debian's lx106
+// toolchain pass; QEMU passes them to the host unchanged, which mistranslates O_CREAT.
+constexpr std::uint32_t kGuestAccMode = 3, kGuestAppend = 0x0008, kGuestCreat = 0x0200,
+                        kGuestTrunc = 0x0400, kGuestExcl = 0x0800;
+
 XtensaSimcall::XtensaSimcall(Bus& bus) : bus_(bus) {}
-XtensaSimcall::~XtensaSimcall() = default;
+
+XtensaSimcall::~XtensaSimcall() {
+  for (auto& [guest, host] : files_) ::close(host);
+  if (root_fd_ >= 0) ::close(root_fd_);
+}
+
+void XtensaSimcall::set_file_root(const std::string& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) throw std::invalid_argument(dir + ": cannot use as the semihosting file directory: " + std::strerror(errno));
+  if (root_fd_ >= 0) ::close(root_fd_);
+  root_fd_ = fd;
+}
+
+int XtensaSimcall::host_fd(std::uint32_t guest_fd) const {
+  auto it = files_.find(guest_fd);
+  return it == files_.end() ? -1 : it->second;
+}
+
+XtensaSimcall::Outcome XtensaSimcall::open_file(const std::string& name, std::uint32_t guest_flags,
+                                                std::uint32_t mode) {
+  Outcome o;
+  o.a2 = 0xFFFFFFFF;
+  auto refuse = [&](std::uint32_t err, const char* why) {
+    BE_LOG(guest_error, "simcall open(\"{}\"): {}", name, why);
+    o.a3 = err;
+    return o;
+  };
+  if (root_fd_ < 0) return refuse(kEACCES, "host files are off (run with --semihosting-files DIR)");
+  if (files_.size() >= kMaxOpenFiles) return refuse(kEMFILE, "too many open files");
+  if (name.empty()) return refuse(kENOENT, "empty path");
+  if (name[0] == '/') return refuse(kEACCES, "absolute paths are refused (relative to the --semihosting-files directory only)");
+  std::uint32_t acc = guest_flags & kGuestAccMode;
+  if (acc == 3 || (guest_flags & ~(kGuestAccMode | kGuestAppend | kGuestCreat | kGuestTrunc | kGuestExcl)))
+    return refuse(kEINVAL, "unsupported open flags");
+  int flags = acc == 0 ? O_RDONLY : acc == 1 ? O_WRONLY : O_RDWR;
+  if (guest_flags & kGuestAppend) flags |= O_APPEND;
+  if (guest_flags & kGuestCreat) flags |= O_CREAT;
+  if (guest_flags & kGuestTrunc) flags |= O_TRUNC;
+  if (guest_flags & kGuestExcl) flags |= O_EXCL;
+
+  // Walk the path one component at a time from the root, never following a symbolic link.
+  std::vector<std::string> parts;
+  for (std::size_t at = 0; at <= name.size();) {
+    std::size_t slash = name.find('/', at);
+    if (slash == std::string::npos) slash = name.size();
+    std::string part = name.substr(at, slash - at);
+    at = slash + 1;
+    if (part.empty() || part == ".") continue;
+    if (part == "..") return refuse(kEACCES, "'..' is refused (paths stay inside the --semihosting-files directory)");
+    parts.push_back(part);
+  }
+  if (parts.empty()) return refuse(kEACCES, "names the directory itself");
+  int dir = root_fd_;
+  auto close_dir = [&] {
+    if (dir != root_fd_) ::close(dir);
+  };
+  for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
+    int next = ::openat(dir, parts[i].c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    int err = errno;
+    close_dir();
+    if (next < 0) {
+      o.a3 = guest_errno(err);
+      BE_LOG(guest_error, "simcall open(\"{}\"): {}", name, std::strerror(err));
+      return o;
+    }
+    dir = next;
+  }
+  // O_NONBLOCK: a FIFO must not block the emulator in open(); fstat then refuses it.
+  int fd = ::openat(dir, parts.back().c_str(), flags | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY,
+                    static_cast<mode_t>(mode & 0777));
+  int err = errno;
+  close_dir();
+  if (fd < 0) {
+    BE_LOG(guest_error, "simcall open(\"{}\"): {}", name, std::strerror(err));
+    o.a3 = guest_errno(err);
+    return o;
+  }
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return refuse(kEACCES, "not a regular file");
+  }
+  ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+  std::uint32_t guest_fd = 3;
+  while (files_.count(guest_fd)) ++guest_fd;
+  files_[guest_fd] = fd;
+  o.a2 = guest_fd;
+  o.a3 = 0;
+  return o;
+}
 
 std::uint32_t XtensaSimcall::guest_errno(int e) {
   // Host (Linux) and guest (newlib) numbers agree for 1..34; QEMU maps the rest it knows,
@@ -62,8 +158,11 @@ XtensaSimcall::Outcome XtensaSimcall::call(const std::uint32_t a[5]) {
       } else if (fd == 0) {
         o.a2 = 0xFFFFFFFF;
         o.a3 = kEBADF;
+      } else if (int hfd = host_fd(fd); hfd < 0) {
+        o.a2 = 0xFFFFFFFF;
+        o.a3 = kEBADF;
       } else {
-        ssize_t n = ::write(static_cast<int>(fd), bytes.data(), bytes.size());
+        ssize_t n = ::write(hfd, bytes.data(), bytes.size());
         o.a2 = static_cast<std::uint32_t>(n);
         o.a3 = n < 0 ? guest_errno(errno) : 0;
       }
@@ -85,8 +184,11 @@ XtensaSimcall::Outcome XtensaSimcall::call(const std::uint32_t a[5]) {
       } else if (fd == 1 || fd == 2) {
         o.a2 = 0xFFFFFFFF;
         o.a3 = kEBADF;
+      } else if (int hfd = host_fd(fd); hfd < 0) {
+        o.a2 = 0xFFFFFFFF;
+        o.a3 = kEBADF;
       } else {
-        ssize_t n = ::read(static_cast<int>(fd), dst, len);
+        ssize_t n = ::read(hfd, dst, len);
         o.a2 = static_cast<std::uint32_t>(n);
         o.a3 = n < 0 ? guest_errno(errno) : 0;
       }
@@ -109,18 +211,17 @@ XtensaSimcall::Outcome XtensaSimcall::call(const std::uint32_t a[5]) {
         o.a3 = kEINVAL;
         return o;
       }
-      // The flags are the guest's (newlib) O_* values, passed through as QEMU does; newlib
-      // and Linux agree on O_RDONLY/O_WRONLY/O_RDWR, O_APPEND differs (8 vs 1024).
-      int fd = ::open(name.c_str(), static_cast<int>(a[2]), static_cast<mode_t>(a[3]));
-      o.a2 = static_cast<std::uint32_t>(fd);
-      o.a3 = fd < 0 ? guest_errno(errno) : 0;
-      return o;
+      return open_file(name, a[2], a[3]);
     }
     case kSysClose:
       if (a[1] < 3) {
         o.a2 = o.a3 = 0;  // the console descriptors stay open
+      } else if (int hfd = host_fd(a[1]); hfd < 0) {
+        o.a2 = 0xFFFFFFFF;
+        o.a3 = kEBADF;
       } else {
-        int rc = ::close(static_cast<int>(a[1]));
+        files_.erase(a[1]);
+        int rc = ::close(hfd);
         o.a2 = static_cast<std::uint32_t>(rc);
         o.a3 = rc < 0 ? guest_errno(errno) : 0;
       }
@@ -131,8 +232,18 @@ XtensaSimcall::Outcome XtensaSimcall::call(const std::uint32_t a[5]) {
         o.a3 = 29;  // ESPIPE: the console is not seekable
         return o;
       }
-      off_t r = ::lseek(static_cast<int>(a[1]), static_cast<off_t>(static_cast<std::int32_t>(a[2])),
-                        static_cast<int>(a[3]));
+      int hfd = host_fd(a[1]);
+      if (hfd < 0 || a[3] > 2) {  // SEEK_SET/CUR/END are 0/1/2 in newlib and Linux alike
+        o.a2 = 0xFFFFFFFF;
+        o.a3 = hfd < 0 ? kEBADF : kEINVAL;
+        return o;
+      }
+      off_t r = ::lseek(hfd, static_cast<off_t>(static_cast<std::int32_t>(a[2])), static_cast<int>(a[3]));
+      if (r > 0x7FFFFFFF) {  // the guest's off_t is 32 bits
+        o.a2 = 0xFFFFFFFF;
+        o.a3 = kEINVAL;
+        return o;
+      }
       o.a2 = static_cast<std::uint32_t>(r);
       o.a3 = r < 0 ? guest_errno(errno) : 0;
       return o;

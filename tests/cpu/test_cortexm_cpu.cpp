@@ -1510,8 +1510,9 @@ constexpr std::uint32_t kRecSp = 0, kRecLr = 4, kRecIpsr = 8, kRecControl = 12, 
 constexpr std::uint32_t kXpsrT = 1u << 24;
 constexpr std::uint64_t kCpuHz = 25'000'000;
 
-BoardDesc test_board(UnmappedPolicy unmapped = UnmappedPolicy::bus_fault) {
+BoardDesc test_board(UnmappedPolicy unmapped = UnmappedPolicy::bus_fault, bool semihosting = true) {
   BoardDesc b;
+  b.semihosting = semihosting;  // the test programs end their runs through semihosting
   b.name = "cpu-test";
   b.description = "Cortex-M3 with two RAM regions and nothing else";
   b.source_path = "(cpu_tests)";
@@ -1528,8 +1529,8 @@ BoardDesc test_board(UnmappedPolicy unmapped = UnmappedPolicy::bus_fault) {
 class TestMachine {
  public:
   explicit TestMachine(std::span<const std::uint8_t> image, std::uint32_t mode = 0,
-                       UnmappedPolicy unmapped = UnmappedPolicy::bus_fault)
-      : machine_(test_board(unmapped)) {
+                       UnmappedPolicy unmapped = UnmappedPolicy::bus_fault, bool semihosting = true)
+      : machine_(test_board(unmapped, semihosting)) {
     // CPU_TEST_LOG=trace,guest_error,... shows the backend's diagnostics.
     if (const char* spec = std::getenv("CPU_TEST_LOG")) boardemu::log::enable_from_string(spec, nullptr);
     machine_.set_semihosting_console([this](const std::string& s) { console_ += s; });
@@ -1924,6 +1925,16 @@ TEST(CortexMSemihosting, ConsoleOutputAndApplicationExit) {
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_EQ(m.console(), "hello, semihosting!\n");
   EXPECT_EQ(m.read32(kOut + 0x40), 0u);  // SYS_WRITE0's r0
+}
+
+// Without the board's cpu.semihosting (QEMU without -semihosting), BKPT 0xAB is an ordinary
+// breakpoint: with no debugger attached the run stops, and the host console sees nothing.
+TEST(CortexMSemihosting, OffUnlessTheBoardHasIt) {
+  TestMachine m(semihost::image, 0, UnmappedPolicy::bus_fault, /*semihosting=*/false);
+  RunResult r = m.run();
+  EXPECT_EQ(r.reason, StopReason::fatal);
+  EXPECT_NE(r.message.find("BKPT #171 with no debugger attached"), std::string::npos) << r.message;
+  EXPECT_EQ(m.console(), "");
 }
 
 TEST(CortexMSemihosting, ExitWithOtherReasonIsFailure) {

@@ -226,8 +226,9 @@ class Asm {
   std::vector<Segment> segs_;
 };
 
-BoardDesc test_board(UnmappedPolicy unmapped = UnmappedPolicy::bus_fault) {
+BoardDesc test_board(UnmappedPolicy unmapped = UnmappedPolicy::bus_fault, bool semihosting = true) {
   BoardDesc b;
+  b.semihosting = semihosting;  // the test programs end their runs through semihosting
   b.name = "lx106-cpu-test";
   b.source_path = "(cpu_tests)";
   b.cpu_arch = "lx106";
@@ -265,8 +266,9 @@ void add_record_handler(Asm& a, bool kernel = true, bool user = true, bool dbl =
 
 class Lx106Test {
  public:
-  explicit Lx106Test(const Asm& program, UnmappedPolicy unmapped = UnmappedPolicy::bus_fault)
-      : machine_(test_board(unmapped)) {
+  explicit Lx106Test(const Asm& program, UnmappedPolicy unmapped = UnmappedPolicy::bus_fault,
+                     bool semihosting = true)
+      : machine_(test_board(unmapped, semihosting)) {
     if (const char* spec = std::getenv("CPU_TEST_LOG")) boardemu::log::enable_from_string(spec, nullptr);
     for (const auto& s : program.segments())
       EXPECT_TRUE(machine_.bus().write_block(s.addr, s.bytes.data(), s.bytes.size())) << std::hex << s.addr;
@@ -1078,6 +1080,29 @@ TEST(Lx106Simcall, WriteAndExitAsQemu) {
   EXPECT_EQ(t.a(10), 0xFFFFFFFFu);
   EXPECT_EQ(t.a(11), XtensaSimcall::kENOSYS);
   EXPECT_EQ(t.a(12), 0u);
+}
+
+// A board without semihosting (the ESP8266: no simulator) treats SIMCALL as QEMU does without
+// -semihosting: IllegalInstruction, and the host is never asked, not even for the console.
+TEST(Lx106Simcall, IllegalWhenTheBoardHasNoSemihosting) {
+  Asm p(kCode);
+  p.movi(2, 4);  // write(1, kCode, 4)
+  p.movi(3, 1);
+  p.li(4, kCode);
+  p.movi(5, 4);
+  std::uint32_t at = p.here();
+  p.simcall();
+  p.movi(2, 1);  // exit(0), equally refused
+  p.simcall();
+  add_record_handler(p);
+  Lx106Test t(p, UnmappedPolicy::bus_fault, /*semihosting=*/false);
+  t.from_normal_state();
+  RunResult r = t.run_for(1000);
+  EXPECT_EQ(r.reason, StopReason::time_limit);
+  EXPECT_EQ(t.a(10), kIllegalInstructionCause);
+  EXPECT_EQ(t.a(11), at);
+  EXPECT_EQ(t.a(2), 4u);  // untouched: no call was made
+  EXPECT_EQ(t.console(), "");
 }
 
 TEST(Lx106SpecialRegisters, UnknownOrWrongDirectionIsIllegal) {

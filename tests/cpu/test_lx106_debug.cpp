@@ -109,6 +109,7 @@ class Asm {
 
 BoardDesc test_board() {
   BoardDesc b;
+  b.semihosting = true;  // the test programs end their runs through semihosting
   b.name = "lx106-debug-test";
   b.source_path = "(cpu_tests)";
   b.cpu_arch = "lx106";

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <vector>
 
@@ -293,7 +294,7 @@ TEST_F(BoardFileTest, OverlapNamesBoth) {
     EXPECT_HAS(msg, "'shadow' (0x00000800..0x00001800) overlaps 'ram' (0x00000000..0x00001000, memory[0]");
   }
   {
-    std::string text = replace(kGood, "kind: ram}\n", "kind: ram}\n  - {name: rom, base: 0xfff, size: 2, kind: rom}\n");
+    std::string text = replace(kGood, "kind: ram}\n", "kind: ram}\n  - {name: rom, base: 0xc00, size: 0x800, kind: rom}\n");
     EXPECT_STARTS(error_of(text), at(7, "memory[1]"));
   }
   // Touching is not overlapping.
@@ -411,6 +412,136 @@ TEST_F(BoardFileTest, ByNameRejectsPathsAndMismatches) {
     EXPECT_STARTS(msg, (dir_ / "alpha.yaml").string() + ":1: name: ");
     EXPECT_HAS(msg, "does not match the file name");
   }
+}
+
+// What the CPU engine cannot map is refused by the reader, with the file and line, instead of
+// aborting inside the engine later.
+TEST_F(BoardFileTest, WindowsMustBeEnginePageMultiples) {
+  std::string msg = error_of(replace(kGood, "base: 0x0, size: 0x1000", "base: 0x200, size: 0x1000"));
+  EXPECT_STARTS(msg, at(6, "memory[0].base"));
+  EXPECT_HAS(msg, "not a multiple of 1024 bytes");
+  msg = error_of(replace(kGood, "base: 0x0, size: 0x1000", "base: 0x0, size: 0x1100"));
+  EXPECT_STARTS(msg, at(6, "memory[0].size"));
+  msg = error_of(kGood + "    size: 0x100\n");
+  EXPECT_STARTS(msg, at(12, "peripherals[0].size"));
+  // RISC-V maps in 4 KiB pages.
+  std::string rv = replace(replace(kGood, "arch: cortex-m3", "arch: rv32imac"), "irqs: {rx: 0}", "irqs: {}");
+  EXPECT_NO_THROW(load_board_file(write("rv.yaml", rv)));
+  msg = error_of(replace(rv, "size: 0x1000", "size: 0x400"));
+  EXPECT_STARTS(msg, at(6, "memory[0].size"));
+  EXPECT_HAS(msg, "4096");
+  // The LX106 interpreter maps any byte range (the ESP8266's UART1 is a 0x100 window).
+  std::string lx = replace(replace(kGood, "arch: cortex-m3", "arch: lx106"), "irqs: {rx: 0}", "irqs: {}");
+  EXPECT_NO_THROW(load_board_file(write("lx.yaml", replace(lx, "size: 0x1000", "size: 0x123"))));
+}
+
+TEST_F(BoardFileTest, NothingMayMapOverTheCortexMPrivatePeripheralBus) {
+  for (const char* where : {"base: 0xE0000000, size: 0x1000", "base: 0xDFFFF000, size: 0x2000",
+                            "base: 0xE00FF000, size: 0x2000", "base: 0xC0000000, size: 0x3FFFFC00"}) {
+    std::string msg = error_of(replace(kGood, "base: 0x0, size: 0x1000", where));
+    EXPECT_STARTS(msg, at(6, "memory[0].base")) << where;
+    EXPECT_HAS(msg, "Private Peripheral Bus");
+  }
+  std::string msg = error_of(replace(kGood, "base: 0x40000000", "base: 0xE000E000"));
+  EXPECT_STARTS(msg, at(10, "peripherals[0].base"));
+  // Just past the PPB is fine (the AN385's own devices sit at 0xE0100000 and up on some boards).
+  EXPECT_NO_THROW(load_board_file(write("ok.yaml", replace(kGood, "base: 0x40000000", "base: 0xE0100000"))));
+  // Other architectures have no PPB.
+  std::string rv = replace(replace(kGood, "arch: cortex-m3", "arch: rv32imac"), "irqs: {rx: 0}", "irqs: {}");
+  EXPECT_NO_THROW(load_board_file(write("rv.yaml", replace(rv, "base: 0x40000000", "base: 0xE000E000"))));
+}
+
+TEST_F(BoardFileTest, WholeAddressSpaceRegion) {
+  // 4 GiB cannot be written as a size (at most 0xFFFFFFFF), and nearly 4 GiB hits the PPB on
+  // Cortex-M or a page boundary; what the reader accepts must be buildable.
+  std::string msg = error_of(replace(kGood, "size: 0x1000", "size: 0x100000000"));
+  EXPECT_STARTS(msg, at(6, "memory[0].size"));
+  EXPECT_HAS(msg, "too large");
+  msg = error_of(replace(kGood, "size: 0x1000", "size: 0xFFFFFFFF"));
+  EXPECT_STARTS(msg, at(6, "memory[0].size"));
+}
+
+TEST_F(BoardFileTest, TooManyWindows) {
+  std::string text = kGood;
+  for (unsigned i = 0; i < kMaxPeripherals; ++i)
+    text += "  - {name: d" + std::to_string(i) + ", model: unimplemented, base: " +
+            std::to_string(0x50000000u + i * 0x1000u) + "}\n";
+  std::string msg = error_of(text);
+  EXPECT_STARTS(msg, at(7, "peripherals"));
+  EXPECT_HAS(msg, std::to_string(kMaxPeripherals + 1) + " peripherals (at most " + std::to_string(kMaxPeripherals));
+
+  std::string mems = "name: test\ncpu: {arch: lx106, clock_hz: 1000}\nmemory:\n";
+  for (unsigned i = 0; i <= kMaxMemoryRegions; ++i)
+    mems += "  - {name: m" + std::to_string(i) + ", base: " + std::to_string(i * 0x1000u) + ", size: 0x1000, kind: ram}\n";
+  msg = error_of(mems);
+  EXPECT_STARTS(msg, at(3, "memory"));
+  EXPECT_HAS(msg, "at most " + std::to_string(kMaxMemoryRegions));
+}
+
+TEST_F(BoardFileTest, SemihostingIsOffUnlessTheBoardSaysSo) {
+  EXPECT_FALSE(load_board_file(write("ok.yaml", kGood)).semihosting);
+  std::string on = replace(kGood, "  clock_hz: 1000\n", "  clock_hz: 1000\n  semihosting: true\n");
+  EXPECT_TRUE(load_board_file(write("on.yaml", on)).semihosting);
+  std::string msg = error_of(replace(kGood, "  clock_hz: 1000\n", "  clock_hz: 1000\n  semihosting: yes please\n"));
+  EXPECT_STARTS(msg, at(5, "cpu.semihosting"));
+  EXPECT_HAS(msg, "expected true or false");
+  // The shipped boards: QEMU's machines run with -semihosting; the ESP8266 has none.
+  EXPECT_TRUE(load_board_by_name("mps2-an385", kBoardsDir).semihosting);
+  EXPECT_TRUE(load_board_by_name("virt-rv32", kBoardsDir).semihosting);
+  EXPECT_TRUE(load_board_by_name("lx106-sim", kBoardsDir).semihosting);
+  EXPECT_FALSE(load_board_by_name("esp8266", kBoardsDir).semihosting);
+}
+
+// A FIFO (or device node) given as a board file is refused at once instead of blocking in
+// open() until some writer appears.
+TEST_F(BoardFileTest, NonRegularFilesAreRefusedWithoutBlocking) {
+  std::string fifo = (dir_ / "fifo.yaml").string();
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  try {
+    load_board_file(fifo);
+    FAIL();
+  } catch (const BoardError& e) {
+    EXPECT_EQ(std::string(e.what()), fifo + ": is a FIFO, not a board file");
+  }
+  try {
+    load_board_file("/dev/zero");
+    FAIL();
+  } catch (const BoardError& e) {
+    EXPECT_EQ(std::string(e.what()), "/dev/zero: is a character device, not a board file");
+  }
+  std::string big = write("big.yaml", "# " + std::string(kMaxBoardFileBytes, 'x') + "\n");
+  try {
+    load_board_file(big);
+    FAIL();
+  } catch (const BoardError& e) {
+    EXPECT_HAS(std::string(e.what()), "too large for a board file");
+  }
+}
+
+TEST_F(BoardFileTest, BoardsDirectoryMustExist) {
+  std::string missing = (dir_ / "nope").string();
+  for (auto call : {+[](const std::string& d) { board_files(d); },
+                    +[](const std::string& d) { load_board_by_name("x", d); }}) {
+    try {
+      call(missing);
+      FAIL();
+    } catch (const BoardError& e) {
+      EXPECT_EQ(std::string(e.what()), missing + ": boards directory does not exist");
+    }
+    std::string file = write("plain.yaml", kGood);
+    try {
+      call(file);
+      FAIL();
+    } catch (const BoardError& e) {
+      EXPECT_EQ(std::string(e.what()), file + ": is not a directory (expected a boards directory)");
+    }
+  }
+  write("b.yaml", kGood);
+  write("a.yaml", kGood);
+  write("notes.txt", "x");
+  auto files = board_files(dir_.string());
+  ASSERT_EQ(files.size(), 3u);  // a, b, plain
+  EXPECT_EQ(files[0], (dir_ / "a.yaml").string());
 }
 
 TEST(BoardShipped, EveryShippedBoardLoads) {

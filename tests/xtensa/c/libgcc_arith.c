@@ -128,7 +128,10 @@ static void int32_ops(void)
     struct digest udiv = {"udivsi3", 2166136261u, 0}, umod = {"umodsi3", 2166136261u, 0};
     struct digest sdiv = {"divsi3", 2166136261u, 0}, smod = {"modsi3", 2166136261u, 0};
     for (int i = 0; i < N_RANDOM; ++i) {
-        uint32_t a = rnd(), b = rnd() >> (rnd() % 32);
+        /* One call per statement: the order of two calls in one expression is unspecified. */
+        uint32_t a = rnd();
+        uint32_t b = rnd();
+        b >>= rnd() % 32;
         if (b == 0)
             b = 7;
         vu32[0] = a;
@@ -163,7 +166,9 @@ static void int64_ops(void)
     struct digest umod = {"umoddi3", 2166136261u, 0}, sdiv = {"divdi3", 2166136261u, 0};
     struct digest smod = {"moddi3", 2166136261u, 0};
     for (int i = 0; i < N_RANDOM; ++i) {
-        uint64_t a = rnd64(), b = rnd64() >> (rnd() % 64);
+        uint64_t a = rnd64();
+        uint64_t b = rnd64();
+        b >>= rnd() % 64;
         if (b == 0)
             b = 11;
         vu64[0] = a;
