@@ -94,11 +94,11 @@ void Machine::build_lx106() {
     std::fwrite(bytes.data(), 1, bytes.size(), f);
     std::fflush(f);
   });
-  cpu->simcall().set_input([](std::uint8_t* out, std::size_t max) -> std::size_t {
+  cpu->simcall().set_input([](std::uint8_t* out, std::size_t max) -> std::optional<std::size_t> {
     // What is available, up to max; waits until some is, but not past a quit request (the
-    // run loop then ends the run), so SIGTERM ends a guest blocked on console input.
+    // run then ends at once), so SIGTERM ends a guest blocked on console input.
     for (;;) {
-      if (quit_requested()) return 0;
+      if (quit_requested()) return std::nullopt;
       pollfd p{0, POLLIN, 0};
       int r = ::poll(&p, 1, 100);
       if (r < 0 && errno != EINTR) return 0;

@@ -737,6 +737,10 @@ void Lx106Cpu::execute() {
         SYNC_OUT();
         std::uint32_t args[5] = {a[2], a[3], a[4], a[5], a[6]};
         XtensaSimcall::Outcome o = simcall_.call(args);
+        if (o.host_quit) {
+          host_quit_ = true;  // the SIMCALL runs again if the run goes on
+          goto out;
+        }
         if (o.exit_code) {
           exit_code_ = o.exit_code;
           goto out;
@@ -989,6 +993,10 @@ RunResult Lx106Cpu::run_slices(Cycles deadline) {
       int code = *exit_code_;
       exit_code_.reset();
       return {StopReason::exit, code, {}};
+    }
+    if (host_quit_) {
+      host_quit_ = false;
+      return {StopReason::host_quit, 0, {}};
     }
   }
 }

@@ -282,6 +282,7 @@ class Lx106Cpu : public Cpu, public InterruptController, public CpuDebug {
   Cycles stop_ = 0;
   std::string fatal_;
   std::optional<int> exit_code_;
+  bool host_quit_ = false;  // a SIMCALL found the host quitting: end the slice
   // The last exception delivered, named when a later one turns out to be unrecoverable.
   std::uint32_t last_exc_pc_ = 0, last_exc_cause_ = 0, last_exc_vector_ = 1;
   bool last_exc_valid_ = false;

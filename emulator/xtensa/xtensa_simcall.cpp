@@ -178,8 +178,12 @@ XtensaSimcall::Outcome XtensaSimcall::call(const std::uint32_t a[5]) {
         return o;
       }
       if (fd == 0) {
-        std::size_t n = (input_ && len) ? input_(dst, len) : 0;
-        o.a2 = static_cast<std::uint32_t>(n);
+        std::optional<std::size_t> n = (input_ && len) ? input_(dst, len) : std::optional<std::size_t>(0);
+        if (!n) {
+          o.host_quit = true;
+          return o;
+        }
+        o.a2 = static_cast<std::uint32_t>(*n);
         o.a3 = 0;
       } else if (fd == 1 || fd == 2) {
         o.a2 = 0xFFFFFFFF;

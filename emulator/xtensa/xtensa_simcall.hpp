@@ -31,8 +31,10 @@ namespace boardemu::xtensa {
 class XtensaSimcall {
  public:
   using Sink = std::function<void(int fd, const std::string& bytes)>;
-  // Reads up to `max` bytes of console input into `out`; returns the count, 0 at end of input.
-  using Source = std::function<std::size_t(std::uint8_t* out, std::size_t max)>;
+  // Reads up to `max` bytes of console input into `out`; returns the count, 0 at end of input,
+  // nothing when the host is quitting while the guest waits for input (the call is then not
+  // made: Outcome::host_quit).
+  using Source = std::function<std::optional<std::size_t>(std::uint8_t* out, std::size_t max)>;
 
   explicit XtensaSimcall(Bus& bus);
   ~XtensaSimcall();
@@ -49,6 +51,9 @@ class XtensaSimcall {
   struct Outcome {
     std::uint32_t a2 = 0, a3 = 0;
     std::optional<int> exit_code;  // set by exit: the run ends with this status
+    // The call was not made because the host is quitting: the CPU leaves the SIMCALL to run
+    // again and ends its slice, so the run loop sees the quit request at once.
+    bool host_quit = false;
   };
   // `a` holds a2..a6.
   Outcome call(const std::uint32_t a[5]);

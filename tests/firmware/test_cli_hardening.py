@@ -8,6 +8,7 @@ need no firmware: they fail before a run starts, or run a tiny hand-made ELF.
 
 import os
 import re
+import signal
 import subprocess
 import tempfile
 import time
@@ -16,7 +17,8 @@ import unittest
 from test_firmware import BOARDEMU, ROOT, minimal_arm_elf
 
 EXIT_USAGE, EXIT_BAD_INPUT, EXIT_TIME_LIMIT = 2, 3, 124
-ESP_FW = os.path.join(ROOT, "build", "firmware", "ESP8266", "firmware.elf")
+LX_SIM_FW = os.path.join(ROOT, "build", "firmware", "LX106_SIM", "firmware.elf")
+ARM_FW = os.path.join(ROOT, "build", "firmware", "MPS2_AN385", "firmware.elf")
 
 
 # Vector table (MSP 0x8000, reset at 0x8) and `b .` there: a Cortex-M program that runs for ever.
@@ -214,6 +216,45 @@ class Options(Case):
         missing = os.path.join(self.dir, "missing")
         r = boardemu("run", "--board", "lx106-sim", "--firmware", fw, "--semihosting-files", missing)
         self.one_line(r, EXIT_USAGE, "--semihosting-files", missing)
+
+
+class SignalsEndTheRun(unittest.TestCase):
+    """SIGTERM ends the run promptly even while the guest waits for console input that never
+    comes (the host's stdin is a pipe nobody writes to)."""
+
+    def check(self, args, banner):
+        p = subprocess.Popen([BOARDEMU, "run", *args], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE)
+        try:
+            seen = b""
+            deadline = time.monotonic() + 30
+            while banner not in seen and time.monotonic() < deadline:
+                chunk = os.read(p.stdout.fileno(), 4096)
+                if not chunk:
+                    break
+                seen += chunk
+            self.assertIn(banner, seen)
+            time.sleep(0.3)  # the guest is now blocked waiting for input
+            start = time.monotonic()
+            p.send_signal(signal.SIGTERM)
+            rc = p.wait(timeout=10)
+            self.assertLess(time.monotonic() - start, 2.0)
+            self.assertEqual(rc, 0)
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+            p.stdin.close()
+            p.stdout.close()
+            p.stderr.close()
+
+    @unittest.skipUnless(os.path.exists(LX_SIM_FW), "LX106_SIM firmware not built (make build)")
+    def test_simcall_console_read(self):
+        self.check(["--board", "lx106-sim", "--firmware", LX_SIM_FW], b">>> ")
+
+    @unittest.skipUnless(os.path.exists(ARM_FW), "MPS2_AN385 firmware not built (make build)")
+    def test_uart_console(self):
+        self.check(["--board", "mps2-an385", "--uart0", "stdio"], b">>> ")
 
 
 if __name__ == "__main__":
