@@ -559,7 +559,9 @@ SerialCharBackend::SerialCharBackend(const std::string& device, unsigned baud)
 
 SerialCharBackend::~SerialCharBackend() {
   if (port_) {
-    sp_drain(port_);
+    // Let the line send what the kernel holds (seconds at a low baud rate), unless the host
+    // asked to quit: then the process ends now.
+    if (!host_quit_requested()) sp_drain(port_);
     sp_close(port_);
     sp_free_port(port_);
   }
@@ -590,10 +592,15 @@ void SerialCharBackend::write(const std::uint8_t* data, std::size_t len) {
   pending_.push(data, len);
   flush_pending();
   if (pending_.size() <= kMaxPendingOutput) return;
-  // The line is slower than the guest: give it a bounded time to catch up.
-  sp_return n = sp_blocking_write(port_, pending_.data(), pending_.size() - kMaxPendingOutput,
-                                  kOutputStallLimitMs);
-  if (n > 0) pending_.consume(static_cast<std::size_t>(n));
+  // The line is slower than the guest: give it a bounded time to catch up, in steps short
+  // enough that a quit request is seen.
+  for (int waited = 0; waited < kOutputStallLimitMs && pending_.size() > kMaxPendingOutput &&
+                       !host_quit_requested();
+       waited += 100) {
+    sp_return n = sp_blocking_write(port_, pending_.data(), pending_.size() - kMaxPendingOutput, 100);
+    if (n < 0) break;
+    pending_.consume(static_cast<std::size_t>(n));
+  }
   if (pending_.size() > kMaxPendingOutput) {
     if (!noted_error_) note("boardemu: serial:" + device_ + " is too slow; dropping output");
     noted_error_ = true;
