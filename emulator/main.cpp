@@ -273,7 +273,7 @@ int main(int argc, char** argv) {
                       "ELF file to run (default: the board's default firmware, built by `make build`)");
   for (int i = 0; i < kMaxUarts; ++i)
     run_cmd->add_option(fmt::format("--uart{}", i), o.uart[i],
-                        fmt::format("Host side of uart{}: stdio | pty | tcp:PORT | serial:DEVICE[:BAUD] | null{}", i,
+                        fmt::format("Host side of uart{}: stdio | pty | tcp:PORT | tcp:HOST:PORT | serial:DEVICE[:BAUD] | null{}", i,
                                     i == 0 ? " (default: stdio)" : " (default: unconnected)"));
   run_cmd->add_option("--max-cycles", o.max_cycles,
                       "Stop after N CPU cycles of virtual time (exit code 124); 1 <= N <= 2^62");

@@ -1,11 +1,13 @@
 // Host side of a serial line: where a UART's bytes come from and go to.
 //
 // Backends: stdio (the terminal, raw mode), pty (a pseudo-terminal whose /dev/pts/N name is the
-// first line printed on stdout), tcp:PORT (one client on a listening socket), serial:DEVICE (a
-// real host serial port through libserialport), and a buffer backend for tests.
+// first line printed on stdout), tcp:[HOST:]PORT (one client on a listening socket, 127.0.0.1
+// by default), serial:DEVICE (a real host serial port through libserialport), and a buffer
+// backend for tests.
 //
 // Input is never dropped: bytes read from the host wait in the backend until the UART takes
-// them, however long the guest takes to read.
+// them, however long the guest takes to read. A backend reads from the host only while its
+// backlog is below a bound (hostio/byte_queue.hpp), so the rest waits in the kernel or the peer.
 #pragma once
 
 #include <cstddef>
@@ -46,12 +48,16 @@ class SerialDevice {
   virtual void attach(CharBackend* backend) = 0;
 };
 
-// Creates a backend from a CLI spec: "stdio", "pty", "tcp:PORT", "serial:DEVICE[:BAUD]",
+// Creates a backend from a CLI spec: "stdio", "pty", "tcp:[HOST:]PORT", "serial:DEVICE[:BAUD]",
 // "null". Throws ChardevError with a one-line message for a bad spec or a host failure.
 std::unique_ptr<CharBackend> make_char_backend(const std::string& spec);
 
-// True once the user typed the quit escape (Ctrl-A x) on a "stdio" terminal. Process-wide; the
-// run loop checks it between slices and stops.
+// True once the host asked the emulation to end: the quit escape (Ctrl-A x) on a "stdio"
+// terminal, or set_host_quit_requested(). Process-wide; the run loop checks it between slices
+// and stops, and a backend waiting for a slow client (bounded waits for output room) gives up.
 bool host_quit_requested();
+// Asks for the above. Async-signal-safe: the emulator's SIGINT/SIGTERM handler reaches it
+// through request_host_quit() (machine/machine.hpp).
+void set_host_quit_requested();
 
 }  // namespace boardemu

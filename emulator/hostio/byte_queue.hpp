@@ -1,6 +1,6 @@
-// Input side shared by the host backends: an unbounded FIFO of bytes read from the host and not
-// yet taken by the UART. It only grows with what the host actually sent, and nothing in it is
-// ever dropped.
+// Input side shared by the host backends: a FIFO of bytes read from the host and not yet taken
+// by the UART. Nothing in it is ever dropped; the backends bound it by reading from the host
+// only while it holds less than kMaxPendingInput bytes (QueuedCharBackend::input_room).
 #pragma once
 
 #include <cstddef>
@@ -54,7 +54,16 @@ class ByteQueue {
   std::size_t head_ = 0;
 };
 
-// A backend whose input waits in a ByteQueue; subclasses fill `input_` from poll().
+// Host input waiting for the guest, at most. Above it a backend stops reading from the host:
+// further bytes wait in the kernel (socket, pty or pipe buffer) and, once that is full, in the
+// peer, which the kernel's flow control holds back. They are read again as the guest takes
+// bytes, in order, so a fast or endless sender costs bounded memory and loses nothing. The
+// guest's view does not change: a poll reads at most 4 KiB, far below this bound, so the
+// queue never runs dry while the host has bytes for it.
+constexpr std::size_t kMaxPendingInput = 64 * 1024;
+
+// A backend whose input waits in a ByteQueue; subclasses fill `input_` from poll(), reading at
+// most input_room() bytes.
 class QueuedCharBackend : public CharBackend {
  public:
   bool readable() const override { return !input_.empty(); }
@@ -62,6 +71,10 @@ class QueuedCharBackend : public CharBackend {
   std::size_t input_pending() const { return input_.size(); }
 
  protected:
+  // How many bytes poll() may read from the host now.
+  std::size_t input_room() const {
+    return input_.size() >= kMaxPendingInput ? 0 : kMaxPendingInput - input_.size();
+  }
   ByteQueue input_;
 };
 

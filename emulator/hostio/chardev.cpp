@@ -6,9 +6,12 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <termios.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <csignal>
@@ -19,6 +22,7 @@
 
 #include "core/chardev.hpp"
 #include "hostio/host_chardevs.hpp"
+#include "hostio/listen_socket.hpp"
 
 namespace boardemu {
 
@@ -85,29 +89,45 @@ void register_restore_paths() {
   }
 }
 
-// Writes everything to a (possibly non-blocking) fd, waiting for room when needed. Returns
-// false if the reader went away.
-bool write_all_blocking(int fd, const std::uint8_t* data, std::size_t len) {
+// Writes everything to `fd` (stdout: a terminal, pipe or file, blocking), waiting for room as
+// long as the reader takes it. Each write follows a poll that reported room and is small enough
+// for that room (a pipe with room takes a page at once), so a reader that stops reading holds
+// the emulator in poll(), where a quit request (SIGINT, SIGTERM) is seen within 100 ms, and
+// never in a write() the kernel restarts after the signal. Returns false if the reader went
+// away; on a quit request the rest is dropped.
+bool write_all_waiting(int fd, const std::uint8_t* data, std::size_t len) {
+  constexpr std::size_t kChunk = 512;
   while (len > 0) {
-    ssize_t n = ::write(fd, data, len);
+    if (host_quit_requested()) return true;
+    pollfd p{fd, POLLOUT, 0};
+    int r = ::poll(&p, 1, 100);
+    if (r < 0 && errno != EINTR) return false;
+    if (r <= 0) continue;
+    if (p.revents & (POLLERR | POLLNVAL)) return false;
+    ssize_t n = ::write(fd, data, std::min(len, kChunk));
     if (n > 0) {
       data += n;
       len -= static_cast<std::size_t>(n);
-    } else if (n < 0 && errno == EINTR) {
-      continue;
-    } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      pollfd p{fd, POLLOUT, 0};
-      ::poll(&p, 1, 100);
-    } else {
+    } else if (n < 0 && errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK) {
       return false;
     }
   }
   return true;
 }
 
+// Waits up to 100 ms for room to write on `fd`; false if the host asked to quit meanwhile (the
+// signal's EINTR ends the wait early).
+bool wait_for_room(int fd) {
+  if (host_quit_requested()) return false;
+  pollfd p{fd, POLLOUT, 0};
+  ::poll(&p, 1, 100);
+  return !host_quit_requested();
+}
+
 }  // namespace
 
 bool host_quit_requested() { return g_quit_requested.load(std::memory_order_relaxed); }
+void set_host_quit_requested() { g_quit_requested.store(true, std::memory_order_relaxed); }
 
 namespace hostio {
 
@@ -188,7 +208,9 @@ StdioCharBackend::~StdioCharBackend() { restore_stdin(); }
 void StdioCharBackend::poll() {
   if (eof_ || input_off_) return;
   std::uint8_t buf[4096];
-  ssize_t n = ::read(STDIN_FILENO, buf, sizeof buf);
+  std::size_t room = std::min(sizeof buf, input_room());
+  if (room == 0) return;  // backlog full: the rest waits in the pipe or the terminal
+  ssize_t n = ::read(STDIN_FILENO, buf, room);
   if (n > 0) {
     if (!tty_) {
       input_.push(buf, static_cast<std::size_t>(n));
@@ -219,7 +241,7 @@ void StdioCharBackend::poll() {
 
 void StdioCharBackend::write(const std::uint8_t* data, std::size_t len) {
   if (output_dead_) return;
-  if (!write_all_blocking(STDOUT_FILENO, data, len)) output_dead_ = true;
+  if (!write_all_waiting(STDOUT_FILENO, data, len)) output_dead_ = true;
 }
 
 // ---- pty -------------------------------------------------------------------------------------
@@ -280,7 +302,9 @@ void PtyCharBackend::disconnected() {
 
 void PtyCharBackend::poll() {
   std::uint8_t buf[4096];
-  ssize_t n = ::read(master_, buf, sizeof buf);
+  std::size_t room = std::min(sizeof buf, input_room());
+  // Backlog full: leave the rest in the pty, whose full buffer then blocks the client's writes.
+  ssize_t n = room == 0 ? 0 : ::read(master_, buf, room);
   if (n > 0) {
     connected_ = true;
     input_.push(buf, static_cast<std::size_t>(n));
@@ -315,12 +339,8 @@ void PtyCharBackend::write(const std::uint8_t* data, std::size_t len) {
   for (int waited = 0; waited < kOutputStallLimitMs && connected_ &&
                        pending_.size() > kMaxPendingOutput;
        waited += 100) {
-    pollfd p{master_, POLLOUT, 0};
-    ::poll(&p, 1, 100);
-    if (p.revents & POLLHUP) {
-      disconnected();
-      return;
-    }
+    if (!wait_for_room(master_)) break;
+    if (!check_connected()) return;
     flush_pending();
   }
   if (pending_.size() > kMaxPendingOutput) {
@@ -332,28 +352,17 @@ void PtyCharBackend::write(const std::uint8_t* data, std::size_t len) {
 
 // ---- tcp -------------------------------------------------------------------------------------
 
-TcpCharBackend::TcpCharBackend(std::uint16_t port) {
-  listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (listen_fd_ < 0) throw ChardevError(errno_text("tcp: socket"));
-  int one = 1;
-  setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  auto fail = [this, port](const char* what) {
-    std::string msg = errno_text("tcp:" + std::to_string(port) + ": " + what);
-    ::close(listen_fd_);
-    listen_fd_ = -1;
-    throw ChardevError(msg);
-  };
-  if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) fail("bind");
-  if (::listen(listen_fd_, 1) != 0) fail("listen");
-  socklen_t alen = sizeof addr;
-  if (::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &alen) != 0)
-    fail("getsockname");
-  port_ = ntohs(addr.sin_port);
-  note("boardemu: serial line waiting for a client on tcp 127.0.0.1:" + std::to_string(port_));
+TcpCharBackend::TcpCharBackend(const std::string& host, std::uint16_t port) : host_(host) {
+  Listener l;
+  try {
+    l = listen_tcp(host, port, 1);
+  } catch (const ListenError& e) {
+    throw ChardevError(std::string("tcp: ") + e.what());
+  }
+  listen_fd_ = l.fd;
+  port_ = l.port;
+  warn_if_exposed("serial line (tcp)", host_, l);
+  note("boardemu: serial line waiting for a client on tcp " + host_ + ":" + std::to_string(port_));
 }
 
 TcpCharBackend::~TcpCharBackend() {
@@ -365,7 +374,7 @@ void TcpCharBackend::disconnect(const char* why) {
   ::close(client_);
   client_ = -1;
   pending_.clear();
-  note(std::string("boardemu: tcp client ") + why + "; waiting for a client on 127.0.0.1:" +
+  note(std::string("boardemu: tcp client ") + why + "; waiting for a client on " + host_ + ":" +
        std::to_string(port_));
 }
 
@@ -377,19 +386,23 @@ void TcpCharBackend::poll() {
     setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     client_ = c;
     noted_drop_ = false;
-    note("boardemu: tcp client connected on 127.0.0.1:" + std::to_string(port_));
+    note("boardemu: tcp client connected on " + host_ + ":" + std::to_string(port_));
     return;
   }
-  std::uint8_t buf[4096];
-  ssize_t n = ::recv(client_, buf, sizeof buf, 0);
-  if (n > 0) {
-    input_.push(buf, static_cast<std::size_t>(n));
-  } else if (n == 0) {
-    disconnect("disconnected");
-    return;
-  } else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
-    disconnect("lost");
-    return;
+  // Backlog full: the rest stays in the socket, and TCP flow control stops the client. (A
+  // disconnect is then noticed once the guest has taken the backlog.)
+  if (std::size_t room = input_room(); room > 0) {
+    std::uint8_t buf[4096];
+    ssize_t n = ::recv(client_, buf, std::min(sizeof buf, room), 0);
+    if (n > 0) {
+      input_.push(buf, static_cast<std::size_t>(n));
+    } else if (n == 0) {
+      disconnect("disconnected");
+      return;
+    } else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+      disconnect("lost");
+      return;
+    }
   }
   if (!pending_.empty()) flush_pending();
 }
@@ -415,8 +428,7 @@ void TcpCharBackend::write(const std::uint8_t* data, std::size_t len) {
   for (int waited = 0; waited < kOutputStallLimitMs && client_ >= 0 &&
                        pending_.size() > kMaxPendingOutput;
        waited += 100) {
-    pollfd p{client_, POLLOUT, 0};
-    ::poll(&p, 1, 100);
+    if (!wait_for_room(client_)) break;
     flush_pending();
   }
   if (pending_.size() > kMaxPendingOutput) {
@@ -430,33 +442,109 @@ void TcpCharBackend::write(const std::uint8_t* data, std::size_t len) {
 
 namespace {
 
-std::string sp_error(const std::string& what) {
-  char* msg = sp_last_error_message();
-  std::string text = what + ": " + (msg ? msg : "unknown error");
-  if (msg) sp_free_error_message(msg);
+// Why a libserialport call failed. Only SP_ERR_FAIL comes with a meaningful errno text; the
+// other codes leave whatever errno held before ("Success"), so they are named here.
+std::string sp_reason(sp_return code) {
+  std::string reason;
+  switch (code) {
+    case SP_ERR_FAIL: {
+      char* msg = sp_last_error_message();
+      reason = msg ? msg : "unknown error";
+      if (msg) sp_free_error_message(msg);
+      break;
+    }
+    case SP_ERR_ARG:
+      reason = "libserialport does not take it as a serial port";
+      break;
+    case SP_ERR_MEM:
+      reason = "out of memory";
+      break;
+    case SP_ERR_SUPP:
+      reason = "not supported by this port";
+      break;
+    default:
+      reason = "error " + std::to_string(static_cast<int>(code));
+  }
   // Keep the message on one line.
-  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
-  return text;
+  while (!reason.empty() && (reason.back() == '\n' || reason.back() == '\r')) reason.pop_back();
+  return reason;
+}
+
+std::string sp_error(const std::string& what, sp_return code) { return what + ": " + sp_reason(code); }
+
+// Unix 98 pseudo-terminal slaves (Documentation/admin-guide/devices.txt: majors 136-143).
+bool is_pty_slave(const struct stat& st) {
+  unsigned m = major(st.st_rdev);
+  return m >= 136 && m <= 143;
+}
+
+const char* file_kind(mode_t mode) {
+  if (S_ISREG(mode)) return "a regular file";
+  if (S_ISDIR(mode)) return "a directory";
+  if (S_ISBLK(mode)) return "a block device";
+  if (S_ISFIFO(mode)) return "a FIFO";
+  if (S_ISSOCK(mode)) return "a socket";
+  return "not a device";
+}
+
+// What stat() alone tells about `device`; "" when it is a character device.
+std::string stat_problem(const std::string& device) {
+  struct stat st {};
+  if (::stat(device.c_str(), &st) != 0) {
+    if (errno != ENOENT && errno != ENOTDIR) return std::strerror(errno);
+    // "serial:/dev/ttyUSB0:fast": a baud rate that is not a number reads as part of the path.
+    auto colon = device.rfind(':');
+    struct stat head {};
+    if (colon != std::string::npos && colon > 0 && ::stat(device.substr(0, colon).c_str(), &head) == 0)
+      return "bad baud rate '" + device.substr(colon + 1) + "' (expected serial:DEVICE[:BAUD] with BAUD " +
+             std::to_string(kMinBaud) + ".." + std::to_string(kMaxBaud) + ")";
+    return "no such device";
+  }
+  if (!S_ISCHR(st.st_mode)) return std::string("not a serial port (") + file_kind(st.st_mode) + ")";
+  if (is_pty_slave(st))
+    return "not a serial port (a pseudo-terminal: libserialport opens real serial ports only; "
+           "--uart0 pty makes one of its own)";
+  return {};
 }
 
 }  // namespace
 
+std::string serial_device_problem(const std::string& device) {
+  std::string p = stat_problem(device);
+  if (!p.empty()) return p;
+  int fd = ::open(device.c_str(), O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) return std::string("cannot open: ") + std::strerror(errno);
+  bool tty = isatty(fd) == 1;
+  ::close(fd);
+  if (!tty) return "not a serial port (a character device that is not a terminal)";
+  return {};
+}
+
 SerialCharBackend::SerialCharBackend(const std::string& device, unsigned baud)
     : device_(device) {
   const std::string where = "serial:" + device;
-  if (sp_get_port_by_name(device.c_str(), &port_) != SP_OK) {
+  // Cheap checks first: they need no open() (opening a port can reset the board behind it, as
+  // DTR toggles), and they name the problem where libserialport would not.
+  if (std::string p = stat_problem(device); !p.empty()) throw ChardevError(where + ": " + p);
+  // The port's own open happens once, in libserialport; only when that fails do we open it
+  // ourselves to find out why.
+  auto explain = [&](const std::string& fallback) {
+    std::string p = serial_device_problem(device);
+    return where + ": " + (p.empty() ? fallback : p);
+  };
+  if (sp_return r = sp_get_port_by_name(device.c_str(), &port_); r != SP_OK) {
     port_ = nullptr;
-    throw ChardevError(sp_error(where));
+    throw ChardevError(explain(sp_reason(r)));
   }
-  if (sp_open(port_, SP_MODE_READ_WRITE) != SP_OK) {
-    std::string msg = sp_error(where + ": open");
+  if (sp_return r = sp_open(port_, SP_MODE_READ_WRITE); r != SP_OK) {
+    std::string fallback = sp_error("open", r);
     sp_free_port(port_);
     port_ = nullptr;
-    throw ChardevError(msg);
+    throw ChardevError(explain(fallback));
   }
   auto check = [&](sp_return r, const char* what) {
     if (r == SP_OK) return;
-    std::string msg = sp_error(where + ": " + what);
+    std::string msg = sp_error(where + ": " + what, r);
     sp_close(port_);
     sp_free_port(port_);
     port_ = nullptr;
@@ -471,7 +559,9 @@ SerialCharBackend::SerialCharBackend(const std::string& device, unsigned baud)
 
 SerialCharBackend::~SerialCharBackend() {
   if (port_) {
-    sp_drain(port_);
+    // Let the line send what the kernel holds (seconds at a low baud rate), unless the host
+    // asked to quit: then the process ends now.
+    if (!host_quit_requested()) sp_drain(port_);
     sp_close(port_);
     sp_free_port(port_);
   }
@@ -479,12 +569,15 @@ SerialCharBackend::~SerialCharBackend() {
 
 void SerialCharBackend::poll() {
   std::uint8_t buf[4096];
-  sp_return n = sp_nonblocking_read(port_, buf, sizeof buf);
+  std::size_t room = std::min(sizeof buf, input_room());
+  // Backlog full: the rest waits in the tty's buffer (with no flow control on the line, what
+  // overflows that is lost on the wire, as on any serial port whose reader is slow).
+  sp_return n = room == 0 ? SP_OK : sp_nonblocking_read(port_, buf, room);
   if (n > 0) {
     input_.push(buf, static_cast<std::size_t>(n));
   } else if (n < 0 && !noted_error_) {
     noted_error_ = true;
-    note("boardemu: " + sp_error("serial:" + device_ + ": read"));
+    note("boardemu: " + sp_error("serial:" + device_ + ": read", n));
   }
   if (!pending_.empty()) flush_pending();
 }
@@ -499,10 +592,15 @@ void SerialCharBackend::write(const std::uint8_t* data, std::size_t len) {
   pending_.push(data, len);
   flush_pending();
   if (pending_.size() <= kMaxPendingOutput) return;
-  // The line is slower than the guest: give it a bounded time to catch up.
-  sp_return n = sp_blocking_write(port_, pending_.data(), pending_.size() - kMaxPendingOutput,
-                                  kOutputStallLimitMs);
-  if (n > 0) pending_.consume(static_cast<std::size_t>(n));
+  // The line is slower than the guest: give it a bounded time to catch up, in steps short
+  // enough that a quit request is seen.
+  for (int waited = 0; waited < kOutputStallLimitMs && pending_.size() > kMaxPendingOutput &&
+                       !host_quit_requested();
+       waited += 100) {
+    sp_return n = sp_blocking_write(port_, pending_.data(), pending_.size() - kMaxPendingOutput, 100);
+    if (n < 0) break;
+    pending_.consume(static_cast<std::size_t>(n));
+  }
   if (pending_.size() > kMaxPendingOutput) {
     if (!noted_error_) note("boardemu: serial:" + device_ + " is too slow; dropping output");
     noted_error_ = true;
@@ -523,11 +621,19 @@ bool all_digits(const std::string& s) {
 
 }  // namespace
 
-std::uint16_t parse_tcp_port(const std::string& spec) {
+TcpSpec parse_tcp_spec(const std::string& spec) {
+  TcpSpec out;
   std::string rest = spec.size() > 4 ? spec.substr(4) : std::string{};
-  if (!all_digits(rest) || rest.size() > 5 || std::stoul(rest) > 65535)
-    throw ChardevError("serial backend '" + spec + "': expected tcp:PORT with PORT 0..65535");
-  return static_cast<std::uint16_t>(std::stoul(rest));
+  auto colon = rest.rfind(':');
+  if (colon != std::string::npos) {
+    out.host = rest.substr(0, colon);
+    rest = rest.substr(colon + 1);
+  }
+  if (out.host.empty() || !all_digits(rest) || rest.size() > 5 || std::stoul(rest) > 65535)
+    throw ChardevError("serial backend '" + spec +
+                       "': expected tcp:PORT or tcp:HOST:PORT with PORT 0..65535");
+  out.port = static_cast<std::uint16_t>(std::stoul(rest));
+  return out;
 }
 
 SerialSpec parse_serial_spec(const std::string& spec) {
@@ -540,8 +646,9 @@ SerialSpec parse_serial_spec(const std::string& spec) {
     if (tail.empty())
       throw ChardevError("serial backend '" + spec + "': empty baud rate after ':'");
     if (all_digits(tail)) {
-      if (tail.size() > 8 || std::stoul(tail) == 0)
-        throw ChardevError("serial backend '" + spec + "': bad baud rate '" + tail + "'");
+      if (tail.size() > 8 || std::stoul(tail) < kMinBaud || std::stoul(tail) > kMaxBaud)
+        throw ChardevError("serial backend '" + spec + "': bad baud rate '" + tail + "' (expected " +
+                           std::to_string(kMinBaud) + ".." + std::to_string(kMaxBaud) + ")");
       out.baud = static_cast<unsigned>(std::stoul(tail));
       rest.resize(colon);
     }
@@ -566,14 +673,16 @@ std::unique_ptr<CharBackend> make_char_backend(const std::string& spec) {
     std::fflush(stdout);
     return pty;
   }
-  if (spec.rfind("tcp:", 0) == 0 || spec == "tcp")
-    return std::make_unique<TcpCharBackend>(parse_tcp_port(spec));
+  if (spec.rfind("tcp:", 0) == 0 || spec == "tcp") {
+    TcpSpec t = parse_tcp_spec(spec);
+    return std::make_unique<TcpCharBackend>(t.host, t.port);
+  }
   if (spec.rfind("serial:", 0) == 0 || spec == "serial") {
     SerialSpec s = parse_serial_spec(spec);
     return std::make_unique<SerialCharBackend>(s.device, s.baud);
   }
   throw ChardevError("unknown serial backend '" + spec +
-                     "' (expected stdio, pty, tcp:PORT, serial:DEVICE[:BAUD] or null)");
+                     "' (expected stdio, pty, tcp:[HOST:]PORT, serial:DEVICE[:BAUD] or null)");
 }
 
 }  // namespace boardemu

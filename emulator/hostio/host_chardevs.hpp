@@ -6,11 +6,14 @@
 //  - poll() costs at most one non-blocking read-type system call (plus one write when output
 //    is waiting to be flushed) and never blocks.
 //  - Input read from the host waits in the backend's queue until the UART takes it; it is
-//    never dropped.
+//    never dropped. poll() reads only while fewer than kMaxPendingInput bytes wait, so a host
+//    that sends faster than the guest reads is held back by the kernel's flow control (socket,
+//    pty or pipe buffer full) instead of growing the emulator's memory.
 //  - Output never blocks the emulator while nobody is listening: it is discarded when no
 //    client is connected (pty, tcp). While a client is connected but not reading, output is
 //    kept in a buffer of kMaxPendingOutput bytes; past that the emulator waits up to
-//    kOutputStallLimitMs for the client, then drops the excess (once noted on stderr).
+//    kOutputStallLimitMs for the client, then drops the excess (once noted on stderr). The wait
+//    ends at once when the host asks to quit (SIGINT, SIGTERM, Ctrl-A x).
 #pragma once
 
 #include <cstddef>
@@ -81,11 +84,13 @@ class PtyCharBackend : public QueuedCharBackend {
   bool noted_drop_ = false;
 };
 
-// "tcp:PORT": listens on 127.0.0.1:PORT (0: the kernel picks, see port()) for one client at
-// a time; a client that goes away is replaced by the next one to connect.
+// "tcp:[HOST:]PORT": listens on HOST:PORT (default 127.0.0.1; port 0: the kernel picks, see
+// port()) for one client at a time; a client that goes away is replaced by the next one to
+// connect. Another address than loopback is announced with a warning on stderr: whoever
+// connects types into the guest's console.
 class TcpCharBackend : public QueuedCharBackend {
  public:
-  explicit TcpCharBackend(std::uint16_t port);
+  TcpCharBackend(const std::string& host, std::uint16_t port);
   ~TcpCharBackend() override;
   std::uint16_t port() const { return port_; }
   bool connected() const { return client_ >= 0; }
@@ -96,6 +101,7 @@ class TcpCharBackend : public QueuedCharBackend {
   void disconnect(const char* why);
   void flush_pending();
 
+  std::string host_;
   int listen_fd_ = -1;
   int client_ = -1;
   std::uint16_t port_ = 0;
@@ -104,6 +110,8 @@ class TcpCharBackend : public QueuedCharBackend {
 };
 
 // "serial:DEVICE[:BAUD]": a real serial port through libserialport, 8N1, no flow control.
+// The device is checked first (exists, is a terminal, can be opened), so a wrong path gets an
+// error saying what it is instead of libserialport's often meaningless errno text.
 class SerialCharBackend : public QueuedCharBackend {
  public:
   SerialCharBackend(const std::string& device, unsigned baud);
@@ -129,12 +137,22 @@ class NullCharBackend : public CharBackend {
   void write(const std::uint8_t*, std::size_t) override {}
 };
 
-// Spec pieces, exposed for tests. Both throw ChardevError with a one-line message.
-std::uint16_t parse_tcp_port(const std::string& spec);  // spec is the whole "tcp:PORT"
+// Spec pieces, exposed for tests. They throw ChardevError with a one-line message.
+struct TcpSpec {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 0;
+};
+TcpSpec parse_tcp_spec(const std::string& spec);  // spec is the whole "tcp:[HOST:]PORT"
+// Baud rates a serial: spec may ask for (Linux termios goes up to 4 Mbaud).
+constexpr unsigned kMinBaud = 50, kMaxBaud = 4000000;
 struct SerialSpec {
   std::string device;
   unsigned baud = 115200;
 };
 SerialSpec parse_serial_spec(const std::string& spec);  // spec is "serial:DEVICE[:BAUD]"
+// Why `device` cannot be a serial port ("" if it looks like one): missing, not a character
+// device, not a terminal, a pseudo-terminal (libserialport opens real ports only), or not
+// openable (permissions). Opens and closes the device to find out.
+std::string serial_device_problem(const std::string& device);
 
 }  // namespace boardemu::hostio

@@ -27,7 +27,10 @@ namespace {
 std::atomic<bool> g_quit{false};
 }
 
-void request_host_quit() { g_quit = true; }
+void request_host_quit() {
+  g_quit = true;
+  set_host_quit_requested();  // host backends waiting for a slow client give up at once
+}
 
 Machine::Machine(BoardDesc board) : board_(std::move(board)), bus_(scheduler_) {
   semihost_console_ = [](const std::string& s) {

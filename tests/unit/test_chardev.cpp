@@ -100,8 +100,22 @@ TEST(ChardevSpec, SerialSpecParsing) {
   EXPECT_EQ(c.device, "/dev/serial/by-path/pci-0000:00:14.0-usb-0:2:1.0-port0");
   EXPECT_EQ(c.baud, 115200u);
   EXPECT_THROW(hostio::parse_serial_spec("serial:/dev/ttyUSB0:0"), ChardevError);
-  EXPECT_EQ(hostio::parse_tcp_port("tcp:4555"), 4555);
-  EXPECT_EQ(hostio::parse_tcp_port("tcp:0"), 0);
+  EXPECT_THROW(hostio::parse_serial_spec("serial:/dev/ttyUSB0:49"), ChardevError);
+  EXPECT_THROW(hostio::parse_serial_spec("serial:/dev/ttyUSB0:4000001"), ChardevError);
+  EXPECT_EQ(hostio::parse_serial_spec("serial:/dev/ttyUSB0:4000000").baud, 4000000u);
+}
+
+TEST(ChardevSpec, TcpSpecTakesAnOptionalHost) {
+  auto a = hostio::parse_tcp_spec("tcp:4555");
+  EXPECT_EQ(a.host, "127.0.0.1");
+  EXPECT_EQ(a.port, 4555);
+  EXPECT_EQ(hostio::parse_tcp_spec("tcp:0").port, 0);
+  auto b = hostio::parse_tcp_spec("tcp:0.0.0.0:23");
+  EXPECT_EQ(b.host, "0.0.0.0");
+  EXPECT_EQ(b.port, 23);
+  EXPECT_EQ(hostio::parse_tcp_spec("tcp:localhost:0").host, "localhost");
+  for (const char* bad : {"tcp::5", "tcp:host:", "tcp:host:x", "tcp:1.2.3.4:70000", "tcp:"})
+    EXPECT_THROW(hostio::parse_tcp_spec(bad), ChardevError) << bad;
 }
 
 TEST(ChardevSpec, MissingSerialDeviceIsAnError) {
@@ -331,6 +345,224 @@ TEST(ChardevStdio, PipedStdinIsReadWithoutBlockingAndEofCloses) {
   EXPECT_EQ(fcntl(STDIN_FILENO, F_GETFL) & O_NONBLOCK, 0);
   ::dup2(saved_stdin, STDIN_FILENO);
   ::close(saved_stdin);
+}
+
+// ---- a peer that misbehaves ----
+
+std::string error_of(const std::string& spec) {
+  try {
+    make_char_backend(spec);
+  } catch (const ChardevError& e) {
+    return e.what();
+  }
+  return "<no error>";
+}
+
+TEST(ChardevSerial, ErrorsSayWhatIsWrongWithTheDevice) {
+  auto expect_error = [](const std::string& spec, const std::string& says) {
+    std::string e = error_of(spec);
+    EXPECT_NE(e.find(says), std::string::npos) << spec << ": " << e;
+    EXPECT_EQ(e.find("Success"), std::string::npos) << spec << ": " << e;
+    EXPECT_EQ(e.find('\n'), std::string::npos) << spec << ": " << e;
+    EXPECT_NE(e.find("serial"), std::string::npos) << e;  // names the backend it is about
+  };
+  expect_error("serial:/etc/passwd:9600", "not a serial port (a regular file)");
+  expect_error("serial:/etc/passwd", "not a serial port (a regular file)");
+  expect_error("serial:/tmp", "not a serial port (a directory)");
+  expect_error("serial:/dev/null", "not a serial port (a character device that is not a terminal)");
+  expect_error("serial:/dev/boardemu-no-such-port", "no such device");
+  expect_error("serial:/dev/null:fast", "bad baud rate 'fast'");
+  expect_error("serial:/dev/null:0", "bad baud rate '0'");
+  expect_error("serial:/dev/null:99999999", "bad baud rate '99999999'");
+
+  // A pseudo-terminal is a terminal, but not one libserialport opens: say so.
+  int master = posix_openpt(O_RDWR | O_NOCTTY);
+  ASSERT_GE(master, 0);
+  ASSERT_EQ(grantpt(master), 0);
+  ASSERT_EQ(unlockpt(master), 0);
+  std::string slave = ptsname(master);
+  expect_error("serial:" + slave, "pseudo-terminal");
+  ::close(master);
+}
+
+TEST(ChardevSerial, DeviceProblemNamesTheKindOfFile) {
+  EXPECT_EQ(hostio::serial_device_problem("/etc/passwd"), "not a serial port (a regular file)");
+  EXPECT_EQ(hostio::serial_device_problem("/dev/boardemu-no-such-port"), "no such device");
+  EXPECT_NE(hostio::serial_device_problem("/dev/zero").find("not a terminal"), std::string::npos);
+}
+
+TEST(ChardevTcp, ListensOnLoopbackSilentlyAndWarnsForOtherAddresses) {
+  testing::internal::CaptureStdout();
+  testing::internal::CaptureStderr();
+  auto local = make_char_backend("tcp:0");
+  auto any = make_char_backend("tcp:0.0.0.0:0");
+  std::string err = testing::internal::GetCapturedStderr();
+  EXPECT_EQ(testing::internal::GetCapturedStdout(), "");  // stdout may carry the pty's name
+  auto* l = dynamic_cast<hostio::TcpCharBackend*>(local.get());
+  auto* a = dynamic_cast<hostio::TcpCharBackend*>(any.get());
+  ASSERT_TRUE(l && a);
+  std::string warning = "boardemu: warning: serial line (tcp) listening on 0.0.0.0:" +
+                        std::to_string(a->port()) +
+                        " is reachable from other hosts and has no authentication\n";
+  EXPECT_NE(err.find(warning), std::string::npos) << err;
+  // Exactly one warning: none for the loopback listener.
+  EXPECT_EQ(err.find("warning"), err.rfind("warning")) << err;
+  EXPECT_NE(err.find("127.0.0.1:" + std::to_string(l->port())), std::string::npos) << err;
+
+  // The explicit address really is used: the wildcard listener takes loopback connections too.
+  int c = connect_loopback(a->port());
+  ASSERT_GE(c, 0);
+  ::close(c);
+}
+
+// Feeds `total` bytes of a counting pattern through a backend whose host side `send` writes
+// without blocking (returns the bytes it took). First the guest reads nothing: the backend must
+// stop at kMaxPendingInput, with the sender held back. Then the guest reads everything: every
+// byte must arrive, in order, and the backlog never exceeds the bound.
+void expect_backpressure(CharBackend& b, const std::function<std::size_t(const char*, std::size_t)>& send,
+                         std::size_t total) {
+  auto* q = dynamic_cast<hostio::QueuedCharBackend*>(&b);
+  ASSERT_NE(q, nullptr);
+  std::string data(total, '\0');
+  for (std::size_t i = 0; i < total; ++i) data[i] = static_cast<char>((i * 7 + i / 251) & 0xFF);
+  std::size_t sent = 0;
+  auto pump = [&] {
+    while (sent < total) {
+      std::size_t n = send(data.data() + sent, std::min<std::size_t>(total - sent, 65536));
+      if (n == 0) break;
+      sent += n;
+    }
+  };
+  // Phase 1: the guest reads nothing. Fill until the host side is held back.
+  std::size_t stuck_rounds = 0;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (stuck_rounds < 50 && std::chrono::steady_clock::now() < deadline) {
+    std::size_t before = sent;
+    pump();
+    b.poll();
+    ASSERT_LE(q->input_pending(), hostio::kMaxPendingInput);
+    stuck_rounds = (sent == before && q->input_pending() == hostio::kMaxPendingInput) ? stuck_rounds + 1 : 0;
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+  }
+  EXPECT_EQ(q->input_pending(), hostio::kMaxPendingInput) << "the backend did not fill to its bound";
+  EXPECT_LT(sent, total) << "the sender was never held back";
+
+  // Phase 2: the guest reads; the rest flows in, in order.
+  std::string got;
+  deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (got.size() < total && std::chrono::steady_clock::now() < deadline) {
+    pump();
+    b.poll();
+    ASSERT_LE(q->input_pending(), hostio::kMaxPendingInput);
+    for (int i = 0; i < 3000 && b.readable(); ++i) got += static_cast<char>(b.read_byte());
+  }
+  ASSERT_EQ(got.size(), total);
+  EXPECT_TRUE(got == data) << "bytes lost or reordered";
+}
+
+TEST(ChardevBackpressure, TcpStopsReadingAboveTheBoundAndLosesNothing) {
+  testing::internal::CaptureStderr();
+  auto b = make_char_backend("tcp:0");
+  auto* tcp = dynamic_cast<hostio::TcpCharBackend*>(b.get());
+  ASSERT_NE(tcp, nullptr);
+  int c = connect_loopback(tcp->port());
+  ASSERT_GE(c, 0);
+  for (int i = 0; i < 1000 && !tcp->connected(); ++i) {
+    b->poll();
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ASSERT_TRUE(tcp->connected());
+  expect_backpressure(*b, [&](const char* d, std::size_t n) -> std::size_t {
+    ssize_t r = ::send(c, d, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+    return r > 0 ? static_cast<std::size_t>(r) : 0;
+  }, 24u << 20);  // more than loopback TCP buffers hold
+  ::close(c);
+  testing::internal::GetCapturedStderr();
+}
+
+TEST(ChardevBackpressure, PtyStopsReadingAboveTheBoundAndLosesNothing) {
+  testing::internal::CaptureStdout();
+  auto b = make_char_backend("pty");
+  testing::internal::GetCapturedStdout();
+  auto* pty = dynamic_cast<hostio::PtyCharBackend*>(b.get());
+  ASSERT_NE(pty, nullptr);
+  int fd = ::open(pty->slave_name().c_str(), O_RDWR | O_NOCTTY | O_NONBLOCK);
+  ASSERT_GE(fd, 0);
+  expect_backpressure(*b, [&](const char* d, std::size_t n) -> std::size_t {
+    ssize_t r = ::write(fd, d, n);
+    return r > 0 ? static_cast<std::size_t>(r) : 0;
+  }, 1u << 20);
+  ::close(fd);
+}
+
+TEST(ChardevBackpressure, PipedStdinStopsReadingAboveTheBoundAndLosesNothing) {
+  int saved_stdin = ::dup(STDIN_FILENO);
+  ASSERT_GE(saved_stdin, 0);
+  int p[2];
+  ASSERT_EQ(::pipe(p), 0);
+  ASSERT_EQ(::dup2(p[0], STDIN_FILENO), STDIN_FILENO);
+  ::close(p[0]);
+  fcntl(p[1], F_SETFL, O_NONBLOCK);
+  {
+    auto b = make_char_backend("stdio");
+    expect_backpressure(*b, [&](const char* d, std::size_t n) -> std::size_t {
+      ssize_t r = ::write(p[1], d, n);
+      return r > 0 ? static_cast<std::size_t>(r) : 0;
+    }, 1u << 20);
+  }
+  ::close(p[1]);
+  ::dup2(saved_stdin, STDIN_FILENO);
+  ::close(saved_stdin);
+}
+
+// A quit request (SIGTERM, SIGINT, Ctrl-A x) must end any wait for a client that does not read.
+// The request is process-wide and final, so each case runs in a child process.
+class ChardevQuitDeathTest : public testing::Test {
+ protected:
+  void SetUp() override { GTEST_FLAG_SET(death_test_style, "threadsafe"); }
+};
+
+TEST_F(ChardevQuitDeathTest, TcpOutputWaitEndsAtOnceOnQuit) {
+  EXPECT_EXIT(
+      {
+        alarm(20);  // a hang fails the test instead of stalling the run
+        ::dup2(::open("/dev/null", O_WRONLY), STDERR_FILENO);  // the notes are not what is tested
+        auto b = make_char_backend("tcp:0");
+        auto* tcp = dynamic_cast<hostio::TcpCharBackend*>(b.get());
+        int c = connect_loopback(tcp->port());
+        while (!tcp->connected()) b->poll();
+        set_host_quit_requested();
+        // A client that reads nothing: far more output than the buffer and the socket hold.
+        std::string chunk(1 << 20, 'x');
+        auto t0 = std::chrono::steady_clock::now();
+        for (int i = 0; i < 32; ++i) write_str(*b, chunk);
+        auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+        ::close(c);
+        std::_Exit(ms < 500 ? 0 : 1);
+      },
+      testing::ExitedWithCode(0), "");
+}
+
+TEST_F(ChardevQuitDeathTest, StdoutThatNobodyReadsDoesNotHoldOffAQuit) {
+  EXPECT_EXIT(
+      {
+        alarm(20);
+        int p[2];
+        if (::pipe(p) != 0) std::_Exit(2);
+        ::dup2(p[1], STDOUT_FILENO);  // a pipe whose reader never reads
+        auto b = make_char_backend("stdio");
+        std::thread quitter([] {
+          std::this_thread::sleep_for(std::chrono::milliseconds(300));
+          set_host_quit_requested();
+        });
+        std::string big(1 << 20, 'x');  // 16 times what the pipe holds
+        auto t0 = std::chrono::steady_clock::now();
+        write_str(*b, big);
+        auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+        quitter.join();
+        std::_Exit(ms >= 250 && ms < 1500 ? 0 : 1);
+      },
+      testing::ExitedWithCode(0), "");
 }
 
 }  // namespace

@@ -10,9 +10,18 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <csignal>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <thread>
+
+#include <fcntl.h>
+#include <pthread.h>
 
 #include "fuzz/gdb_fake_target.hpp"
 #include "gdb/gdb_server.hpp"
@@ -359,8 +368,19 @@ int reconnect(std::uint16_t port) {
 struct ServeThread {
   GdbServer& server;
   RunResult result;
+  std::atomic<bool> done{false};
   std::thread t;
-  ServeThread(GdbServer& s, RunTarget& target) : server(s), t([this, &target] { result = server.serve(target, true); }) {}
+  ServeThread(GdbServer& s, RunTarget& target)
+      : server(s), t([this, &target] {
+          result = server.serve(target, true);
+          done = true;
+        }) {}
+  // Waits up to `limit` for serve() to return.
+  bool wait_done(std::chrono::milliseconds limit) {
+    auto end = std::chrono::steady_clock::now() + limit;
+    while (!done && std::chrono::steady_clock::now() < end) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    return done;
+  }
   void join() {
     if (t.joinable()) t.join();
   }
@@ -492,6 +512,218 @@ TEST(GdbServer, GuestExitDuringAStepEndsTheServeWithTheGuestsStatus) {
   EXPECT_EQ(serving.result.reason, StopReason::exit);
   EXPECT_EQ(serving.result.exit_code, 3);
   ::close(a);
+}
+
+// ---- a client that misbehaves ----
+
+// A client that sends requests and reads nothing: a small receive buffer so the kernel holds
+// little on its side, and a non-blocking socket so the test never waits on it.
+int connect_non_reading(std::uint16_t port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  int small = 4096;
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) < 0) {
+    ::close(fd);
+    return -1;
+  }
+  ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+  return fd;
+}
+
+// Floods `fd` with memory reads, register reads and `-` (each asks for the last reply again)
+// until the server closes the connection or `limit` passes. Returns true if it was closed.
+bool flood_until_closed(int fd, std::chrono::milliseconds limit) {
+  std::string burst = frame("m20000000,1000") + frame("g") + std::string(64, '-');
+  while (burst.size() < 16384) burst += burst;
+  auto end = std::chrono::steady_clock::now() + limit;
+  std::size_t off = 0;
+  while (std::chrono::steady_clock::now() < end) {
+    ssize_t n = ::send(fd, burst.data() + off, burst.size() - off, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n > 0) off = (off + static_cast<std::size_t>(n)) % burst.size();
+    if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) return true;
+    pollfd p{fd, POLLOUT, 0};
+    ::poll(&p, 1, 10);
+    if (p.revents & (POLLERR | POLLHUP)) return true;
+  }
+  return false;
+}
+
+std::size_t open_fds() {
+  std::size_t n = 0;
+  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator("/proc/self/fd")) ++n;
+  return n;
+}
+
+std::size_t rss_kib() {
+  std::ifstream f("/proc/self/status");
+  std::string line;
+  while (std::getline(f, line))
+    if (line.rfind("VmRSS:", 0) == 0) return std::stoul(line.substr(6));
+  return 0;
+}
+
+TEST(GdbServerHostile, ClientThatFloodsAndNeverReadsIsDroppedAndTheNextIsServed) {
+  FakeTarget target;
+  GdbServer server(Endpoint{"127.0.0.1", 0});
+  server.set_output_stall_limit(std::chrono::milliseconds(300));
+  testing::internal::CaptureStderr();
+  ServeThread serving(server, target);
+  int a = connect_non_reading(server.port());
+  ASSERT_GE(a, 0);
+  auto t0 = std::chrono::steady_clock::now();
+  bool dropped = flood_until_closed(a, std::chrono::seconds(20));
+  auto took = std::chrono::steady_clock::now() - t0;
+  ::close(a);  // (unblocks a server stuck in send(), should this test fail)
+  EXPECT_TRUE(dropped) << "the server never let go of a client that does not read";
+  EXPECT_LT(took, std::chrono::seconds(10));
+  std::printf("non-reading client dropped after %lld ms\n",
+              static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(took).count()));
+
+  // The target halted and waits for the next debugger, which is served normally.
+  int c = reconnect(server.port());
+  ASSERT_GE(c, 0);
+  send_all(c, frame("m20000000,4"));
+  EXPECT_EQ(read_reply(c), "00000000");
+  send_all(c, frame("k"));
+  EXPECT_TRUE(serving.wait_done(std::chrono::seconds(5)));
+  ::close(c);
+  serving.join();
+  std::string err = testing::internal::GetCapturedStderr();
+  EXPECT_NE(err.find("boardemu: gdb client has read none of"), std::string::npos) << err;
+  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+  EXPECT_EQ(target.now(), 0u);  // halted throughout: virtual time stood still
+}
+
+TEST(GdbServerHostile, QuitIsSeenPromptlyWhileAClientFloodsWithoutReading) {
+  FakeTarget target;
+  GdbServer server(Endpoint{"127.0.0.1", 0});  // the default stall limit: seconds
+  ServeThread serving(server, target);
+  int a = connect_non_reading(server.port());
+  ASSERT_GE(a, 0);
+  EXPECT_FALSE(flood_until_closed(a, std::chrono::milliseconds(1500)));  // buffers full by now
+  auto t0 = std::chrono::steady_clock::now();
+  server.request_stop();
+  bool ended = serving.wait_done(std::chrono::seconds(2));
+  auto took = std::chrono::steady_clock::now() - t0;
+  ::close(a);
+  EXPECT_TRUE(ended) << "serve() did not return while the client was not reading";
+  EXPECT_LT(took, std::chrono::milliseconds(1000));
+  serving.join();
+  EXPECT_EQ(serving.result.reason, StopReason::host_quit);
+}
+
+TEST(GdbServerHostile, ClientsConnectingInALoopLeakNothingAndDoNotDisturbTheSession) {
+  std::size_t fds_before = open_fds();
+  {
+    FakeTarget target;
+    GdbServer server(Endpoint{"127.0.0.1", 0});
+    ServeThread serving(server, target);
+    // Connect and vanish, some in the middle of a packet, while nobody is attached.
+    for (int i = 0; i < 200; ++i) {
+      int fd = connect_to(server.port());
+      ASSERT_GE(fd, 0);
+      if (i % 2) ::send(fd, "$m2000", 6, MSG_NOSIGNAL);
+      ::close(fd);
+      // (Faster than the server accepts, the kernel's accept queue overflows and connect()
+      // itself waits a second for a SYN retransmission: the test would only measure that.)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    int c = reconnect(server.port());
+    ASSERT_GE(c, 0);
+    // And while a debugger is attached: each is refused, the session goes on.
+    for (int i = 0; i < 200; ++i) {
+      int fd = connect_to(server.port());
+      if (fd >= 0) ::close(fd);
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      if (i % 50 == 0) {
+        send_all(c, frame("qC"));
+        EXPECT_EQ(read_reply(c), "QC1");
+      }
+    }
+    send_all(c, frame("m20000000,4"));
+    EXPECT_EQ(read_reply(c), "00000000");
+    send_all(c, frame("k"));
+    EXPECT_TRUE(serving.wait_done(std::chrono::seconds(5)));
+    ::close(c);
+  }
+  EXPECT_EQ(open_fds(), fds_before);
+}
+
+TEST(GdbServerHostile, PacketWithoutEndCostsNoMemoryAndIsRefused) {
+  FakeTarget target;
+  GdbServer server(Endpoint{"127.0.0.1", 0});
+  ServeThread serving(server, target);
+  int c = connect_to(server.port());
+  ASSERT_GE(c, 0);
+  std::size_t rss0 = rss_kib();
+  std::string junk(1 << 20, 'a');
+  send_all(c, "$");
+  for (int i = 0; i < 32; ++i) send_all(c, junk);  // 32 MiB of one packet
+  std::size_t rss1 = rss_kib();
+  send_all(c, "#00");
+  EXPECT_EQ(read_reply(c), "E22");
+  EXPECT_LT(rss1, rss0 + 8 * 1024) << "KiB before " << rss0 << ", after " << rss1;
+  send_all(c, frame("?"));
+  EXPECT_EQ(read_reply(c), "S05");
+  send_all(c, frame("k"));
+  EXPECT_TRUE(serving.wait_done(std::chrono::seconds(5)));
+  ::close(c);
+}
+
+extern "C" void ignore_signal(int) {}
+
+TEST(GdbServerHostile, SignalsInterruptingSystemCallsDisturbNothing) {
+  struct sigaction sa {}, old {};
+  sa.sa_handler = ignore_signal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = 0;  // no SA_RESTART: poll, recv, send and accept see EINTR
+  ASSERT_EQ(sigaction(SIGUSR1, &sa, &old), 0);
+  {
+    FakeTarget target;
+    GdbServer server(Endpoint{"127.0.0.1", 0});
+    ServeThread serving(server, target);
+    std::atomic<bool> stop{false};
+    std::thread pester([&] {
+      while (!stop) {
+        pthread_kill(serving.t.native_handle(), SIGUSR1);
+        std::this_thread::sleep_for(std::chrono::microseconds(200));
+      }
+    });
+    int c = reconnect(server.port());
+    ASSERT_GE(c, 0);
+    for (int i = 0; i < 300; ++i) {
+      send_all(c, frame("m20000000,4"));
+      ASSERT_EQ(read_reply(c), "00000000") << i;
+    }
+    send_all(c, frame("c"));
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    send_all(c, "\x03");
+    EXPECT_EQ(read_reply(c), "T02");
+    send_all(c, frame("k"));
+    EXPECT_TRUE(serving.wait_done(std::chrono::seconds(5)));
+    stop = true;
+    pester.join();
+    ::close(c);
+  }
+  sigaction(SIGUSR1, &old, nullptr);
+}
+
+TEST(GdbServer, WarnsOnStderrOnlyWhenReachableFromOtherHosts) {
+  testing::internal::CaptureStdout();
+  testing::internal::CaptureStderr();
+  GdbServer local(Endpoint{"127.0.0.1", 0});
+  std::string quiet = testing::internal::GetCapturedStderr();
+  testing::internal::CaptureStderr();
+  GdbServer any(Endpoint{"0.0.0.0", 0});
+  std::string warned = testing::internal::GetCapturedStderr();
+  EXPECT_EQ(testing::internal::GetCapturedStdout(), "");
+  EXPECT_EQ(quiet, "");
+  EXPECT_EQ(warned, "boardemu: warning: gdb stub listening on 0.0.0.0:" + std::to_string(any.port()) +
+                        " is reachable from other hosts and has no authentication\n");
 }
 
 }  // namespace
