@@ -13,6 +13,10 @@
 #include "fuzz/gdb_fake_target.hpp"
 #include "gdb/gdb_stub.hpp"
 
+// Fake instructions run per received byte while the target runs: enough for a few watchpoint
+// hits (every 10th instruction stores), few enough that inputs stay cheap to execute.
+constexpr boardemu::Cycles kSliceCycles = 4;
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace boardemu;
   gdbtest::FakeTarget target;
@@ -23,7 +27,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     stub.receive(data + i, 1);
     switch (stub.state()) {
       case gdb::GdbStub::State::running: {
-        RunResult r = target.run_until(target.now() + 64);
+        RunResult r = target.run_until(target.now() + kSliceCycles);
         if (r.reason != StopReason::deadline) stub.report_stop(r, false);
         else if (stub.interrupt_requested()) stub.report_stop(r, true);
         break;
