@@ -1,9 +1,10 @@
 // libFuzzer target over the GDB stub: the bytes are what a client sends (packets, acks, 0x03,
 // line noise), fed one at a time to the framing layer and the command dispatcher of a GdbStub
 // whose target is the fake system of gdb_fake_target.hpp. Whenever the stub resumes the
-// target, one bounded slice runs and its stop is reported, as the server's run loop does.
+// target, one bounded slice runs per received byte and its stop is reported, as the server's
+// run loop does.
 //
-// Built two ways: with clang's -fsanitize=fuzzer (tests/gdb/CMakeLists.txt, when clang++ is
+// Built two ways: with clang's -fsanitize=fuzzer (tests/fuzz/CMakeLists.txt, when clang++ is
 // available) for fuzzing, and as a plain program (replay_main.cpp) that replays the committed
 // corpus in tests/fuzz/corpus/gdb_rsp/ as a regression test.
 #include <cstddef>
