@@ -1,13 +1,15 @@
 # Thin wrapper: setup, CMake build, firmware, run and tests.
 #   make run    set up what is missing, build, and open a MicroPython REPL on mps2-an385
 #   make test   set up what is missing, build, and run every test (unit, CPU, firmware,
-#               MicroPython's own test suite)
+#               sanitizer build, MicroPython's own test suite)
+#   make sanitize-tests  the unit tests, CPU tests and fuzz-corpus replays built with
+#               ASan + UBSan in build/asan, and run
 #   make build  set up what is missing and build the emulator and the firmware
 #   make bench  compare boardemu with QEMU on the same firmware (prints figures, not a test)
 JOBS ?= 2
 BOARD ?= mps2-an385
 
-.PHONY: all setup build emulator firmware run test unit-tests mpy-tests bench clean
+.PHONY: all setup build emulator firmware run test unit-tests sanitize-tests mpy-tests bench clean
 
 all: build
 
@@ -36,7 +38,14 @@ mpy-tests: build
 	  bash scripts/run-mpy-tests.sh --emulator boardemu --board $$b || status=1; \
 	done; exit $$status
 
-test: unit-tests mpy-tests
+# AddressSanitizer (with LeakSanitizer) and UndefinedBehaviorSanitizer; any report fails the test
+# (CMake option BOARDEMU_SANITIZE; leak suppressions in tests/sanitizer/lsan.supp).
+sanitize-tests: setup
+	@cmake -S . -B build/asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBOARDEMU_SANITIZE=ON >/dev/null
+	@cmake --build build/asan -j $(JOBS) --target unit_tests cpu_tests fuzz_replays
+	@cd build/asan && ctest --output-on-failure -j $(JOBS) -L 'unit|cpu'
+
+test: unit-tests sanitize-tests mpy-tests
 
 bench: build
 	@bash scripts/bench.sh --board mps2-an385

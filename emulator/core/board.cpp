@@ -577,8 +577,7 @@ std::string read_file(const std::string& path) {
   return text;
 }
 
-BoardDesc load(const std::string& path, const std::string* expected_name) {
-  std::string text = read_file(path);
+BoardDesc parse_yaml(const std::string& text, const std::string& path, const std::string* expected_name) {
   Parser p(path);
   try {
     YAML::Node root = YAML::Load(text);
@@ -596,6 +595,39 @@ BoardDesc load(const std::string& path, const std::string* expected_name) {
     std::string where = e.mark.is_null() ? "" : ":" + std::to_string(e.mark.line + 1);
     throw BoardError(path + where + ": " + e.msg);
   }
+}
+
+// A message stays one line whatever the file holds: control characters that reach it (a quoted
+// "\n" in a value, a NUL or line break quoted by a yaml-cpp message) are written as escapes.
+std::string one_line(const std::string& s) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (c == '\n') out += "\\n";
+    else if (c == '\r') out += "\\r";
+    else if (c == '\t') out += "\\t";
+    else if (c < 0x20 || c == 0x7f) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", c);
+      out += buf;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
+BoardDesc parse(const std::string& text, const std::string& path, const std::string* expected_name) {
+  try {
+    return parse_yaml(text, path, expected_name);
+  } catch (const BoardError& e) {
+    std::string msg = one_line(e.what());
+    if (msg == e.what()) throw;
+    throw BoardError(msg);
+  }
+}
+
+BoardDesc load(const std::string& path, const std::string* expected_name) {
+  return parse(read_file(path), path, expected_name);
 }
 
 }  // namespace
@@ -623,6 +655,10 @@ std::uint32_t engine_page_size(const std::string& arch) {
   if (is_cortex_m(arch)) return 1024;   // Unicorn 2.1 Arm: TARGET_PAGE_BITS 10
   if (arch == "rv32imac") return 4096;  // Unicorn 2.1 RISC-V: TARGET_PAGE_BITS 12
   return 1;                             // lx106: our interpreter decodes any window
+}
+
+BoardDesc parse_board_text(const std::string& text, const std::string& path) {
+  return parse(text, path, nullptr);
 }
 
 BoardDesc load_board_file(const std::string& path) { return load(path, nullptr); }

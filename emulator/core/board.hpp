@@ -108,6 +108,10 @@ void check_boards_dir(const std::string& dir);
 // that is missing, not a directory or unreadable.
 std::vector<std::string> board_files(const std::string& dir);
 
+// Validates board-file text already in memory; `path` only names it in error messages.
+// Throws BoardError, as load_board_file does.
+BoardDesc parse_board_text(const std::string& text, const std::string& path);
+
 // Looks a board name up in the boards directory ("mps2-an385" -> <dir>/mps2-an385.yaml).
 // Throws BoardError naming the board and the directory if there is no such file.
 BoardDesc load_board_by_name(const std::string& name, const std::string& boards_dir);

@@ -44,6 +44,10 @@ struct ElfImage {
 // little-endian ELF executable for `machine`, and has at least one loadable segment.
 ElfImage read_elf(const std::string& path, ElfMachine machine);
 
+// The same checks and parsing for a file's contents already in memory (read_elf reads the file
+// and calls this); `path` only names the image in messages.
+ElfImage parse_elf(std::vector<char> bytes, const std::string& path, ElfMachine machine);
+
 // Writes each segment through `store(paddr, bytes)`, which returns false if the range is not
 // backed by memory; then throws ElfError naming the segment and range.
 void load_elf_segments(const std::string& path, const ElfImage& image,
