@@ -48,6 +48,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "core/file_kind.hpp"
+
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
@@ -539,15 +541,6 @@ class Parser {
   std::vector<Region> names_;
   std::vector<Region> regions_;
 };
-
-std::string file_kind(mode_t mode) {
-  if (S_ISDIR(mode)) return "a directory";
-  if (S_ISFIFO(mode)) return "a FIFO";
-  if (S_ISCHR(mode)) return "a character device";
-  if (S_ISBLK(mode)) return "a block device";
-  if (S_ISSOCK(mode)) return "a socket";
-  return "not a regular file";
-}
 
 // Reads a regular file. O_NONBLOCK keeps open() from waiting for a FIFO's writer; fstat then
 // refuses anything that is not a regular file before a byte is read.

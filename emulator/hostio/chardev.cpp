@@ -21,6 +21,7 @@
 #include <string>
 
 #include "core/chardev.hpp"
+#include "core/file_kind.hpp"
 #include "hostio/host_chardevs.hpp"
 #include "hostio/listen_socket.hpp"
 
@@ -476,15 +477,6 @@ std::string sp_error(const std::string& what, sp_return code) { return what + ":
 bool is_pty_slave(const struct stat& st) {
   unsigned m = major(st.st_rdev);
   return m >= 136 && m <= 143;
-}
-
-const char* file_kind(mode_t mode) {
-  if (S_ISREG(mode)) return "a regular file";
-  if (S_ISDIR(mode)) return "a directory";
-  if (S_ISBLK(mode)) return "a block device";
-  if (S_ISFIFO(mode)) return "a FIFO";
-  if (S_ISSOCK(mode)) return "a socket";
-  return "not a device";
 }
 
 // What stat() alone tells about `device`; "" when it is a character device.
