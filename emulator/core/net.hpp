@@ -1,0 +1,139 @@
+// Signal nets: the wires of a board.
+//
+// A Pin is one device's connection to the outside (`gpio.GPIO4`, `eeprom1.SDA`): what the
+// device drives onto it, and what it hears back. A Net joins any number of pins; it resolves
+// their drives to one level, tells every pin's device when that level changes, and tells any
+// number of observers (a VCD recorder, the GUI, a test) each change with its virtual time.
+//
+// Drives, strongest first:
+//   low / high          push-pull output (an open-drain output drives `low` or `off`)
+//   pull_up / pull_down a weak resistor (on-chip pull, an external pull-up on SDA/SCL)
+//   off                 high impedance: an input, a released open-drain output
+// Resolution: a strong low and a strong high together are contention (two outputs fighting:
+// logged under guest_error, the level is Level::contention); otherwise any strong drive wins
+// (several pins driving low is how open-drain lines do wired-AND); otherwise a pull decides
+// (up and down together, or none, leave the net floating).
+//
+// Every pin is always on a net: a pin nobody wired sits on a net of its own, so a device never
+// checks whether it is connected. Wiring (Netlist::connect) moves the pin to a shared net.
+//
+// References for the model, facts only: QEMU qdev GPIO lines, simavr sim_irq.h, rp2040js
+// gpio-pin.ts (see ../shared/STYLE.md).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/scheduler.hpp"
+
+namespace boardemu {
+
+enum class Drive : std::uint8_t { off, pull_down, pull_up, low, high };
+enum class Level : std::uint8_t { low, high, floating, contention };
+
+std::string_view to_string(Drive d);
+std::string_view to_string(Level l);
+
+class Net;
+
+class Pin {
+ public:
+  // Called with the net's new level whenever it changes (the device's input).
+  using Listener = std::function<void(Level)>;
+
+  // `scheduler` stamps changes with virtual time; null in tests that need no time.
+  Pin(std::string name, Scheduler* scheduler);
+  ~Pin();
+  Pin(const Pin&) = delete;
+  Pin& operator=(const Pin&) = delete;
+
+  const std::string& name() const { return name_; }
+
+  // What this pin drives onto its net. Resolution and notifications happen at once.
+  void drive(Drive d);
+  Drive driving() const { return drive_; }
+  // Push-pull output shorthand.
+  void set(bool high) { drive(high ? Drive::high : Drive::low); }
+
+  // The net's resolved level.
+  Level level() const;
+  bool is_high() const { return level() == Level::high; }
+
+  void on_change(Listener listener) { listener_ = std::move(listener); }
+
+  Net& net() const { return *net_; }
+
+ private:
+  friend class Net;
+  std::string name_;
+  Drive drive_ = Drive::off;
+  Listener listener_;
+  Net* net_;                  // never null
+  std::unique_ptr<Net> own_;  // the net of an unwired pin
+};
+
+class Net {
+ public:
+  // `time` and `level` describe the change; the net's name is net.name().
+  using Observer = std::function<void(const Net& net, Level level, Cycles time)>;
+  using ObserverId = std::uint64_t;
+
+  Net(std::string name, Scheduler* scheduler);
+  ~Net();
+  Net(const Net&) = delete;
+  Net& operator=(const Net&) = delete;
+
+  const std::string& name() const { return name_; }
+  Level level() const { return level_; }
+  Cycles last_change() const { return last_change_; }
+  const std::vector<Pin*>& pins() const { return pins_; }
+
+  // Moves `pin` (and its drive) onto this net; it leaves the net it was on.
+  void attach(Pin& pin);
+
+  // Observers see every change after the pins' devices have. Removing an unknown id is a no-op.
+  ObserverId observe(Observer observer);
+  void unobserve(ObserverId id);
+  bool observed() const { return !observers_.empty(); }
+
+ private:
+  friend class Pin;
+  void detach(Pin& pin);
+  void resolve();
+  Level compute() const;
+
+  std::string name_;
+  Scheduler* scheduler_;
+  std::vector<Pin*> pins_;
+  Level level_ = Level::floating;
+  Cycles last_change_ = 0;
+  std::vector<std::pair<ObserverId, Observer>> observers_;
+  ObserverId next_observer_ = 1;
+  bool resolving_ = false;  // a listener drove a pin of this net while it was being told
+  bool again_ = false;
+};
+
+// The named nets of a board and the pins wired to them.
+class Netlist {
+ public:
+  explicit Netlist(Scheduler* scheduler) : scheduler_(scheduler) {}
+
+  // The net called `name`, created on first use.
+  Net& net(const std::string& name);
+  Net* find(const std::string& name);
+  // Wires `pin` to the net called `net_name`.
+  void connect(Pin& pin, const std::string& net_name) { net(net_name).attach(pin); }
+  // In name order.
+  std::vector<Net*> nets();
+
+ private:
+  Scheduler* scheduler_;
+  std::map<std::string, std::unique_ptr<Net>> nets_;
+};
+
+}  // namespace boardemu
