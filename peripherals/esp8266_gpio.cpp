@@ -25,7 +25,7 @@ enum IntType : unsigned {
 
 }  // namespace
 
-Esp8266Gpio::Esp8266Gpio(std::string name)
+Esp8266Gpio::Esp8266Gpio(std::string name, Scheduler* scheduler)
     : Device(std::move(name)), regs_(this->name(), [this] {
         auto set_bits = [this](std::uint32_t target) {
           return [this, target](std::uint32_t, std::uint32_t written) {
@@ -76,8 +76,19 @@ Esp8266Gpio::Esp8266Gpio(std::string name)
                            .writable = 0x785,
                            .on_write = changed});
         return specs;
-      }()) {
+      }()),
+      scheduler_(scheduler) {
+  for (unsigned n = 0; n < kPins; ++n) {
+    pins_[n] = std::make_unique<Pin>(this->name() + ".GPIO" + std::to_string(n), scheduler_);
+    pins_[n]->on_change([this](Level) { update(); });
+  }
   reset();
+}
+
+std::vector<Pin*> Esp8266Gpio::pins() {
+  std::vector<Pin*> out;
+  for (auto& p : pins_) out.push_back(p.get());
+  return out;
 }
 
 void Esp8266Gpio::reset() {
@@ -106,32 +117,41 @@ void Esp8266Gpio::write(std::uint32_t offset, std::uint32_t value, unsigned size
 
 void Esp8266Gpio::set_input(unsigned pin, bool level) {
   if (pin >= kPins) throw std::out_of_range(name() + ": no GPIO" + std::to_string(pin));
-  std::uint16_t bit = static_cast<std::uint16_t>(1u << pin);
-  external_ = level ? (external_ | bit) : (external_ & ~bit);
-  update();
+  auto& probe = probes_[pin];
+  if (!probe) {
+    probe = std::make_unique<Pin>(pins_[pin]->name() + ".probe", scheduler_);
+    pins_[pin]->net().attach(*probe);
+  }
+  // Weakly, as through a resistor: an output driving the pin wins, as it would on the board.
+  probe->drive(level ? Drive::pull_up : Drive::pull_down);
+}
+
+void Esp8266Gpio::drive_pins() {
+  std::uint16_t out = static_cast<std::uint16_t>(regs_.get(GPIO_OUT));
+  std::uint16_t en = static_cast<std::uint16_t>(regs_.get(GPIO_ENABLE));
+  for (unsigned n = 0; n < kPins; ++n) {
+    bool high = out & (1u << n);
+    Drive d = Drive::off;
+    if (en & (1u << n)) {
+      if (regs_.get(GPIO_PIN0 + 4 * n) & PIN_PAD_DRIVER) d = high ? Drive::off : Drive::low;  // open drain
+      else d = high ? Drive::high : Drive::low;
+    }
+    pins_[n]->drive(d);
+  }
 }
 
 std::uint16_t Esp8266Gpio::compute_levels() const {
-  std::uint16_t out = static_cast<std::uint16_t>(regs_.get(GPIO_OUT));
-  std::uint16_t en = static_cast<std::uint16_t>(regs_.get(GPIO_ENABLE));
   std::uint16_t levels = 0;
-  for (unsigned n = 0; n < kPins; ++n) {
-    std::uint16_t bit = static_cast<std::uint16_t>(1u << n);
-    bool level;
-    if (!(en & bit)) {
-      level = external_ & bit;
-    } else if (regs_.get(GPIO_PIN0 + 4 * n) & PIN_PAD_DRIVER) {
-      // Open drain: low if the output or the outside pulls low.
-      level = (out & bit) && (external_ & bit);
-    } else {
-      level = out & bit;
-    }
-    if (level) levels |= bit;
-  }
+  for (unsigned n = 0; n < kPins; ++n)
+    if (pins_[n]->level() == Level::high) levels |= static_cast<std::uint16_t>(1u << n);
   return levels;
 }
 
 void Esp8266Gpio::update() {
+  if (updating_) return;  // the drives below report back here; one pass sees them all
+  updating_ = true;
+  drive_pins();
+  updating_ = false;
   std::uint16_t old = levels_;
   levels_ = compute_levels();
   std::uint16_t rose = levels_ & ~old;

@@ -16,25 +16,32 @@
 //   0x68 GPIO_SIGMA_DELTA, 0x6C GPIO_RTC_CALIB_SYNC, 0x70 GPIO_RTC_CALIB_VALUE (stored only)
 //
 // Model:
-//  - Pin level: an output-enabled pin reads back its GPIO_OUT bit (with PAD_DRIVER, open
-//    drain, it is low if either the output or the outside pulls it low); an input pin reads
-//    the level the host side set (set_input(); 0 until set). IO_MUX function selection is not
-//    consulted: every pin behaves as a GPIO.
+//  - Pins: GPIO0..15 are pins "<name>.GPIOn" (core/net.hpp). An output-enabled pin drives its
+//    GPIO_OUT bit push-pull, or with PAD_DRIVER (open drain) drives low for 0 and lets go for
+//    1; a disabled output lets go. GPIO_IN reads the level of each pin's net: high is 1; low,
+//    floating (nothing drives it: a real pin reads noise, here 0) and contention read 0.
+//    IO_MUX function selection and pulls are not consulted: every pin behaves as a GPIO.
 //  - Interrupts: a level change on pin n sets GPIO_STATUS bit n when INT_TYPE matches (edge
 //    types); level types (4/5) set it whenever the level holds, so clearing it while the level
 //    persists sets it again. The single output "irq" (CPU interrupt 4, the SDK's ETS_GPIO_INUM)
 //    is asserted while any GPIO_STATUS bit of a pin whose INT_TYPE is not 0 is set.
-//  - Host side: set_input() drives a pin from outside (tests, a GUI); on_output_change()
-//    reports the pin levels whenever they change (not owned; may be empty).
+//  - Host side: set_input() drives a pin's net from outside, weakly (a pull, as through a
+//    resistor, so an output driving the pin wins), for tests and a GUI; circuits use parts
+//    instead. on_output_change() reports the pin levels whenever they change (not owned; may
+//    be empty).
 //  - Not modelled: sigma-delta output, RTC calibration, wake-up (stored only).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/device.hpp"
+#include "core/net.hpp"
 #include "core/registers.hpp"
 
 namespace boardemu {
@@ -60,7 +67,8 @@ class Esp8266Gpio : public Device {
   static constexpr std::uint32_t PIN_PAD_DRIVER = 1u << 2;
   static constexpr unsigned PIN_INT_TYPE_SHIFT = 7;
 
-  explicit Esp8266Gpio(std::string name);
+  // `scheduler` stamps pin changes with virtual time (null in tests that need none).
+  explicit Esp8266Gpio(std::string name, Scheduler* scheduler = nullptr);
 
   std::uint32_t read(std::uint32_t offset, unsigned size) override;
   void write(std::uint32_t offset, std::uint32_t value, unsigned size) override;
@@ -76,14 +84,21 @@ class Esp8266Gpio : public Device {
   void on_output_change(std::function<void(std::uint16_t levels)> cb) { observer_ = std::move(cb); }
 
   const RegisterBank* registers() const override { return &regs_; }
+  std::vector<Pin*> pins() override;
+  Pin& pin(unsigned n) { return *pins_.at(n); }
 
  private:
   std::uint16_t compute_levels() const;
+  // Puts each pin's drive onto its net as GPIO_OUT, GPIO_ENABLE and PAD_DRIVER say.
+  void drive_pins();
   // Recomputes the pin levels, latches interrupt status for the changes and drives irq.
   void update();
 
   RegisterBank regs_;
-  std::uint16_t external_ = 0;  // levels driven from outside (set_input)
+  std::array<std::unique_ptr<Pin>, kPins> pins_;
+  std::array<std::unique_ptr<Pin>, kPins> probes_;  // set_input's drivers, made on first use
+  Scheduler* scheduler_;
+  bool updating_ = false;  // our own drives echo back through the nets
   std::uint16_t levels_ = 0;
   std::function<void(std::uint16_t)> observer_;
   IrqLine irq_;

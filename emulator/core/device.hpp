@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "core/log.hpp"
 #include "core/scheduler.hpp"
@@ -16,6 +17,7 @@
 namespace boardemu {
 
 class Bus;
+class Pin;
 class RegisterBank;
 
 // One interrupt output of a device. The board wires it to an interrupt controller input; an
@@ -66,6 +68,10 @@ class Device {
   // The model's registers, if it declares them as data (core/registers.hpp): a debugger lists
   // them by datasheet name. nullptr for models without a RegisterBank.
   virtual const RegisterBank* registers() const { return nullptr; }
+  // The device's pins (core/net.hpp), each named "<device>.<PIN>" (e.g. "gpio.GPIO4"): what
+  // the board and circuits wire to nets, and what observers (VCD, GUI, tests) watch. Empty
+  // for a device without pins.
+  virtual std::vector<Pin*> pins() { return {}; }
   virtual IrqLine* irq(std::string_view output) {
     (void)output;
     return nullptr;

@@ -36,7 +36,9 @@ Pin::Pin(std::string name, Scheduler* scheduler)
 }
 
 Pin::~Pin() {
-  if (net_ != own_.get()) net_->detach(*this);
+  // Taking a board apart: the net settles without telling anyone, since the devices that
+  // would hear it may be half destroyed already.
+  if (net_ != own_.get()) net_->detach(*this, /*notify=*/false);
   own_->pins_.clear();
 }
 
@@ -66,15 +68,16 @@ Net::~Net() {
 void Net::attach(Pin& pin) {
   if (pin.net_ == this) return;
   Net* old = pin.net_;
-  old->detach(pin);
+  old->detach(pin, /*notify=*/true);
   pin.net_ = this;
   pins_.push_back(&pin);
   resolve();
 }
 
-void Net::detach(Pin& pin) {
+void Net::detach(Pin& pin, bool notify) {
   pins_.erase(std::remove(pins_.begin(), pins_.end(), &pin), pins_.end());
-  resolve();
+  if (notify) resolve();
+  else level_ = compute();
 }
 
 Level Net::compute() const {

@@ -16,6 +16,7 @@
 //
 // Every pin is always on a net: a pin nobody wired sits on a net of its own, so a device never
 // checks whether it is connected. Wiring (Netlist::connect) moves the pin to a shared net.
+// Destroying a pin or a net (taking the board apart) notifies nobody.
 //
 // References for the model, facts only: QEMU qdev GPIO lines, simavr sim_irq.h, rp2040js
 // gpio-pin.ts (see ../shared/STYLE.md).
@@ -103,7 +104,7 @@ class Net {
 
  private:
   friend class Pin;
-  void detach(Pin& pin);
+  void detach(Pin& pin, bool notify);
   void resolve();
   Level compute() const;
 

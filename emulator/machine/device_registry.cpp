@@ -52,11 +52,11 @@ const std::map<std::string, Factory>& factories() {
                                                   Esp8266FrcTimer::parse_params(d.params));
        }},
       {"esp8266-gpio",
-       [](const PeripheralDesc& d, const DeviceContext&) -> std::unique_ptr<Device> {
+       [](const PeripheralDesc& d, const DeviceContext& ctx) -> std::unique_ptr<Device> {
          if (!d.params.empty())
            throw std::invalid_argument("esp8266-gpio: unknown param '" + d.params.begin()->first +
                                        "' (the model takes none)");
-         return std::make_unique<Esp8266Gpio>(d.name);
+         return std::make_unique<Esp8266Gpio>(d.name, ctx.scheduler);
        }},
       {"esp8266-dport",
        [](const PeripheralDesc& d, const DeviceContext&) -> std::unique_ptr<Device> {

@@ -10,6 +10,8 @@
 #include <stdexcept>
 #include <vector>
 
+#include "core/net.hpp"
+#include "core/scheduler.hpp"
 #include "esp8266_gpio.hpp"
 #include "machine/device_registry.hpp"
 #include "support/log_capture.hpp"
@@ -140,6 +142,76 @@ TEST(Esp8266GpioRegistry, TakesNoParams) {
   EXPECT_NE(dynamic_cast<Esp8266Gpio*>(create_device(board, d, ctx).get()), nullptr);
   d.params = {{"pins", "17"}};
   EXPECT_THROW(create_device(board, d, ctx), BoardError);
+}
+
+// The pins on nets (core/net.hpp): GPIO4 wired to GPIO5, as MicroPython's
+// extmod_hardware/machine_pwm.py expects on esp8266 (pwm_pulse_pins = ((4, 5),)).
+class Esp8266GpioNetTest : public ::testing::Test {
+ protected:
+  Esp8266GpioNetTest() {
+    nl_.connect(gpio_.pin(4), "loop");
+    nl_.connect(gpio_.pin(5), "loop");
+  }
+  std::uint32_t rd(std::uint32_t off) { return gpio_.read(off, 4); }
+  void wr(std::uint32_t off, std::uint32_t v) { gpio_.write(off, v, 4); }
+
+  Scheduler sched_;
+  Netlist nl_{&sched_};
+  Esp8266Gpio gpio_{"gpio", &sched_};
+};
+
+TEST_F(Esp8266GpioNetTest, PinsAreNamedAndListed) {
+  auto pins = gpio_.pins();
+  ASSERT_EQ(pins.size(), 16u);
+  EXPECT_EQ(pins[0]->name(), "gpio.GPIO0");
+  EXPECT_EQ(pins[15]->name(), "gpio.GPIO15");
+  EXPECT_EQ(gpio_.pin(4).net().name(), "loop");
+  EXPECT_EQ(gpio_.pin(6).net().name(), "gpio.GPIO6");  // unwired: a net of its own
+}
+
+TEST_F(Esp8266GpioNetTest, AnOutputDrivesTheNetAndAnotherPinReadsIt) {
+  wr(kPin0 + 4 * 5, int_type(3));  // GPIO5: any edge
+  wr(kEnableW1ts, 1u << 4);        // GPIO4 output, push-pull, low
+  EXPECT_EQ(gpio_.pin(4).driving(), Drive::low);
+  EXPECT_EQ(rd(kIn) & (1u << 5), 0u);
+  wr(kStatusW1tc, 0xFFFF);
+  sched_.advance(40);
+  wr(kOutW1ts, 1u << 4);
+  EXPECT_EQ(nl_.find("loop")->level(), Level::high);
+  EXPECT_EQ(nl_.find("loop")->last_change(), 40u);
+  EXPECT_EQ(rd(kIn) & 0x30, 0x30u);
+  EXPECT_EQ(rd(kStatus), 0x20u);  // GPIO5 saw the edge (GPIO4 has no interrupt type)
+  EXPECT_TRUE(gpio_.irq("irq")->level());
+  // A disabled output lets go: nothing drives the net, it floats and reads 0.
+  wr(kEnableW1tc, 1u << 4);
+  EXPECT_EQ(gpio_.pin(4).driving(), Drive::off);
+  EXPECT_EQ(nl_.find("loop")->level(), Level::floating);
+  EXPECT_EQ(rd(kIn) & 0x30, 0u);
+}
+
+TEST_F(Esp8266GpioNetTest, OpenDrainPinsMakeAWiredAnd) {
+  Pin pullup("r1.P", &sched_);
+  nl_.connect(pullup, "loop");
+  pullup.drive(Drive::pull_up);
+  wr(kPin0 + 4 * 4, kPadDriver);
+  wr(kPin0 + 4 * 5, kPadDriver);
+  wr(kOut, 0x30);
+  wr(kEnable, 0x30);
+  EXPECT_EQ(gpio_.pin(4).driving(), Drive::off);  // open drain, 1: released
+  EXPECT_EQ(rd(kIn) & 0x30, 0x30u);               // the pull-up holds the line high
+  wr(kOutW1tc, 1u << 5);
+  EXPECT_EQ(rd(kIn) & 0x30, 0u);  // one pulls low: both read low, no contention
+  EXPECT_EQ(nl_.find("loop")->level(), Level::low);
+}
+
+TEST_F(Esp8266GpioNetTest, TwoPushPullOutputsAgainstEachOtherAreAGuestError) {
+  boardemu::testing::LogCapture log;
+  wr(kOut, 1u << 4);
+  wr(kEnable, 0x30);  // GPIO4 high, GPIO5 low, both push-pull
+  std::string text = log.take();
+  EXPECT_EQ(nl_.find("loop")->level(), Level::contention);
+  EXPECT_NE(text.find("net loop: contention"), std::string::npos) << text;
+  EXPECT_EQ(rd(kIn) & 0x30, 0u);
 }
 
 }  // namespace
