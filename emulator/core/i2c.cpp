@@ -214,10 +214,11 @@ void BitBangI2c::on_scl(Level level) {
 }
 
 void BitBangI2c::log_interrupted_byte(const char* condition) {
-  // A STOP or Sr always begins with one clock pulse that looks like a first bit (the controller
-  // raises SCL, then moves SDA): only more than that is a byte cut short.
+  // A condition comes while SCL is high, after the rising edge that sampled one more "bit": a STOP
+  // or Sr always begins with that one clock pulse. Only bits before it are a byte cut short.
   if (phase_ == Phase::receive && bits_ >= 2)
-    BE_LOG(guest_error, "i2c {}: {} after {} bits of a byte: the partial byte is dropped", name_, condition, bits_);
+    BE_LOG(guest_error, "i2c {}: {} after {} bits of a byte: the partial byte is dropped", name_, condition,
+           bits_ - 1);
   else if (phase_ == Phase::transmit)
     BE_LOG(guest_error,
            "i2c {}: {} while the target sends a byte: the controller did not NACK the last byte it read "
