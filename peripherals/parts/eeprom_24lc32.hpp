@@ -34,8 +34,9 @@
 //  - The pointer takes each word-address byte as it arrives (high byte: A11..A8). A write message
 //    with no data byte (the first half of a random read, or a STOP right after the word address)
 //    starts no write cycle. Only a STOP after at least one data byte does; a repeated START
-//    drops the page buffer (8.2). So does a STOP cut into a data byte: the engine delivers the
-//    whole bytes before it, and those are written (the datasheet does not say otherwise).
+//    drops the page buffer (8.2: it "terminates the write operation"). A STOP cut into a data
+//    byte is still a STOP: the whole bytes before it are written, the partial one is lost (the
+//    datasheet does not say; some other vendors' parts ignore such a STOP).
 //  - More than 32 data bytes in one message wrap as the datasheet says (logged as guest_error:
 //    almost always a driver that ignores page boundaries).
 //  - A fresh part is erased: every byte 0xFF.

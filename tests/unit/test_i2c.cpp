@@ -338,6 +338,23 @@ TEST(BitBangI2c, ARepeatedStartOnTheWiresIsAnSr) {
   EXPECT_EQ(log.lines(), (std::vector<std::string>{"S 0x0E W A 07 A", "Sr 0x0E R A C4 N", "Sr 0x1D W A P"}));
 }
 
+TEST(BitBangI2c, ARepeatedStartEndsTheMessageEvenIfAStopFollowsAtOnce) {
+  FakeTarget t;
+  Wires w;
+  w.bus.attach(0x20, t, "t");
+  I2cTransactionLog log(w.bus);
+  w.cpu.write(0x20, std::array<std::uint8_t, 1>{0x01}, /*send_stop=*/false);
+  w.cpu.start();  // Sr, and no address byte after it
+  EXPECT_EQ(t.events, (Events{"start W", "write 01", "repeated_start"}));
+  w.cpu.stop();
+  // The target's message ended at the Sr: the STOP that follows is not its STOP (an EEPROM
+  // would otherwise start a write cycle with the data before the Sr).
+  EXPECT_EQ(t.events, (Events{"start W", "write 01", "repeated_start"}));
+  EXPECT_EQ(log.lines(), (std::vector<std::string>{"S 0x20 W A 01 A"}));
+  EXPECT_FALSE(w.bus.active());
+  EXPECT_FALSE(w.engine.in_message());
+}
+
 TEST(BitBangI2c, TransactionTimesAreVirtualTimesOnTheWires) {
   FakeTarget t;
   Wires w(/*half_period=*/10);
@@ -452,6 +469,25 @@ TEST(BitBangI2c, WithoutPullUpsTheLinesFloatAndTheControllerSaysSo) {
     EXPECT_NE(what.find("no pull-up"), std::string::npos) << what;
   }
   EXPECT_FALSE(w.engine.in_message());
+}
+
+TEST(BitBangI2c, AFloatingLineIsNotAnEdgeAndIsReported) {
+  FakeTarget t;
+  Wires w;
+  w.bus.attach(0x20, t, "t");
+  w.cpu.start();
+  w.cpu.write_byte(0x20 << 1);
+  boardemu::testing::LogCapture log;
+  w.r_sda.drive(Drive::off);  // the SDA pull-up goes away mid-message: SDA floats
+  w.cpu.set_scl(true);
+  w.r_sda.drive(Drive::pull_up);  // back high while SCL is high: not a STOP, it never was low
+  EXPECT_TRUE(w.engine.in_message());
+  EXPECT_EQ(t.events, (Events{"start W"}));
+  std::string text = log.take();
+  EXPECT_NE(text.find("i2c i2c0: SDA is floating during a message"), std::string::npos) << text;
+  w.cpu.set_scl(false);
+  w.cpu.stop();
+  EXPECT_EQ(t.events, (Events{"start W", "stop"}));
 }
 
 TEST(BitBangI2c, TheControllerWaitsForAStretchedClock) {
