@@ -39,8 +39,8 @@
 //    answer. After a NACK the target releases SDA; further reads return 0xFF without asking it.
 //  - No clock stretching by targets; no arbitration (a single controller); no timing checks.
 //
-// Lifetimes: targets outlive the bus they are attached to (or detach first). Target callbacks
-// must not call back into the bus.
+// Lifetimes: a target must stay alive while attached and the bus is used (detach it first, or
+// stop using the bus). Target callbacks must not call back into the bus.
 #pragma once
 
 #include <cstdint>
