@@ -184,12 +184,44 @@ TEST_P(BitBangModes, BytesCrossTheNetsBothWaysOnTheRightEdges) {
     mosi_seen.push_back(w.nets.find("mosi")->level() == Level::high);
     miso_seen.push_back(w.nets.find("miso")->level() == Level::high);
   });
+  // MISO changes only on the shifting edge: as a listener of that edge, the target sees SCK
+  // already at its new level. (Its first bit goes out when CS falls, before the CS observer
+  // below marks the frame as started; CS rising releases MISO to floating: both left out.)
+  bool in_frame = false;
+  std::vector<Level> sck_at_miso_change;
+  auto cs_id = w.nets.find("cs")->observe([&](const Net&, Level l, Cycles) { in_frame = l == Level::low; });
+  auto miso_id = w.nets.find("miso")->observe([&](const Net&, Level l, Cycles) {
+    if (in_frame && (l == Level::high || l == Level::low)) sck_at_miso_change.push_back(sck.level());
+  });
   EXPECT_EQ(w.host.transfer(0, out), replies);
   sck.unobserve(id);
+  w.nets.find("cs")->unobserve(cs_id);
+  w.nets.find("miso")->unobserve(miso_id);
   EXPECT_EQ(w.target.frames, (std::vector<Bytes>{out}));
   EXPECT_EQ(mosi_seen, wire_bits(out, order));
   EXPECT_EQ(miso_seen, wire_bits(replies, order));
   EXPECT_EQ(w.host.undefined_samples(), 0u);
+  ASSERT_FALSE(sck_at_miso_change.empty());
+  Level shift_level = format.samples_on_rising_edge() ? Level::low : Level::high;
+  EXPECT_EQ(sck_at_miso_change, std::vector<Level>(sck_at_miso_change.size(), shift_level));
+}
+
+TEST_P(BitBangModes, TheTargetSamplesMosiOnItsSamplingEdgeOnly) {
+  auto [mode, order] = GetParam();
+  SpiFormat format{.mode = mode, .order = order};
+  Wiring w(format, format, {0x00});
+  // MOSI is 1 across each sampling edge and 0 across the other: only a target sampling on the
+  // right edge reads FFh.
+  bool sample_on_leading = !format.cpha();
+  w.host.select();
+  for (int bit = 0; bit < 8; ++bit) {
+    w.host.mosi().set(sample_on_leading);
+    w.host.sck().set(!format.cpol());  // leading edge
+    w.host.mosi().set(!sample_on_leading);
+    w.host.sck().set(format.cpol());  // trailing edge
+  }
+  w.host.deselect();
+  EXPECT_EQ(w.target.frames, (std::vector<Bytes>{{0xFF}}));
 }
 
 INSTANTIATE_TEST_SUITE_P(AllModes, BitBangModes,
