@@ -26,6 +26,8 @@
 #include "gdb/gdb_server.hpp"
 #include "gdb/machine_target.hpp"
 #include "machine/device_registry.hpp"
+#include "core/vcd.hpp"
+#include "machine/circuit.hpp"
 #include "machine/machine.hpp"
 #include "unicorn/unicorn_bus.hpp"
 #include "xtensa/lx106_cpu.hpp"
@@ -113,6 +115,9 @@ struct RunOptions {
   std::string max_cycles;          // as typed; checked in run()
   std::string timeout_virtual_ms;  // as typed; checked in run()
   std::string semihosting_files;
+  std::string circuit;      // circuit file: parts wired to the board's pins
+  std::string vcd;          // VCD output file
+  std::string vcd_signals;  // comma-separated patterns of net names (default: all)
   std::string log;
   bool stats = false;
   std::string trace_cpu;
@@ -159,6 +164,7 @@ int run(const RunOptions& o) {
     }
     machine = std::make_unique<Machine>(std::move(board));
     machine->load_firmware(firmware);
+    if (!o.circuit.empty()) machine->add_circuit(load_circuit_file(o.circuit));
     if (!o.semihosting_files.empty()) {
       try {
         machine->set_semihosting_files(o.semihosting_files);
@@ -183,6 +189,8 @@ int run(const RunOptions& o) {
   } catch (const ChardevError& e) {
     return fail(kExitBadInput, e.what());
   } catch (const std::invalid_argument& e) {
+    return fail(kExitBadInput, e.what());
+  } catch (const CircuitError& e) {
     return fail(kExitBadInput, e.what());
   } catch (const UnicornError& e) {
     // The board reader refuses what the engine cannot map; this is the last resort.
@@ -222,6 +230,26 @@ int run(const RunOptions& o) {
     limit = std::min<Cycles>(limit, static_cast<Cycles>(cycles));
   }
 
+  std::unique_ptr<VcdRecorder> vcd;
+  if (!o.vcd.empty()) {
+    try {
+      vcd = std::make_unique<VcdRecorder>(o.vcd, machine->scheduler(), hz);
+    } catch (const VcdError& e) {
+      return fail(kExitBadInput, fmt::format("--vcd: {}", e.what()));
+    }
+    std::string names;
+    for (Net* n : machine->nets()) {
+      names += (names.empty() ? "" : ", ") + n->name();
+      if (vcd_signal_selected(n->name(), o.vcd_signals)) vcd->add(*n);
+    }
+    if (vcd->signals() == 0)
+      return fail(kExitUsage, fmt::format("--vcd-signals: '{}' matches no net (nets: {})", o.vcd_signals,
+                                          names.empty() ? "none" : names));
+    vcd->start();
+  } else if (!o.vcd_signals.empty()) {
+    return fail(kExitUsage, "--vcd-signals needs --vcd FILE");
+  }
+
   RunResult r;
   try {
     if (gdb_server) {
@@ -238,6 +266,13 @@ int run(const RunOptions& o) {
   }
   // Let the UARTs hand over what they hold before the process ends.
   backends.clear();
+  if (vcd) {
+    try {
+      vcd->finish();
+    } catch (const VcdError& e) {
+      return fail(kExitBadInput, fmt::format("--vcd: {}", e.what()));
+    }
+  }
   if (o.stats)
     std::fprintf(stderr, "boardemu: %llu cycles (%.3f s virtual), %llu instructions\n",
                  static_cast<unsigned long long>(machine->scheduler().now()),
@@ -279,6 +314,11 @@ int main(int argc, char** argv) {
                       "Stop after N CPU cycles of virtual time (exit code 124); 1 <= N <= 2^62");
   run_cmd->add_option("--timeout-virtual-ms", o.timeout_virtual_ms,
                       "Stop after N milliseconds of virtual time (exit code 124); N >= 1");
+  run_cmd->add_option("--circuit", o.circuit,
+                      "Circuit file (YAML): parts (EEPROM, SPI flash, LED, button) wired by nets to the board's pins");
+  run_cmd->add_option("--vcd", o.vcd, "Record the nets' levels in virtual time as a Value Change Dump to FILE");
+  run_cmd->add_option("--vcd-signals", o.vcd_signals,
+                      "With --vcd: only nets whose names match these comma-separated patterns (e.g. 'gpio.*,scl')");
   run_cmd->add_option("--semihosting-files", o.semihosting_files,
                       "Let the guest's semihosting (lx106 SIMCALL) open files inside DIR only: relative paths,\n"
                       "no '..', no symbolic links. Without it the guest has the console and exit only");

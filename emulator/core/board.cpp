@@ -48,7 +48,7 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include "core/file_kind.hpp"
+#include "core/host_file.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -57,10 +57,6 @@
 #include <filesystem>
 #include <limits>
 #include <utility>
-
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 namespace boardemu {
 namespace {
@@ -542,32 +538,12 @@ class Parser {
   std::vector<Region> regions_;
 };
 
-// Reads a regular file. O_NONBLOCK keeps open() from waiting for a FIFO's writer; fstat then
-// refuses anything that is not a regular file before a byte is read.
 std::string read_file(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-  if (fd < 0) throw BoardError(path + ": cannot open board file: " + std::strerror(errno));
-  struct Closer {
-    int fd;
-    ~Closer() { ::close(fd); }
-  } closer{fd};
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) throw BoardError(path + ": cannot read board file: " + std::strerror(errno));
-  if (!S_ISREG(st.st_mode)) throw BoardError(path + ": is " + file_kind(st.st_mode) + ", not a board file");
-  if (static_cast<std::uint64_t>(st.st_size) > kMaxBoardFileBytes)
-    throw BoardError(path + ": is too large for a board file (" + std::to_string(st.st_size) + " bytes, at most " +
-                     std::to_string(kMaxBoardFileBytes) + ")");
-  std::string text;
-  char buf[65536];
-  for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw BoardError(path + ": cannot read board file: " + std::strerror(errno));
-    if (n == 0) break;
-    text.append(buf, static_cast<std::size_t>(n));
-    if (text.size() > kMaxBoardFileBytes) throw BoardError(path + ": is too large for a board file");
+  try {
+    return read_regular_file(path, "board file", kMaxBoardFileBytes);
+  } catch (const HostFileError& e) {
+    throw BoardError(e.what());
   }
-  return text;
 }
 
 BoardDesc parse_yaml(const std::string& text, const std::string& path, const std::string* expected_name) {

@@ -43,6 +43,7 @@ class VcdRecorder {
   void finish();
 
   std::size_t changes() const { return changes_; }
+  std::size_t signals() const { return signals_.size(); }
 
  private:
   void write_time(Cycles t);

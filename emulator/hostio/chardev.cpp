@@ -21,7 +21,7 @@
 #include <string>
 
 #include "core/chardev.hpp"
-#include "core/file_kind.hpp"
+#include "core/host_file.hpp"
 #include "hostio/host_chardevs.hpp"
 #include "hostio/listen_socket.hpp"
 

@@ -155,6 +155,92 @@ void Machine::wire_irqs(InterruptController* controller) {
   }
 }
 
+Pin* Machine::pin(const std::string& name) {
+  auto dot = name.find('.');
+  if (dot == std::string::npos) return nullptr;
+  std::vector<Pin*> candidates;
+  if (Device* d = device(name.substr(0, dot))) candidates = d->pins();
+  else if (Part* p = part(name.substr(0, dot))) candidates = p->pins();
+  for (Pin* p : candidates)
+    if (p->name() == name) return p;
+  return nullptr;
+}
+
+Part* Machine::part(const std::string& id) {
+  for (auto& p : parts_)
+    if (p->id() == id) return p.get();
+  return nullptr;
+}
+
+std::vector<Net*> Machine::nets() {
+  std::vector<Net*> out = netlist_.nets();
+  auto add_unwired = [&](const std::vector<Pin*>& pins) {
+    for (Pin* p : pins)
+      if (std::find(out.begin(), out.end(), &p->net()) == out.end()) out.push_back(&p->net());
+  };
+  for (auto& d : devices_) add_unwired(d->pins());
+  for (auto& p : parts_) add_unwired(p->pins());
+  return out;
+}
+
+void Machine::add_circuit(const CircuitDesc& c) {
+  auto fail = [&](int line, const std::string& field, const std::string& problem) {
+    throw CircuitError(fmt::format("{}:{}: {}: {}", c.source_path, line, field, problem));
+  };
+  PartContext ctx{&scheduler_, board_.cpu_hz};
+  const std::size_t first = parts_.size();
+  for (std::size_t i = 0; i < c.parts.size(); ++i) {
+    const CircuitPart& cp = c.parts[i];
+    std::string field = fmt::format("parts[{}]", i);
+    if (device(cp.id)) fail(cp.line, field + ".id", fmt::format("'{}' is already a device of board '{}'", cp.id, board_.name));
+    try {
+      parts_.push_back(create_part(cp.type, cp.id, cp.params, ctx));
+    } catch (const std::invalid_argument& e) {
+      fail(cp.line, field, e.what());
+    }
+  }
+  for (std::size_t i = 0; i < c.nets.size(); ++i) {
+    const CircuitNet& n = c.nets[i];
+    for (std::size_t j = 0; j < n.pins.size(); ++j) {
+      Pin* p = pin(n.pins[j]);
+      if (!p) {
+        std::string owner = n.pins[j].substr(0, n.pins[j].find('.'));
+        std::vector<Pin*> have;
+        if (Device* d = device(owner)) have = d->pins();
+        else if (Part* pt = part(owner)) have = pt->pins();
+        std::string hint;
+        if (have.empty()) hint = fmt::format(" (no device or part '{}' has pins)", owner);
+        else if (have.size() <= 4) {
+          for (Pin* h : have) hint += (hint.empty() ? " (" + owner + " has " : ", ") + h->name();
+          hint += ")";
+        } else {
+          hint = fmt::format(" ({} has {} .. {})", owner, have.front()->name(), have.back()->name());
+        }
+        fail(n.pin_lines[j], fmt::format("nets[{}].pins[{}]", i, j), fmt::format("no pin '{}'{}", n.pins[j], hint));
+      }
+      netlist_.connect(*p, n.name);
+    }
+    if (!n.pull.empty()) {
+      resistors_.push_back(std::make_unique<Pin>(n.name + ".pull_" + n.pull, &scheduler_));
+      netlist_.connect(*resistors_.back(), n.name);
+      resistors_.back()->drive(n.pull == "up" ? Drive::pull_up : Drive::pull_down);
+    }
+  }
+  // Two I2C targets on one address of one bus (the same SCL and SDA nets) would both answer.
+  for (std::size_t j = first; j < parts_.size(); ++j) {
+    Part* b = parts_[j].get();
+    if (!b->i2c_address()) continue;
+    for (std::size_t i = 0; i < j; ++i) {
+      Part* a = parts_[i].get();
+      if (a->i2c_address() == b->i2c_address() && &a->i2c_scl()->net() == &b->i2c_scl()->net() &&
+          &a->i2c_sda()->net() == &b->i2c_sda()->net())
+        fail(c.parts[j - first].line, fmt::format("parts[{}]", j - first),
+             fmt::format("'{}' and '{}' both answer I2C address 0x{:02x} on nets {}/{}", b->id(), a->id(),
+                         *b->i2c_address(), b->i2c_scl()->net().name(), b->i2c_sda()->net().name()));
+    }
+  }
+}
+
 void Machine::set_semihosting_files(const std::string& dir) {
   if (!board_.semihosting)
     throw std::invalid_argument(fmt::format("board '{}' has no semihosting (its cpu.semihosting is off)", board_.name));

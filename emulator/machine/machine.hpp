@@ -12,8 +12,11 @@
 #include "core/chardev.hpp"
 #include "core/cpu.hpp"
 #include "core/device.hpp"
+#include "core/net.hpp"
 #include "core/scheduler.hpp"
 #include "core/semihosting.hpp"
+#include "machine/circuit.hpp"
+#include "parts/part.hpp"
 
 namespace boardemu {
 
@@ -50,6 +53,19 @@ class Machine {
   Bus& bus() { return bus_; }
   Cpu& cpu() { return *cpu_; }
   Device* device(const std::string& name);
+  // Builds the circuit's parts and wires its nets to the board's pins and the parts' pins.
+  // Throws CircuitError "<file>:<line>: <field>: <problem>" (unknown part type or pin, bad
+  // parameter, two I2C parts on one address of the same bus).
+  void add_circuit(const CircuitDesc& circuit);
+
+  // Observing and controlling the board from outside (tests, GUI, scenario runner).
+  Netlist& netlist() { return netlist_; }
+  // A pin of a device or part by its full name ("gpio.GPIO4", "eeprom1.SDA"); nullptr if none.
+  Pin* pin(const std::string& name);
+  Part* part(const std::string& id);
+  // Every net with a pin on it: the circuit's named nets and the nets of unwired pins.
+  std::vector<Net*> nets();
+
   // Lets the guest's semihosting open, read and write files inside `dir` (and nowhere else).
   // Throws std::invalid_argument if the board has no semihosting or its semihosting serves no
   // files (Arm and RISC-V semihosting here offer the console and exit only), or `dir` is not
@@ -76,6 +92,9 @@ class Machine {
   std::vector<std::unique_ptr<Device>> devices_;  // board peripherals, in board-file order
   std::map<std::string, Device*> by_name_;
   std::unique_ptr<Cpu> cpu_;
+  Netlist netlist_{&scheduler_};
+  std::vector<std::unique_ptr<Part>> parts_;      // the circuit's, in file order
+  std::vector<std::unique_ptr<Pin>> resistors_;   // nets' pull-ups and pull-downs
   std::vector<int> irq_sources_high_;  // per interrupt-controller input: sources asserting it
 };
 

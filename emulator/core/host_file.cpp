@@ -1,0 +1,38 @@
+#include "core/host_file.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace boardemu {
+
+std::string read_regular_file(const std::string& path, const std::string& what, std::uint64_t max_bytes) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+  if (fd < 0) throw HostFileError(path + ": cannot open " + what + ": " + std::strerror(errno));
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) throw HostFileError(path + ": cannot read " + what + ": " + std::strerror(errno));
+  if (!S_ISREG(st.st_mode)) throw HostFileError(path + ": is " + file_kind(st.st_mode) + ", not a " + what);
+  auto too_large = [&] {
+    return HostFileError(path + ": is too large for a " + what + " (at most " + std::to_string(max_bytes) + " bytes)");
+  };
+  if (static_cast<std::uint64_t>(st.st_size) > max_bytes) throw too_large();
+  std::string text;
+  char buf[65536];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw HostFileError(path + ": cannot read " + what + ": " + std::strerror(errno));
+    if (n == 0) break;
+    text.append(buf, static_cast<std::size_t>(n));
+    if (text.size() > max_bytes) throw too_large();
+  }
+  return text;
+}
+
+}  // namespace boardemu

@@ -1,0 +1,170 @@
+#include "machine/circuit.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+
+#include "core/host_file.hpp"
+
+namespace boardemu {
+
+namespace {
+
+bool plain_name(const std::string& s) {
+  if (s.empty() || s.size() > 64) return false;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    if (!alnum && (i == 0 || (c != '_' && c != '-'))) return false;
+  }
+  return true;
+}
+
+class Reader {
+ public:
+  explicit Reader(std::string path) : path_(std::move(path)) {}
+
+  [[noreturn]] void fail(int line, const std::string& field, const std::string& problem) const {
+    throw CircuitError(path_ + (line > 0 ? ":" + std::to_string(line) : "") + ": " +
+                       (field.empty() ? "" : field + ": ") + problem);
+  }
+  static int line_of(const YAML::Node& n, int fallback) {
+    return n.Mark().is_null() ? fallback : n.Mark().line + 1;
+  }
+
+  // The keys of a mapping, each allowed and given once; returns key -> (line, value).
+  std::map<std::string, std::pair<int, YAML::Node>> mapping(const YAML::Node& n, const std::string& field, int line,
+                                                            std::initializer_list<const char*> allowed) const {
+    if (!n.IsMap()) fail(line, field.empty() ? "(top level)" : field, "expected a mapping");
+    std::map<std::string, std::pair<int, YAML::Node>> out;
+    for (const auto& kv : n) {
+      int kline = line_of(kv.first, line);
+      std::string key = kv.first.IsScalar() ? kv.first.Scalar() : "";
+      std::string kfield = field.empty() ? key : field + "." + key;
+      bool ok = std::any_of(allowed.begin(), allowed.end(), [&](const char* a) { return key == a; });
+      if (!ok) {
+        std::string list;
+        for (const char* a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
+        fail(kline, kfield, "unknown key; expected one of: " + list);
+      }
+      if (out.count(key)) fail(kline, kfield, "duplicate key");
+      out[key] = {kline, kv.second};
+    }
+    return out;
+  }
+
+  std::string scalar(const std::pair<int, YAML::Node>& f, const std::string& field) const {
+    if (!f.second.IsScalar()) fail(f.first, field, "expected a value");
+    return f.second.Scalar();
+  }
+
+  std::string name(const std::pair<int, YAML::Node>& f, const std::string& field) const {
+    std::string s = scalar(f, field);
+    if (!plain_name(s))
+      fail(f.first, field, "\"" + s + "\" is not a valid name (letters, digits, '_', '-'; at most 64)");
+    return s;
+  }
+
+  CircuitDesc parse(const YAML::Node& root) {
+    CircuitDesc c;
+    c.source_path = path_;
+    if (root.IsNull()) return c;  // an empty circuit: nothing attached
+    auto top = mapping(root, "", 1, {"parts", "nets"});
+    if (auto it = top.find("parts"); it != top.end() && !it->second.second.IsNull()) {
+      const YAML::Node& list = it->second.second;
+      if (!list.IsSequence()) fail(it->second.first, "parts", "expected a list");
+      for (std::size_t i = 0; i < list.size(); ++i) {
+        std::string field = "parts[" + std::to_string(i) + "]";
+        int line = line_of(list[i], it->second.first);
+        auto m = mapping(list[i], field, line, {"id", "type", "params"});
+        CircuitPart p;
+        p.line = line;
+        if (!m.count("id")) fail(line, field + ".id", "required but missing");
+        if (!m.count("type")) fail(line, field + ".type", "required but missing");
+        p.id = name(m["id"], field + ".id");
+        p.type = scalar(m["type"], field + ".type");
+        for (const auto& q : c.parts)
+          if (q.id == p.id)
+            fail(m["id"].first, field + ".id", "duplicate part id '" + p.id + "' (first at line " + std::to_string(q.line) + ")");
+        if (m.count("params") && !m["params"].second.IsNull()) {
+          const YAML::Node& params = m["params"].second;
+          if (!params.IsMap()) fail(m["params"].first, field + ".params", "expected a mapping");
+          for (const auto& kv : params) {
+            std::string key = kv.first.IsScalar() ? kv.first.Scalar() : "";
+            if (!kv.second.IsScalar() || !plain_name(key))
+              fail(line_of(kv.first, line), field + ".params." + key, "expected a name and a value");
+            p.params[key] = kv.second.Scalar();
+          }
+        }
+        c.parts.push_back(std::move(p));
+      }
+    }
+    if (auto it = top.find("nets"); it != top.end() && !it->second.second.IsNull()) {
+      const YAML::Node& list = it->second.second;
+      if (!list.IsSequence()) fail(it->second.first, "nets", "expected a list");
+      std::map<std::string, std::string> pin_owner;  // pin -> field that wired it
+      for (std::size_t i = 0; i < list.size(); ++i) {
+        std::string field = "nets[" + std::to_string(i) + "]";
+        int line = line_of(list[i], it->second.first);
+        auto m = mapping(list[i], field, line, {"name", "pull", "pins"});
+        CircuitNet n;
+        n.line = line;
+        if (!m.count("name")) fail(line, field + ".name", "required but missing");
+        if (!m.count("pins")) fail(line, field + ".pins", "required but missing");
+        n.name = name(m["name"], field + ".name");
+        for (const auto& o : c.nets)
+          if (o.name == n.name) fail(m["name"].first, field + ".name", "duplicate net '" + n.name + "'");
+        if (m.count("pull")) {
+          n.pull = scalar(m["pull"], field + ".pull");
+          if (n.pull != "up" && n.pull != "down")
+            fail(m["pull"].first, field + ".pull", "expected up or down, got \"" + n.pull + "\"");
+        }
+        const YAML::Node& pins = m["pins"].second;
+        if (!pins.IsSequence() || pins.size() == 0) fail(m["pins"].first, field + ".pins", "expected a list of pins");
+        for (std::size_t j = 0; j < pins.size(); ++j) {
+          std::string pfield = field + ".pins[" + std::to_string(j) + "]";
+          int pline = line_of(pins[j], m["pins"].first);
+          if (!pins[j].IsScalar()) fail(pline, pfield, "expected a pin name such as gpio.GPIO4");
+          std::string pin = pins[j].Scalar();
+          auto dot = pin.find('.');
+          if (dot == std::string::npos || dot == 0 || dot + 1 == pin.size())
+            fail(pline, pfield, "\"" + pin + "\" is not a pin name (expected PART.PIN, e.g. gpio.GPIO4)");
+          if (auto o = pin_owner.find(pin); o != pin_owner.end())
+            fail(pline, pfield, "pin " + pin + " is already on another net (" + o->second + ")");
+          pin_owner[pin] = field;
+          n.pins.push_back(pin);
+          n.pin_lines.push_back(pline);
+        }
+        c.nets.push_back(std::move(n));
+      }
+    }
+    return c;
+  }
+
+ private:
+  std::string path_;
+};
+
+}  // namespace
+
+CircuitDesc parse_circuit_text(const std::string& text, const std::string& path) {
+  Reader r(path);
+  try {
+    return r.parse(YAML::Load(text));
+  } catch (const YAML::Exception& e) {
+    std::string where = e.mark.is_null() ? "" : ":" + std::to_string(e.mark.line + 1);
+    throw CircuitError(path + where + ": YAML syntax error: " + e.msg);
+  }
+}
+
+CircuitDesc load_circuit_file(const std::string& path) {
+  std::string text;
+  try {
+    text = read_regular_file(path, "circuit file", kMaxCircuitFileBytes);
+  } catch (const HostFileError& e) {
+    throw CircuitError(e.what());
+  }
+  return parse_circuit_text(text, path);
+}
+
+}  // namespace boardemu

@@ -1,0 +1,61 @@
+// Circuit files: the parts wired to a board, as data (YAML), like board files.
+//
+//   parts:                               # optional
+//     - id: eeprom1                      # required; plain name, unique among parts and the
+//                                        #   board's devices
+//       type: 24lc32                     # required: 24lc32 | w25q32 | led | button
+//       params: {address: 0x50}          # optional; the type's settings (see below)
+//   nets:                                # optional
+//     - name: i2c_scl                    # required; plain name, unique
+//       pull: up                         # optional: up | down, a resistor to the supply or
+//                                        #   ground (e.g. the I2C bus pull-ups)
+//       pins: [gpio.GPIO5, eeprom1.SCL]  # required: at least one pin, each on one net only
+//
+// Part pins: 24lc32 SCL, SDA, WP (params: address 0x50..0x57, the A2..A0 strapping);
+// w25q32 SCK, MOSI, MISO, CS; led A (params: active high|low); button P (params: to gnd|vcc).
+// Board pins are the devices' pins (e.g. gpio.GPIO0..GPIO15 on the esp8266).
+//
+// Every problem is one line: "<file>:<line>: <field>: <problem>", e.g.
+//   "c.yaml:7: nets[1].pins[0]: no pin 'gpio.GPIO44' (gpio has gpio.GPIO0 .. gpio.GPIO15)".
+#pragma once
+
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace boardemu {
+
+class CircuitError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct CircuitPart {
+  std::string id, type;
+  std::map<std::string, std::string> params;
+  int line = 0;
+};
+
+struct CircuitNet {
+  std::string name;
+  std::string pull;  // "", "up" or "down"
+  std::vector<std::string> pins;
+  std::vector<int> pin_lines;
+  int line = 0;
+};
+
+struct CircuitDesc {
+  std::string source_path;
+  std::vector<CircuitPart> parts;
+  std::vector<CircuitNet> nets;
+};
+
+constexpr std::uint64_t kMaxCircuitFileBytes = 1u << 20;
+
+// Reads and checks the file's form (names, keys, types). Whether the pins exist is checked
+// when a Machine builds it (Machine::add_circuit). Throws CircuitError.
+CircuitDesc load_circuit_file(const std::string& path);
+CircuitDesc parse_circuit_text(const std::string& text, const std::string& path);
+
+}  // namespace boardemu

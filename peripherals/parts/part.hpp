@@ -1,0 +1,56 @@
+// Off-chip parts: what a circuit file (emulator/machine/circuit.hpp) wires to a board's pins.
+//
+// A part has pins named "<id>.<PIN>" (core/net.hpp) and knows nothing of the CPU or the board:
+// it hears and drives its nets, and the host observes and controls it (press a button, read an
+// LED, read an EEPROM's memory) through its own methods.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/net.hpp"
+#include "core/scheduler.hpp"
+
+namespace boardemu {
+
+class Part {
+ public:
+  explicit Part(std::string id) : id_(std::move(id)) {}
+  virtual ~Part() = default;
+  Part(const Part&) = delete;
+  Part& operator=(const Part&) = delete;
+
+  const std::string& id() const { return id_; }
+  // Every pin, named "<id>.<PIN>".
+  virtual std::vector<Pin*> pins() = 0;
+  // The 7-bit I2C address the part answers on, if it is an I2C target (the circuit refuses
+  // two parts on one address of the same bus).
+  virtual std::optional<std::uint8_t> i2c_address() const { return std::nullopt; }
+  // The pins that carry its I2C clock and data, if it is an I2C target.
+  virtual Pin* i2c_scl() { return nullptr; }
+  virtual Pin* i2c_sda() { return nullptr; }
+
+ private:
+  std::string id_;
+};
+
+// What a part is built from: its id, its type's parameters (as written in the circuit file)
+// and the board's clock.
+struct PartContext {
+  Scheduler* scheduler = nullptr;
+  std::uint64_t cpu_hz = 0;
+};
+
+using PartParams = std::map<std::string, std::string>;
+
+// Builds a part of `type`; throws std::invalid_argument naming the problem (unknown type,
+// unknown or bad parameter). `known_types` lists the types for messages.
+std::unique_ptr<Part> create_part(const std::string& type, const std::string& id, const PartParams& params,
+                                  const PartContext& ctx);
+std::vector<std::string> known_part_types();
+
+}  // namespace boardemu

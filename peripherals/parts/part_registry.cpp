@@ -1,0 +1,120 @@
+// The part types a circuit file may name, and their parameters.
+#include <stdexcept>
+
+#include "core/i2c.hpp"
+#include "core/spi.hpp"
+#include "parts/button.hpp"
+#include "parts/eeprom_24lc32.hpp"
+#include "parts/led.hpp"
+#include "parts/part.hpp"
+#include "parts/w25q_flash.hpp"
+
+namespace boardemu {
+
+namespace {
+
+// A 24LC32A on its own pins: the bit-level I2C engine decodes the SCL/SDA nets for it alone, so
+// several parts on one pair of nets each hear the whole bus and answer their own address,
+// pulling SDA low together as open-drain outputs do (a wired-AND on the net).
+class I2cEepromPart : public Part {
+ public:
+  I2cEepromPart(const std::string& id, const PartContext& ctx, unsigned chip_select)
+      : Part(id),
+        bus_(id, ctx.scheduler),
+        eeprom_(id, *ctx.scheduler, Eeprom24lc32::Timing::datasheet_max(ctx.cpu_hz), chip_select),
+        engine_(id, bus_, ctx.scheduler) {
+    eeprom_.attach_to(bus_);
+  }
+  std::vector<Pin*> pins() override { return {&engine_.scl(), &engine_.sda(), &eeprom_.wp()}; }
+  std::optional<std::uint8_t> i2c_address() const override { return eeprom_.address(); }
+  Pin* i2c_scl() override { return &engine_.scl(); }
+  Pin* i2c_sda() override { return &engine_.sda(); }
+  Eeprom24lc32& eeprom() { return eeprom_; }
+
+ private:
+  I2cBus bus_;
+  Eeprom24lc32 eeprom_;
+  BitBangI2c engine_;
+};
+
+// A W25Q-class SPI NOR flash on its own SCK/MOSI/MISO/CS pins (modes 0 and 3, MSB first).
+class SpiFlashPart : public Part {
+ public:
+  SpiFlashPart(const std::string& id, const PartContext& ctx, std::uint32_t size)
+      : Part(id),
+        flash_(id, *ctx.scheduler, W25qFlash::Params{size, 0, W25qFlash::Timing::typical(ctx.cpu_hz)}),
+        engine_(id, ctx.scheduler, flash_, SpiFormat{SpiMode::mode0, BitOrder::msb_first, true}) {}
+  std::vector<Pin*> pins() override { return {&engine_.sck(), &engine_.mosi(), &engine_.miso(), &engine_.cs()}; }
+  W25qFlash& flash() { return flash_; }
+
+ private:
+  W25qFlash flash_;
+  BitBangSpi engine_;
+};
+
+std::uint64_t number(const std::string& type, const std::string& key, const std::string& text) {
+  try {
+    std::size_t used = 0;
+    std::uint64_t v = std::stoull(text, &used, 0);
+    if (used == text.size() && !text.empty() && text[0] != '-') return v;
+  } catch (const std::exception&) {
+  }
+  throw std::invalid_argument(type + ": params." + key + ": expected a number, got \"" + text + "\"");
+}
+
+void only(const std::string& type, const PartParams& params, std::initializer_list<const char*> allowed) {
+  for (const auto& [k, v] : params) {
+    bool ok = false;
+    for (const char* a : allowed) ok |= k == a;
+    if (!ok) {
+      std::string list;
+      for (const char* a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
+      throw std::invalid_argument(type + ": unknown parameter '" + k + "' (it takes: " +
+                                  (list.empty() ? "none" : list) + ")");
+    }
+  }
+}
+
+std::string choice(const std::string& type, const PartParams& params, const std::string& key,
+                   std::initializer_list<const char*> values) {
+  auto it = params.find(key);
+  if (it == params.end()) return *values.begin();
+  for (const char* v : values)
+    if (it->second == v) return v;
+  std::string list;
+  for (const char* v : values) list += (list.empty() ? "" : " or ") + std::string(v);
+  throw std::invalid_argument(type + ": params." + key + ": expected " + list + ", got \"" + it->second + "\"");
+}
+
+}  // namespace
+
+std::vector<std::string> known_part_types() { return {"24lc32", "button", "led", "w25q32"}; }
+
+std::unique_ptr<Part> create_part(const std::string& type, const std::string& id, const PartParams& params,
+                                  const PartContext& ctx) {
+  if (type == "led") {
+    only(type, params, {"active"});
+    return std::make_unique<Led>(id, ctx.scheduler, choice(type, params, "active", {"high", "low"}) == "high");
+  }
+  if (type == "button") {
+    only(type, params, {"to"});
+    return std::make_unique<Button>(id, ctx.scheduler, choice(type, params, "to", {"gnd", "vcc"}) == "gnd");
+  }
+  if (type == "24lc32") {
+    only(type, params, {"address"});
+    std::uint64_t addr = Eeprom24lc32::kBaseAddress;
+    if (auto it = params.find("address"); it != params.end()) addr = number(type, "address", it->second);
+    if (addr < 0x50 || addr > 0x57)
+      throw std::invalid_argument(type + ": params.address: the A2..A0 pins select 0x50..0x57, not " + std::to_string(addr));
+    return std::make_unique<I2cEepromPart>(id, ctx, static_cast<unsigned>(addr - 0x50));
+  }
+  if (type == "w25q32") {
+    only(type, params, {});
+    return std::make_unique<SpiFlashPart>(id, ctx, 0x400000);
+  }
+  std::string list;
+  for (const auto& t : known_part_types()) list += (list.empty() ? "" : ", ") + t;
+  throw std::invalid_argument("unknown part type '" + type + "' (known: " + list + ")");
+}
+
+}  // namespace boardemu

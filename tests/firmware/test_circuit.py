@@ -1,0 +1,123 @@
+"""Circuits on the esp8266 board (issue 10): `--circuit FILE` wires parts to the board's pins,
+`--vcd FILE` records the nets; bad circuit files and VCD paths are one line and exit 3.
+
+The firmware is driven through its REPL with machine.mem32 (the GPIO registers), so these tests
+need only the esp8266 firmware that `make build` makes.
+"""
+
+import os
+import subprocess
+import tempfile
+import unittest
+
+from test_firmware import BOARDEMU, ROOT
+
+ESP_FW = os.path.join(ROOT, "build", "firmware", "ESP8266", "firmware.elf")
+EXAMPLE = os.path.join(ROOT, "examples", "esp8266", "eeprom-led.yaml")
+EXIT_USAGE, EXIT_BAD_INPUT, EXIT_TIME_LIMIT = 2, 3, 124
+
+# GPIO registers (ESP8266 Technical Reference, GPIO chapter).
+GPIO_OUT_W1TS, GPIO_OUT_W1TC, GPIO_ENABLE_W1TS, GPIO_IN = 0x60000304, 0x60000308, 0x60000310, 0x60000318
+
+
+def run(*args, stdin=b"", timeout=60):
+    return subprocess.run([BOARDEMU, "run", "--board", "esp8266", *args], input=stdin, capture_output=True,
+                          timeout=timeout)
+
+
+def repl(lines, *args):
+    text = "".join(l + "\r" for l in ["import machine"] + lines)
+    return run("--timeout-virtual-ms", "3000", *args, stdin=text.encode())
+
+
+@unittest.skipUnless(os.path.exists(ESP_FW), "ESP8266 firmware not built (make build)")
+class CircuitTest(unittest.TestCase):
+    def setUp(self):
+        self._dir = tempfile.TemporaryDirectory()
+        self.dir = self._dir.name
+
+    def tearDown(self):
+        self._dir.cleanup()
+
+    def circuit(self, text):
+        path = os.path.join(self.dir, "c.yaml")
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+    def one_line(self, r, code, *fragments):
+        err = r.stderr.decode(errors="replace")
+        self.assertEqual(r.returncode, code, err)
+        lines = [l for l in err.splitlines() if l.strip()]
+        self.assertEqual(len(lines), 1, err)
+        for frag in fragments:
+            self.assertIn(frag, lines[0])
+
+    def test_led_and_button_nets_and_vcd(self):
+        vcd = os.path.join(self.dir, "t.vcd")
+        r = repl(["m = machine.mem32",
+                  "m[0x%x] = 1 << 2" % GPIO_ENABLE_W1TS,  # GPIO2 output, low: LED off
+                  "m[0x%x] = 1 << 2" % GPIO_OUT_W1TS,     # LED on
+                  "print('in', m[0x%x] & 5)" % GPIO_IN],   # GPIO0 (button, pulled up) and GPIO2
+                 "--circuit", EXAMPLE, "--vcd", vcd, "--vcd-signals", "led,button")
+        out = r.stdout.decode(errors="replace")
+        self.assertEqual(r.returncode, EXIT_TIME_LIMIT, r.stderr.decode())
+        self.assertIn("in 5", out)  # the net pull-up holds GPIO0 high; GPIO2 reads its own output
+        with open(vcd) as f:
+            text = f.read()
+        self.assertIn("$var wire 1 ! button $end", text)
+        self.assertIn("$var wire 1 \" led $end", text)
+        self.assertNotIn("i2c_scl", text)  # not selected
+        changes = [l for l in text.split("$enddefinitions $end")[1].splitlines() if l.endswith('"')]
+        self.assertEqual(changes[1:], ['0"', '1"'])  # floating at start, then off, then on
+
+    def test_runs_with_a_circuit_repeat_exactly(self):
+        outs = []
+        for _ in range(2):
+            vcd = os.path.join(self.dir, "t.vcd")
+            r = repl(["machine.mem32[0x%x] = 4" % GPIO_ENABLE_W1TS], "--circuit", EXAMPLE, "--vcd", vcd, "--stats")
+            with open(vcd, "rb") as f:
+                outs.append((r.stdout, r.stderr, f.read()))
+        self.assertEqual(outs[0], outs[1])
+
+    def test_unknown_pin(self):
+        c = self.circuit("nets:\n  - name: x\n    pins: [gpio.GPIO44]\n")
+        self.one_line(run("--circuit", c), EXIT_BAD_INPUT, "c.yaml:3: nets[0].pins[0]: no pin 'gpio.GPIO44'",
+                      "gpio.GPIO0 .. gpio.GPIO15")
+
+    def test_unknown_part_type_and_bad_params(self):
+        c = self.circuit("parts:\n  - {id: x1, type: flux-capacitor}\n")
+        self.one_line(run("--circuit", c), EXIT_BAD_INPUT, "c.yaml:2: parts[0]: unknown part type 'flux-capacitor'")
+        c = self.circuit("parts:\n  - {id: e, type: 24lc32, params: {address: 0x60}}\n")
+        self.one_line(run("--circuit", c), EXIT_BAD_INPUT, "c.yaml:2: parts[0]: 24lc32: params.address")
+
+    def test_two_parts_on_one_i2c_address(self):
+        c = self.circuit("parts:\n"
+                         "  - {id: e1, type: 24lc32}\n"
+                         "  - {id: e2, type: 24lc32}\n"
+                         "nets:\n"
+                         "  - {name: scl, pull: up, pins: [gpio.GPIO5, e1.SCL, e2.SCL]}\n"
+                         "  - {name: sda, pull: up, pins: [gpio.GPIO4, e1.SDA, e2.SDA]}\n")
+        self.one_line(run("--circuit", c), EXIT_BAD_INPUT, "c.yaml:3: parts[1]: 'e2' and 'e1' both answer I2C address 0x50")
+
+    def test_malformed_circuit_files(self):
+        for text, where in [("parts: [\n", "YAML syntax error"),
+                            ("wires: []\n", "c.yaml:1: wires: unknown key"),
+                            ("nets:\n  - {name: a, pins: [gpio.GPIO4]}\n  - {name: b, pins: [gpio.GPIO4]}\n",
+                             "c.yaml:3: nets[1].pins[0]: pin gpio.GPIO4 is already on another net"),
+                            ("nets:\n  - {name: a, pull: sideways, pins: [gpio.GPIO4]}\n", "c.yaml:2: nets[0].pull"),
+                            ("parts:\n  - {id: gpio, type: led}\n", "'gpio' is already a device")]:
+            self.one_line(run("--circuit", self.circuit(text)), EXIT_BAD_INPUT, where)
+        missing = os.path.join(self.dir, "none.yaml")
+        self.one_line(run("--circuit", missing), EXIT_BAD_INPUT, missing)
+
+    def test_vcd_path_that_cannot_be_written(self):
+        bad = os.path.join(self.dir, "no", "such", "dir", "t.vcd")
+        self.one_line(run("--vcd", bad), EXIT_BAD_INPUT, "--vcd", bad, "cannot write")
+        self.one_line(run("--vcd", os.path.join(self.dir, "t.vcd"), "--vcd-signals", "nothing*"), EXIT_USAGE,
+                      "matches no net")
+        self.one_line(run("--vcd-signals", "gpio.*"), EXIT_USAGE, "--vcd-signals needs --vcd")
+
+
+if __name__ == "__main__":
+    unittest.main()

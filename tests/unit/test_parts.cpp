@@ -1,0 +1,126 @@
+// Simple parts (peripherals/parts/led.*, button.*), the part registry and the circuit-file
+// reader (emulator/machine/circuit.*), no CPU.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "core/net.hpp"
+#include "core/scheduler.hpp"
+#include "machine/circuit.hpp"
+#include "parts/button.hpp"
+#include "parts/led.hpp"
+#include "parts/part.hpp"
+
+namespace boardemu {
+namespace {
+
+TEST(Led, LitAtItsActiveLevelAndBrightnessIsTheDutyCycle) {
+  Scheduler s;
+  Netlist nl(&s);
+  Pin gpio("gpio.GPIO2", &s);
+  Led led("led1", &s);
+  nl.connect(gpio, "led");
+  nl.connect(led.a(), "led");
+  EXPECT_FALSE(led.lit());
+  // 1 kHz PWM at 80 MHz with a 30% duty cycle, 50 periods.
+  for (int i = 0; i < 50; ++i) {
+    gpio.set(true);
+    s.advance(24'000);
+    gpio.set(false);
+    s.advance(56'000);
+  }
+  EXPECT_NEAR(led.brightness(), 0.30, 0.01);
+  EXPECT_EQ(led.lit_cycles(), 50u * 24'000u);
+  led.restart_measure();
+  gpio.set(true);
+  s.advance(100);
+  EXPECT_TRUE(led.lit());
+  EXPECT_DOUBLE_EQ(led.brightness(), 1.0);
+
+  Led low("led2", &s, /*active_high=*/false);
+  nl.connect(low.a(), "led");
+  EXPECT_FALSE(low.lit());
+  gpio.set(false);
+  EXPECT_TRUE(low.lit());
+}
+
+TEST(Button, PressedPullsToItsRailReleasedLetsGo) {
+  Scheduler s;
+  Netlist nl(&s);
+  Pin pull("r.P", &s), in("gpio.GPIO0", &s);
+  Button b("btn1", &s);
+  for (Pin* p : {&pull, &in, &b.p()}) nl.connect(*p, "button");
+  pull.drive(Drive::pull_up);
+  EXPECT_TRUE(in.is_high());
+  b.press();
+  EXPECT_EQ(in.level(), Level::low);
+  b.release();
+  EXPECT_TRUE(in.is_high());
+  Button up("btn2", &s, /*to_ground=*/false);
+  up.press();
+  EXPECT_EQ(up.p().level(), Level::high);
+}
+
+TEST(PartRegistry, TypesAndParametersAreChecked) {
+  Scheduler s;
+  PartContext ctx{&s, 80'000'000};
+  auto e = create_part("24lc32", "eeprom1", {{"address", "0x53"}}, ctx);
+  EXPECT_EQ(e->i2c_address(), 0x53);
+  ASSERT_EQ(e->pins().size(), 3u);
+  EXPECT_EQ(e->pins()[0]->name(), "eeprom1.SCL");
+  EXPECT_EQ(create_part("w25q32", "flash1", {}, ctx)->pins()[3]->name(), "flash1.CS");
+  auto what = [&](const std::string& type, PartParams p) {
+    try {
+      create_part(type, "x", p, ctx);
+    } catch (const std::invalid_argument& err) {
+      return std::string(err.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_EQ(what("tardis", {}), "unknown part type 'tardis' (known: 24lc32, button, led, w25q32)");
+  EXPECT_EQ(what("led", {{"colour", "red"}}), "led: unknown parameter 'colour' (it takes: active)");
+  EXPECT_EQ(what("led", {{"active", "sometimes"}}), "led: params.active: expected high or low, got \"sometimes\"");
+  EXPECT_EQ(what("24lc32", {{"address", "fifty"}}), "24lc32: params.address: expected a number, got \"fifty\"");
+}
+
+TEST(CircuitFile, ReadsPartsAndNetsWithLines) {
+  CircuitDesc c = parse_circuit_text(
+      "parts:\n"
+      "  - {id: e1, type: 24lc32, params: {address: 0x51}}\n"
+      "nets:\n"
+      "  - name: scl\n"
+      "    pull: up\n"
+      "    pins: [gpio.GPIO5, e1.SCL]\n",
+      "c.yaml");
+  ASSERT_EQ(c.parts.size(), 1u);
+  EXPECT_EQ(c.parts[0].params.at("address"), "0x51");
+  EXPECT_EQ(c.parts[0].line, 2);
+  ASSERT_EQ(c.nets.size(), 1u);
+  EXPECT_EQ(c.nets[0].pull, "up");
+  EXPECT_EQ(c.nets[0].pins, (std::vector<std::string>{"gpio.GPIO5", "e1.SCL"}));
+  EXPECT_EQ(c.nets[0].line, 4);
+  EXPECT_TRUE(parse_circuit_text("", "empty.yaml").parts.empty());
+}
+
+TEST(CircuitFile, ProblemsAreOneLineWithFileAndLine) {
+  auto what = [](const std::string& text) {
+    try {
+      parse_circuit_text(text, "c.yaml");
+    } catch (const CircuitError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_EQ(what("parts:\n  - {type: led}\n"), "c.yaml:2: parts[0].id: required but missing");
+  EXPECT_EQ(what("parts:\n  - {id: a, type: led}\n  - {id: a, type: led}\n"),
+            "c.yaml:3: parts[1].id: duplicate part id 'a' (first at line 2)");
+  EXPECT_EQ(what("parts:\n  - {id: 'a b', type: led}\n").rfind("c.yaml:2: parts[0].id: \"a b\" is not a valid name", 0), 0u);
+  EXPECT_EQ(what("nets:\n  - {name: n, pins: []}\n"), "c.yaml:2: nets[0].pins: expected a list of pins");
+  EXPECT_EQ(what("nets:\n  - {name: n, pins: [GPIO4]}\n"),
+            "c.yaml:2: nets[0].pins[0]: \"GPIO4\" is not a pin name (expected PART.PIN, e.g. gpio.GPIO4)");
+  EXPECT_EQ(what("nets: 5\n"), "c.yaml:1: nets: expected a list");
+  EXPECT_EQ(what("- 1\n"), "c.yaml:1: (top level): expected a mapping");
+}
+
+}  // namespace
+}  // namespace boardemu
