@@ -566,24 +566,6 @@ BoardDesc parse_yaml(const std::string& text, const std::string& path, const std
   }
 }
 
-// A message stays one line whatever the file holds: control characters that reach it (a quoted
-// "\n" in a value, a NUL or line break quoted by a yaml-cpp message) are written as escapes.
-std::string one_line(const std::string& s) {
-  std::string out;
-  for (unsigned char c : s) {
-    if (c == '\n') out += "\\n";
-    else if (c == '\r') out += "\\r";
-    else if (c == '\t') out += "\\t";
-    else if (c < 0x20 || c == 0x7f) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\x%02x", c);
-      out += buf;
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out;
-}
 
 BoardDesc parse(const std::string& text, const std::string& path, const std::string* expected_name) {
   try {

@@ -32,4 +32,9 @@ class HostFileError : public std::runtime_error {
 // HostFileError "<path>: <problem>", `what` naming the file's role ("board file").
 std::string read_regular_file(const std::string& path, const std::string& what, std::uint64_t max_bytes);
 
+// A message about a user's file stays one line whatever the file holds: control characters
+// that reach it (a quoted "\n" in a value, a NUL or line break quoted by a yaml-cpp message)
+// are written as escapes (\n, \r, \t, \xNN).
+std::string one_line(const std::string& message);
+
 }  // namespace boardemu

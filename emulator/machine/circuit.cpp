@@ -25,8 +25,8 @@ class Reader {
   explicit Reader(std::string path) : path_(std::move(path)) {}
 
   [[noreturn]] void fail(int line, const std::string& field, const std::string& problem) const {
-    throw CircuitError(path_ + (line > 0 ? ":" + std::to_string(line) : "") + ": " +
-                       (field.empty() ? "" : field + ": ") + problem);
+    throw CircuitError(one_line(path_ + (line > 0 ? ":" + std::to_string(line) : "") + ": " +
+                                (field.empty() ? "" : field + ": ") + problem));
   }
   static int line_of(const YAML::Node& n, int fallback) {
     return n.Mark().is_null() ? fallback : n.Mark().line + 1;
@@ -153,7 +153,7 @@ CircuitDesc parse_circuit_text(const std::string& text, const std::string& path)
     return r.parse(YAML::Load(text));
   } catch (const YAML::Exception& e) {
     std::string where = e.mark.is_null() ? "" : ":" + std::to_string(e.mark.line + 1);
-    throw CircuitError(path + where + ": YAML syntax error: " + e.msg);
+    throw CircuitError(one_line(path + where + ": YAML syntax error: " + e.msg));
   }
 }
 

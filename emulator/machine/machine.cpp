@@ -15,6 +15,7 @@
 
 #include "core/debug.hpp"
 #include "core/elf_loader.hpp"
+#include "core/host_file.hpp"
 #include "cortexm/cortexm_cpu.hpp"
 #include "machine/device_registry.hpp"
 #include "riscv/rv32_cpu.hpp"
@@ -185,7 +186,7 @@ std::vector<Net*> Machine::nets() {
 
 void Machine::add_circuit(const CircuitDesc& c) {
   auto fail = [&](int line, const std::string& field, const std::string& problem) {
-    throw CircuitError(fmt::format("{}:{}: {}: {}", c.source_path, line, field, problem));
+    throw CircuitError(one_line(fmt::format("{}:{}: {}: {}", c.source_path, line, field, problem)));
   };
   PartContext ctx{&scheduler_, board_.cpu_hz};
   const std::size_t first = parts_.size();
