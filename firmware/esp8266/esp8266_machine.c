@@ -3,7 +3,7 @@
 // freq() is the fixed 80 MHz CPU clock of the emulated ESP8266; mem8/16/32 come from
 // extmod/machine_mem.c (note: on this chip IRAM and the flash window accept only aligned 32-bit
 // reads, so mem8/mem16 there end in the LoadStoreError emulation, as on real hardware).
-// reset() restarts the firmware from its entry point (interrupts off, stack and .bss
+// Pin: machine_pin.c. reset() restarts the firmware from its entry point (interrupts off, stack and .bss
 // re-initialised): the emulated board offers no reset register, so this is a software restart.
 // On BOARD=LX106_SIM, reset() ends QEMU through the simcall exit call.
 
@@ -13,7 +13,13 @@
 
 extern void _start(void);
 
-#define MICROPY_PY_MACHINE_EXTRA_GLOBALS
+#include "machine_pin.h"
+
+// machine.I2C is SoftI2C, as on the upstream esp8266 port (docs/esp8266/quickref.rst, "I2C
+// bus": "an alias of machine.SoftI2C").
+#define MICROPY_PY_MACHINE_EXTRA_GLOBALS \
+    { MP_ROM_QSTR(MP_QSTR_Pin), MP_ROM_PTR(&machine_pin_type) }, \
+    { MP_ROM_QSTR(MP_QSTR_I2C), MP_ROM_PTR(&mp_machine_soft_i2c_type) },
 
 static void mp_machine_idle(void) {
     mp_hal_wait_for_interrupt_ms(-1);

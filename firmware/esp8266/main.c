@@ -14,6 +14,7 @@
 #include "py/stackctrl.h"
 #include "extmod/vfs.h"
 #include "shared/runtime/pyexec.h"
+#include "machine_pin.h"
 #include "lx106.h"
 
 // Linker symbols (esp8266.ld): the GC heap lies between .bss and the stack.
@@ -40,6 +41,7 @@ void esp8266_main(void) {
         esp8266_native_code_init();
         #endif
         mp_init();
+        esp8266_pin_init();
         #if MICROPY_VFS_ROM && MICROPY_VFS_ROM_IOCTL
         mp_vfs_mount_romfs_protected();
         #endif

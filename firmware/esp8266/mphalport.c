@@ -17,6 +17,7 @@
 #include "py/stream.h"
 #include "shared/timeutils/timeutils.h"
 #include "uart.h"
+#include "machine_pin.h"
 
 #define HOUSEKEEPING_CYCLES (1u << 30)
 
@@ -60,6 +61,9 @@ void lx106_irq_dispatch(void) {
     }
     if (pending & (1u << ESP8266_INUM_UART)) {
         uart0_isr();
+    }
+    if (pending & (1u << ESP8266_INUM_GPIO)) {
+        esp8266_gpio_isr();
     }
 }
 

@@ -1,6 +1,7 @@
 """Firmware tests for boardemu's own ESP8266 MicroPython port (firmware/esp8266) on the esp8266
 board: boot banner over UART0, evaluation, the LoadStoreError emulation (narrow loads from
-flash/IRAM), CCOUNT-based time, determinism.
+flash/IRAM), CCOUNT-based time, determinism; machine.Pin, SoftI2C, SoftSPI and pin interrupts
+against the GPIO model.
 
 Run by ctest (see CMakeLists.txt beside this file) as
     python3 -m unittest tests/firmware/test_esp8266.py
@@ -169,6 +170,129 @@ class Esp8266ReplTest(unittest.TestCase):
         self.assertIsNotNone(stats[0], a.stderr)
         self.assertEqual(stats[0].groups(), stats[1].groups())
 
+
+# GPIO register addresses (ESP8266 Technical Reference, "GPIO"; peripherals/esp8266_gpio.hpp).
+GPIO_OUT = 0x60000300
+GPIO_ENABLE = 0x6000030C
+GPIO_PIN0 = 0x60000328   # + 4*n; PAD_DRIVER (open drain) is bit 2
+
+
+@unittest.skipUnless(os.path.exists(ESP_FW), "ESP8266 firmware not built (make -C firmware esp8266)")
+class Esp8266MachinePinTest(unittest.TestCase):
+    """machine.Pin, SoftI2C/I2C and SoftSPI of the port against the GPIO model: what the
+    firmware writes is read back from the GPIO registers through machine.mem32. Nothing is
+    wired to the pins here (an undriven net reads 0)."""
+
+    def run_lines(self, lines, virtual_ms=3000):
+        r = esp_repl(lines, virtual_ms)
+        out = r.stdout.decode(errors="replace")
+        self.assertEqual(r.returncode, EXIT_TIME_LIMIT, r.stderr.decode())
+        self.assertNotIn("Fatal exception", out)
+        self.assertNotIn("Traceback", out)
+        return out
+
+    def test_output_input_open_drain(self):
+        out = self.run_lines([
+            "from machine import Pin, mem32",
+            "p = Pin(4, Pin.OUT); p.on(); print('ON', (mem32[%#x] >> 4) & 1, (mem32[%#x] >> 4) & 1, p.value(), p())"
+            % (GPIO_OUT, GPIO_ENABLE),
+            "p.off(); print('OFF', (mem32[%#x] >> 4) & 1, p.value())" % GPIO_OUT,
+            "p.toggle(); print('TOGGLE', (mem32[%#x] >> 4) & 1); p(0); print('CALL', p.value(), repr(p))" % GPIO_OUT,
+            "q = Pin(5, Pin.IN); print('IN', q.value(), (mem32[%#x] >> 5) & 1)" % GPIO_ENABLE,
+            # Open drain: PAD_DRIVER set; driving 1 lets the line go, and nobody pulls it up.
+            "d = Pin(12, Pin.OPEN_DRAIN, value=1); print('OD', mem32[%#x] & 4, (mem32[%#x] >> 12) & 1, d.value())"
+            % (GPIO_PIN0 + 4 * 12, GPIO_ENABLE),
+            "d.init(Pin.OUT); print('PP', mem32[%#x] & 4, d.value())" % (GPIO_PIN0 + 4 * 12),
+            "u = Pin(0, Pin.IN, Pin.PULL_UP); print('PULL', u.value())",
+            "Pin(13, Pin.OUT, value=1); print('VALUE', (mem32[%#x] >> 13) & 1)" % GPIO_OUT,
+        ])
+        self.assertIn("\r\nON 1 1 1 1\r\n", out)
+        self.assertIn("\r\nOFF 0 0\r\n", out)
+        self.assertIn("\r\nTOGGLE 1\r\nCALL 0 Pin(4)\r\n", out)
+        self.assertIn("\r\nIN 0 0\r\n", out)
+        self.assertIn("\r\nOD 4 1 0\r\n", out)
+        self.assertIn("\r\nPP 0 1\r\n", out)
+        self.assertIn("\r\nPULL 0\r\n", out)   # IO_MUX pulls are not modelled
+        self.assertIn("\r\nVALUE 1\r\n", out)
+
+    def test_invalid_pins(self):
+        # GPIO6..8 and 11 are the SPI flash pins (refused, as upstream); GPIO16 is not offered.
+        out = self.run_lines([
+            "from machine import Pin",
+            "exec(\"for n in (6, 7, 8, 11, 16, -1):\\n try: Pin(n); print('OK', n)\\n"
+            " except ValueError as e: print('VE', n)\")",
+            "exec(\"try: Pin(4, 7)\\nexcept ValueError as e: print('MODE', e)\")",
+        ])
+        for n in (6, 7, 8, 11, 16, -1):
+            self.assertIn("\r\nVE %d\r\n" % n, out)
+        self.assertIn("\r\nMODE invalid pin mode\r\n", out)
+
+    def test_soft_i2c_scan_with_nothing_attached(self):
+        # Nothing pulls SCL up, so the released clock reads 0: every address's START times out
+        # as clock stretching (timeout=50 ms by default, ETIMEDOUT), and scan() returns [] after
+        # 112 addresses (~7 s of virtual time, about a second of host time). machine.I2C is the
+        # same class (upstream esp8266: software I2C under the I2C name).
+        out = self.run_lines([
+            "from machine import Pin, SoftI2C, I2C; import time",
+            "t = time.ticks_ms(); i2c = SoftI2C(scl=Pin(5), sda=Pin(4)); "
+            "print('SCAN', i2c.scan(), time.ticks_diff(time.ticks_ms(), t) // 1000)",
+            "exec(\"try: i2c.writeto(0x3c, b'x')\\nexcept OSError as e: print('WRITE', e.errno)\")",
+            "print('ALIAS', I2C is SoftI2C, I2C(scl=Pin(5), sda=Pin(4), freq=100000, timeout=100))",
+        ], 12000)
+        m = re.search(r"\r\nSCAN \[\] (\d+)\r\n", out)
+        self.assertIsNotNone(m, out)
+        self.assertIn(int(m.group(1)), (5, 6, 7))
+        self.assertIn("\r\nWRITE 110\r\n", out)   # ETIMEDOUT
+        self.assertIn("\r\nALIAS True SoftI2C(scl=5, sda=4, freq=100000)\r\n", out)
+
+    def test_soft_spi_write_read(self):
+        # Polarity 1: SCK idles high; MISO is undriven, so reads are zeros.
+        out = self.run_lines([
+            "from machine import Pin, SoftSPI, mem32",
+            "s = SoftSPI(baudrate=100000, polarity=1, phase=0, sck=Pin(0), mosi=Pin(2), miso=Pin(14))",
+            "print('SPI', s.write(b'\\xa5\\x5a'), s.read(2), mem32[%#x] & 1, (mem32[%#x] >> 14) & 1)"
+            % (GPIO_OUT, GPIO_ENABLE),
+        ])
+        self.assertIn("\r\nSPI None b'\\x00\\x00' 1 0\r\n", out)
+
+    def test_irq_on_own_output_edges(self):
+        # The GPIO model latches edges of output pins too, so a pin's own writes trigger its
+        # interrupt (CPU interrupt 4). Soft handlers are scheduled (run by the VM at its next
+        # check, here the loop's backward jumps and the sleep); hard ones run in the interrupt.
+        out = self.run_lines([
+            "from machine import Pin; import time",
+            "h = []; c = [0]",
+            "p = Pin(13, Pin.OUT, value=0); r = p.irq(lambda x: h.append(x), Pin.IRQ_RISING); print('TRIG', r.trigger())",
+            "exec(\"for i in range(3):\\n p.on(); p.off()\"); time.sleep_ms(1); print('SOFT', len(h), h[0])",
+            "exec(\"def hard(x):\\n c[0] += 1\")",
+            "q = Pin(15, Pin.OUT, value=1); _ = q.irq(hard, Pin.IRQ_RISING | Pin.IRQ_FALLING, hard=True); "
+            "q.off(); q.on(); q.off(); print('HARD', c[0])",
+            "_ = p.irq(None); p.on(); p.off(); time.sleep_ms(1); print('NONE', len(h), p.irq().trigger())",
+            "_ = q.irq(lambda x: 1/0, hard=True); q.toggle(); q.toggle(); print('AFTER', q.irq().trigger())",
+        ])
+        self.assertIn("\r\nTRIG 1\r\n", out)
+        self.assertIn("\r\nSOFT 3 Pin(13)\r\n", out)
+        self.assertIn("\r\nHARD 3\r\n", out)
+        self.assertIn("\r\nNONE 3 0\r\n", out)
+        # An exception in a hard handler is reported and disables that pin's interrupt.
+        self.assertIn("Uncaught exception in IRQ callback handler\r\nZeroDivisionError", out)
+        self.assertIn("\r\nAFTER 0\r\n", out)
+        self.assertEqual(out.count("Uncaught exception"), 1)
+
+    def test_soft_reset_forgets_handlers(self):
+        # After a soft reset the old handler (now freed heap) must never run: interrupts off.
+        out = self.run_lines([
+            "c = [0]",
+            "def f(p): c[0] += 1\r",
+            "from machine import Pin; p = Pin(4, Pin.OUT, value=0); _ = p.irq(f, Pin.IRQ_RISING, hard=True)",
+            "p.on(); p.off(); print('BEFORE', c[0])",
+            "\x04from machine import Pin, mem32; p = Pin(4); p.on(); p.off(); "
+            "print('AFTER', p.irq().trigger(), (mem32[%#x] >> 7) & 7)" % (GPIO_PIN0 + 4 * 4),
+        ])
+        self.assertIn("\r\nBEFORE 1\r\n", out)
+        self.assertIn("MPY: soft reboot", out)
+        self.assertIn("\r\nAFTER 0 0\r\n", out)
+        self.assertNotIn("Uncaught", out)
 
 if __name__ == "__main__":
     unittest.main()
