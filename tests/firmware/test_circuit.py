@@ -8,9 +8,9 @@ need only the esp8266 firmware that `make build` makes.
 import os
 import shutil
 import subprocess
-import tempfile
 import unittest
 
+from test_cli_hardening import Case
 from test_firmware import BOARDEMU, ROOT
 
 ESP_FW = os.path.join(ROOT, "build", "firmware", "ESP8266", "firmware.elf")
@@ -32,27 +32,12 @@ def repl(lines, *args):
 
 
 @unittest.skipUnless(os.path.exists(ESP_FW), "ESP8266 firmware not built (make build)")
-class CircuitTest(unittest.TestCase):
-    def setUp(self):
-        self._dir = tempfile.TemporaryDirectory()
-        self.dir = self._dir.name
-
-    def tearDown(self):
-        self._dir.cleanup()
-
+class CircuitTest(Case):
     def circuit(self, text):
         path = os.path.join(self.dir, "c.yaml")
         with open(path, "w") as f:
             f.write(text)
         return path
-
-    def one_line(self, r, code, *fragments):
-        err = r.stderr.decode(errors="replace")
-        self.assertEqual(r.returncode, code, err)
-        lines = [l for l in err.splitlines() if l.strip()]
-        self.assertEqual(len(lines), 1, err)
-        for frag in fragments:
-            self.assertIn(frag, lines[0])
 
     def test_led_and_button_nets_and_vcd(self):
         vcd = os.path.join(self.dir, "t.vcd")
