@@ -87,7 +87,9 @@ for t in "${targets[@]}"; do
         -artifact_prefix="$findings/" "$dir/corpus" "${corpus[$t]}")
   [[ $jobs -gt 1 ]] && args=(-jobs="$jobs" -workers="$jobs" "${args[@]}")
   rc=0
+  start=$(date +%s)
   (cd "$work" && "${bin[$t]}" "${args[@]}") > "$work/fuzz.log" 2>&1 || rc=$?
+  elapsed=$(( $(date +%s) - start ))
   if [[ $jobs -gt 1 ]]; then logs=("$work"/fuzz-*.log); else logs=("$work/fuzz.log"); fi
   # Sums over the jobs: executions and their rate; the best coverage any job reached.
   # A job that stopped on a finding prints no final stats: its last status line counts then.
@@ -102,6 +104,8 @@ for t in "${targets[@]}"; do
       for (file in last) { te += (file in e) ? e[file] : last[file]; tr += r[file] }
       printf "%d %d %d %d\n", te, tr, c, f
     }' "${logs[@]}")
+  # Without final stats (a run that stopped on a finding), the rate over the wall time.
+  [[ $rate -eq 0 && $elapsed -gt 0 ]] && rate=$(( execs / elapsed ))
   after=$(find "$dir/corpus" -type f | wc -l)
   mapfile -t found < <(find "$findings" -type f \( -name 'crash-*' -o -name 'leak-*' -o -name 'timeout-*' -o -name 'oom-*' \) | sort)
   line="$t: $execs executions, $rate exec/s, coverage $cov edges / $ft features, corpus $after inputs (+$((after - before)) this run), "
