@@ -65,79 +65,98 @@ class Reader {
     return s;
   }
 
-  CircuitDesc parse(const YAML::Node& root) {
+  using Fields = std::map<std::string, std::pair<int, YAML::Node>>;
+
+  // Calls each(field, line, keys) for every mapping in the list under top-level `key` (absent
+  // or empty: none).
+  template <class Each>
+  void each_entry(Fields& top, const std::string& key, std::initializer_list<const char*> allowed, Each each) const {
+    auto it = top.find(key);
+    if (it == top.end() || it->second.second.IsNull()) return;
+    const YAML::Node& list = it->second.second;
+    if (!list.IsSequence()) fail(it->second.first, key, "expected a list");
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      std::string field = key + "[" + std::to_string(i) + "]";
+      int line = line_of(list[i], it->second.first);
+      Fields m = mapping(list[i], field, line, allowed);
+      each(field, line, m);
+    }
+  }
+
+  // The value of a required key.
+  const std::pair<int, YAML::Node>& require(Fields& m, const std::string& key, const std::string& field,
+                                            int line) const {
+    if (!m.count(key)) fail(line, field + "." + key, "required but missing");
+    return m[key];
+  }
+
+  CircuitPart parse_part(const std::string& field, int line, Fields& m, const CircuitDesc& c) const {
+    CircuitPart p;
+    p.line = line;
+    const auto& id = require(m, "id", field, line);
+    const auto& type = require(m, "type", field, line);
+    p.id = name(id, field + ".id");
+    p.type = scalar(type, field + ".type");
+    for (const auto& q : c.parts)
+      if (q.id == p.id)
+        fail(id.first, field + ".id", "duplicate part id '" + p.id + "' (first at line " + std::to_string(q.line) + ")");
+    if (!m.count("params") || m["params"].second.IsNull()) return p;
+    const YAML::Node& params = m["params"].second;
+    if (!params.IsMap()) fail(m["params"].first, field + ".params", "expected a mapping");
+    for (const auto& kv : params) {
+      std::string key = kv.first.IsScalar() ? kv.first.Scalar() : "";
+      if (!kv.second.IsScalar() || !plain_name(key))
+        fail(line_of(kv.first, line), field + ".params." + key, "expected a name and a value");
+      p.params[key] = kv.second.Scalar();
+    }
+    return p;
+  }
+
+  CircuitNet parse_net(const std::string& field, int line, Fields& m, const CircuitDesc& c,
+                       std::map<std::string, std::string>& pin_owner) const {
+    CircuitNet n;
+    n.line = line;
+    const auto& net_name = require(m, "name", field, line);
+    const auto& pins_field = require(m, "pins", field, line);
+    n.name = name(net_name, field + ".name");
+    for (const auto& o : c.nets)
+      if (o.name == n.name) fail(net_name.first, field + ".name", "duplicate net '" + n.name + "'");
+    if (m.count("pull")) {
+      n.pull = scalar(m["pull"], field + ".pull");
+      if (n.pull != "up" && n.pull != "down")
+        fail(m["pull"].first, field + ".pull", "expected up or down, got \"" + n.pull + "\"");
+    }
+    const YAML::Node& pins = pins_field.second;
+    if (!pins.IsSequence() || pins.size() == 0) fail(pins_field.first, field + ".pins", "expected a list of pins");
+    for (std::size_t j = 0; j < pins.size(); ++j) {
+      std::string pfield = field + ".pins[" + std::to_string(j) + "]";
+      int pline = line_of(pins[j], pins_field.first);
+      if (!pins[j].IsScalar()) fail(pline, pfield, "expected a pin name such as gpio.GPIO4");
+      std::string pin = pins[j].Scalar();
+      auto dot = pin.find('.');
+      if (dot == std::string::npos || dot == 0 || dot + 1 == pin.size())
+        fail(pline, pfield, "\"" + pin + "\" is not a pin name (expected PART.PIN, e.g. gpio.GPIO4)");
+      if (auto o = pin_owner.find(pin); o != pin_owner.end())
+        fail(pline, pfield, "pin " + pin + " is already on another net (" + o->second + ")");
+      pin_owner[pin] = field;
+      n.pins.push_back(pin);
+      n.pin_lines.push_back(pline);
+    }
+    return n;
+  }
+
+  CircuitDesc parse(const YAML::Node& root) const {
     CircuitDesc c;
     c.source_path = path_;
     if (root.IsNull()) return c;  // an empty circuit: nothing attached
-    auto top = mapping(root, "", 1, {"parts", "nets"});
-    if (auto it = top.find("parts"); it != top.end() && !it->second.second.IsNull()) {
-      const YAML::Node& list = it->second.second;
-      if (!list.IsSequence()) fail(it->second.first, "parts", "expected a list");
-      for (std::size_t i = 0; i < list.size(); ++i) {
-        std::string field = "parts[" + std::to_string(i) + "]";
-        int line = line_of(list[i], it->second.first);
-        auto m = mapping(list[i], field, line, {"id", "type", "params"});
-        CircuitPart p;
-        p.line = line;
-        if (!m.count("id")) fail(line, field + ".id", "required but missing");
-        if (!m.count("type")) fail(line, field + ".type", "required but missing");
-        p.id = name(m["id"], field + ".id");
-        p.type = scalar(m["type"], field + ".type");
-        for (const auto& q : c.parts)
-          if (q.id == p.id)
-            fail(m["id"].first, field + ".id", "duplicate part id '" + p.id + "' (first at line " + std::to_string(q.line) + ")");
-        if (m.count("params") && !m["params"].second.IsNull()) {
-          const YAML::Node& params = m["params"].second;
-          if (!params.IsMap()) fail(m["params"].first, field + ".params", "expected a mapping");
-          for (const auto& kv : params) {
-            std::string key = kv.first.IsScalar() ? kv.first.Scalar() : "";
-            if (!kv.second.IsScalar() || !plain_name(key))
-              fail(line_of(kv.first, line), field + ".params." + key, "expected a name and a value");
-            p.params[key] = kv.second.Scalar();
-          }
-        }
-        c.parts.push_back(std::move(p));
-      }
-    }
-    if (auto it = top.find("nets"); it != top.end() && !it->second.second.IsNull()) {
-      const YAML::Node& list = it->second.second;
-      if (!list.IsSequence()) fail(it->second.first, "nets", "expected a list");
-      std::map<std::string, std::string> pin_owner;  // pin -> field that wired it
-      for (std::size_t i = 0; i < list.size(); ++i) {
-        std::string field = "nets[" + std::to_string(i) + "]";
-        int line = line_of(list[i], it->second.first);
-        auto m = mapping(list[i], field, line, {"name", "pull", "pins"});
-        CircuitNet n;
-        n.line = line;
-        if (!m.count("name")) fail(line, field + ".name", "required but missing");
-        if (!m.count("pins")) fail(line, field + ".pins", "required but missing");
-        n.name = name(m["name"], field + ".name");
-        for (const auto& o : c.nets)
-          if (o.name == n.name) fail(m["name"].first, field + ".name", "duplicate net '" + n.name + "'");
-        if (m.count("pull")) {
-          n.pull = scalar(m["pull"], field + ".pull");
-          if (n.pull != "up" && n.pull != "down")
-            fail(m["pull"].first, field + ".pull", "expected up or down, got \"" + n.pull + "\"");
-        }
-        const YAML::Node& pins = m["pins"].second;
-        if (!pins.IsSequence() || pins.size() == 0) fail(m["pins"].first, field + ".pins", "expected a list of pins");
-        for (std::size_t j = 0; j < pins.size(); ++j) {
-          std::string pfield = field + ".pins[" + std::to_string(j) + "]";
-          int pline = line_of(pins[j], m["pins"].first);
-          if (!pins[j].IsScalar()) fail(pline, pfield, "expected a pin name such as gpio.GPIO4");
-          std::string pin = pins[j].Scalar();
-          auto dot = pin.find('.');
-          if (dot == std::string::npos || dot == 0 || dot + 1 == pin.size())
-            fail(pline, pfield, "\"" + pin + "\" is not a pin name (expected PART.PIN, e.g. gpio.GPIO4)");
-          if (auto o = pin_owner.find(pin); o != pin_owner.end())
-            fail(pline, pfield, "pin " + pin + " is already on another net (" + o->second + ")");
-          pin_owner[pin] = field;
-          n.pins.push_back(pin);
-          n.pin_lines.push_back(pline);
-        }
-        c.nets.push_back(std::move(n));
-      }
-    }
+    Fields top = mapping(root, "", 1, {"parts", "nets"});
+    each_entry(top, "parts", {"id", "type", "params"}, [&](const std::string& field, int line, Fields& m) {
+      c.parts.push_back(parse_part(field, line, m, c));
+    });
+    std::map<std::string, std::string> pin_owner;  // pin -> the net field that wired it
+    each_entry(top, "nets", {"name", "pull", "pins"}, [&](const std::string& field, int line, Fields& m) {
+      c.nets.push_back(parse_net(field, line, m, c, pin_owner));
+    });
     return c;
   }
 

@@ -156,13 +156,14 @@ void Machine::wire_irqs(InterruptController* controller) {
   }
 }
 
+std::vector<Pin*> Machine::pins_of(const std::string& owner) {
+  if (Device* d = device(owner)) return d->pins();
+  if (Part* p = part(owner)) return p->pins();
+  return {};
+}
+
 Pin* Machine::pin(const std::string& name) {
-  auto dot = name.find('.');
-  if (dot == std::string::npos) return nullptr;
-  std::vector<Pin*> candidates;
-  if (Device* d = device(name.substr(0, dot))) candidates = d->pins();
-  else if (Part* p = part(name.substr(0, dot))) candidates = p->pins();
-  for (Pin* p : candidates)
+  for (Pin* p : pins_of(name.substr(0, name.find('.'))))
     if (p->name() == name) return p;
   return nullptr;
 }
@@ -206,9 +207,7 @@ void Machine::add_circuit(const CircuitDesc& c) {
       Pin* p = pin(n.pins[j]);
       if (!p) {
         std::string owner = n.pins[j].substr(0, n.pins[j].find('.'));
-        std::vector<Pin*> have;
-        if (Device* d = device(owner)) have = d->pins();
-        else if (Part* pt = part(owner)) have = pt->pins();
+        std::vector<Pin*> have = pins_of(owner);
         std::string hint;
         if (have.empty()) hint = fmt::format(" (no device or part '{}' has pins)", owner);
         else if (have.size() <= 4) {

@@ -63,6 +63,8 @@ class Machine {
   // A pin of a device or part by its full name ("gpio.GPIO4", "eeprom1.SDA"); nullptr if none.
   Pin* pin(const std::string& name);
   Part* part(const std::string& id);
+  // The pins of the device or part called `owner` (empty if there is none).
+  std::vector<Pin*> pins_of(const std::string& owner);
   // Every net with a pin on it: the circuit's named nets and the nets of unwired pins.
   std::vector<Net*> nets();
 
