@@ -27,6 +27,7 @@
 #include "gdb/machine_target.hpp"
 #include "machine/device_registry.hpp"
 #include "core/vcd.hpp"
+#include "hostio/nvm_file.hpp"
 #include "machine/circuit.hpp"
 #include "machine/machine.hpp"
 #include "unicorn/unicorn_bus.hpp"
@@ -118,6 +119,7 @@ struct RunOptions {
   std::string circuit;      // circuit file: parts wired to the board's pins
   std::string vcd;          // VCD output file
   std::string vcd_signals;  // comma-separated patterns of net names (default: all)
+  std::string flash;        // file the board's flash (and parts' non-volatile memory) lives in
   std::string log;
   bool stats = false;
   std::string trace_cpu;
@@ -149,6 +151,8 @@ int run(const RunOptions& o) {
   std::unique_ptr<Machine> machine;
   std::vector<std::unique_ptr<CharBackend>> backends;
   std::unique_ptr<gdb::GdbServer> gdb_server;
+  // After `machine`: destroyed (closed and synced) before the memories they keep.
+  std::vector<std::unique_ptr<NvmFile>> stores;
   try {
     std::string dir = o.boards_dir.empty() ? repo_root() + "/boards" : o.boards_dir;
     BoardDesc board = load_board_by_name(o.board, dir);
@@ -163,8 +167,24 @@ int run(const RunOptions& o) {
                                                firmware, board.name));
     }
     machine = std::make_unique<Machine>(std::move(board));
+    if (!o.flash.empty()) {
+      // The board's flash first: its saved contents are loaded before the firmware, whose
+      // segments then land on top (as flashing new firmware onto a board keeps its
+      // filesystem).
+      auto memories = machine->nonvolatile_memories(/*parts=*/false);
+      if (memories.empty())
+        return fail(kExitUsage, fmt::format("--flash: board '{}' has no flash chip to keep", machine->board().name));
+      stores.push_back(std::make_unique<NvmFile>(o.flash, *memories.front().second,
+                                                 "flash chip of " + memories.front().first));
+    }
     machine->load_firmware(firmware);
     if (!o.circuit.empty()) machine->add_circuit(load_circuit_file(o.circuit));
+    if (!o.flash.empty()) {
+      // Each part's EEPROM or flash beside it, in FILE.<part id>.
+      for (auto& [id, memory] : machine->nonvolatile_memories(/*parts=*/true))
+        stores.push_back(std::make_unique<NvmFile>(o.flash + "." + id, *memory, "memory of part " + id));
+      for (auto& store : stores) store->start();
+    }
     if (!o.semihosting_files.empty()) {
       try {
         machine->set_semihosting_files(o.semihosting_files);
@@ -192,6 +212,8 @@ int run(const RunOptions& o) {
     return fail(kExitBadInput, e.what());
   } catch (const CircuitError& e) {
     return fail(kExitBadInput, e.what());
+  } catch (const NvmFileError& e) {
+    return fail(kExitBadInput, fmt::format("--flash: {}", e.what()));
   } catch (const UnicornError& e) {
     // The board reader refuses what the engine cannot map; this is the last resort.
     return fail(kExitBadInput, fmt::format("board '{}': the CPU engine refused it: {}", o.board, e.what()));
@@ -266,6 +288,13 @@ int run(const RunOptions& o) {
   }
   // Let the UARTs hand over what they hold before the process ends.
   backends.clear();
+  bool store_failed = false;
+  for (auto& store : stores) {
+    store->close();
+    store_failed |= store->failed();
+  }
+  if (store_failed && r.reason != StopReason::fatal)
+    r = {StopReason::fatal, 0, "--flash: the flash file could not be kept up to date (see above)"};
   if (vcd) {
     try {
       vcd->finish();
@@ -319,6 +348,10 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--vcd", o.vcd, "Record the nets' levels in virtual time as a Value Change Dump to FILE");
   run_cmd->add_option("--vcd-signals", o.vcd_signals,
                       "With --vcd: only nets whose names match these comma-separated patterns (e.g. 'gpio.*,scl')");
+  run_cmd->add_option("--flash", o.flash,
+                      "Keep the board's flash in FILE (created on first use, then every erase and program is written "
+                      "through at once; the firmware's segments are written over it at start). Parts with "
+                      "EEPROM or flash keep theirs in FILE.<part id>");
   run_cmd->add_option("--semihosting-files", o.semihosting_files,
                       "Let the guest's semihosting (lx106 SIMCALL) open files inside DIR only: relative paths,\n"
                       "no '..', no symbolic links. Without it the guest has the console and exit only");

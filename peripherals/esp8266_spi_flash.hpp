@@ -124,6 +124,7 @@ class Esp8266SpiFlash : public Device {
   void reset() override;
 
   SpiNorFlash& chip() { return *chip_; }
+  NonVolatileMemory* nonvolatile() override { return chip_.get(); }
   // Reports program/erase that changed bytes of the cache window, as CPU addresses
   // [addr, addr + len) (clipped to the window), so a CPU backend can drop code it decoded from
   // there. Replaces any chip().on_modified() callback.

@@ -17,6 +17,7 @@
 namespace boardemu {
 
 class Bus;
+class NonVolatileMemory;
 class Pin;
 class RegisterBank;
 
@@ -72,6 +73,9 @@ class Device {
   // the board and circuits wire to nets, and what observers (VCD, GUI, tests) watch. Empty
   // for a device without pins.
   virtual std::vector<Pin*> pins() { return {}; }
+  // The memory that keeps its contents without power (a flash chip behind a controller), for
+  // host-side stores such as `--flash FILE`; nullptr if the device has none.
+  virtual NonVolatileMemory* nonvolatile() { return nullptr; }
   virtual IrqLine* irq(std::string_view output) {
     (void)output;
     return nullptr;

@@ -174,6 +174,18 @@ Part* Machine::part(const std::string& id) {
   return nullptr;
 }
 
+std::vector<std::pair<std::string, NonVolatileMemory*>> Machine::nonvolatile_memories(bool parts) {
+  std::vector<std::pair<std::string, NonVolatileMemory*>> out;
+  if (parts) {
+    for (auto& p : parts_)
+      if (NonVolatileMemory* m = p->nonvolatile()) out.emplace_back(p->id(), m);
+  } else {
+    for (auto& d : devices_)
+      if (NonVolatileMemory* m = d->nonvolatile()) out.emplace_back(d->name(), m);
+  }
+  return out;
+}
+
 std::vector<Net*> Machine::nets() {
   std::vector<Net*> out = netlist_.nets();
   auto add_unwired = [&](const std::vector<Pin*>& pins) {

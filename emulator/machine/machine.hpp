@@ -13,6 +13,7 @@
 #include "core/cpu.hpp"
 #include "core/device.hpp"
 #include "core/net.hpp"
+#include "core/nonvolatile.hpp"
 #include "core/scheduler.hpp"
 #include "core/semihosting.hpp"
 #include "machine/circuit.hpp"
@@ -67,6 +68,9 @@ class Machine {
   std::vector<Pin*> pins_of(const std::string& owner);
   // Every net with a pin on it: the circuit's named nets and the nets of unwired pins.
   std::vector<Net*> nets();
+  // The memories that keep their contents without power, with the name of their device
+  // (board order) or, with `parts`, of their part (circuit order).
+  std::vector<std::pair<std::string, NonVolatileMemory*>> nonvolatile_memories(bool parts);
 
   // Lets the guest's semihosting open, read and write files inside `dir` (and nowhere else).
   // Throws std::invalid_argument if the board has no semihosting or its semihosting serves no

@@ -45,6 +45,14 @@ void esp8266_main(void) {
         #if MICROPY_VFS_ROM && MICROPY_VFS_ROM_IOCTL
         mp_vfs_mount_romfs_protected();
         #endif
+        // As upstream ports: the frozen _boot mounts the flash filesystem at "/" (making one
+        // on first boot), then the user's boot.py runs, and main.py unless this soft reset
+        // is for the raw REPL (tools such as mpremote and run-tests.py).
+        pyexec_frozen_module("_boot.py", false);
+        pyexec_file_if_exists("boot.py");
+        if (pyexec_mode_kind == PYEXEC_MODE_FRIENDLY_REPL) {
+            pyexec_file_if_exists("main.py");
+        }
 
         for (;;) {
             if (pyexec_mode_kind == PYEXEC_MODE_RAW_REPL) {

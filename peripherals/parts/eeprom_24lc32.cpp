@@ -43,9 +43,26 @@ void Eeprom24lc32::finish_write_cycle() {
 }
 
 void Eeprom24lc32::commit_page_buffer() {
+  if (page_loaded_ == 0) return;
   for (unsigned i = 0; i < kPageSize; ++i)
     if (page_loaded_ & (1u << i)) array_[page_base_ + i] = page_[i];
   page_loaded_ = 0;
+  auto observers = observers_;  // an observer may unobserve while being told
+  for (auto& [id, observer] : observers) observer(page_base_, kPageSize);
+}
+
+void Eeprom24lc32::nvm_read(std::uint32_t addr, std::span<std::uint8_t> out) const {
+  for (std::size_t i = 0; i < out.size(); ++i) out[i] = peek(addr + static_cast<std::uint32_t>(i));
+}
+
+NonVolatileMemory::ObserverId Eeprom24lc32::observe_nvm_changes(ChangeObserver observer) {
+  ObserverId id = next_observer_++;
+  observers_.emplace_back(id, std::move(observer));
+  return id;
+}
+
+void Eeprom24lc32::unobserve_nvm_changes(ObserverId id) {
+  std::erase_if(observers_, [id](const auto& o) { return o.first == id; });
 }
 
 void Eeprom24lc32::drop_page_buffer() {

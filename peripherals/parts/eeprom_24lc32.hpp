@@ -49,14 +49,17 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "core/i2c.hpp"
+#include "core/nonvolatile.hpp"
 #include "core/net.hpp"
 #include "core/scheduler.hpp"
 
 namespace boardemu {
 
-class Eeprom24lc32 final : public I2cTarget {
+class Eeprom24lc32 final : public I2cTarget, public NonVolatileMemory {
  public:
   static constexpr std::uint32_t kSize = 4096;     // 32 Kbit
   static constexpr std::uint32_t kPageSize = 32;   // 6.2
@@ -93,6 +96,14 @@ class Eeprom24lc32 final : public I2cTarget {
   Cycles write_cycle_end() const { return write_cycle_end_; }
   void finish_write_cycle();
 
+  // ---- NonVolatileMemory (core/nonvolatile.hpp): a page is reported when its write cycle
+  // ends and the bytes are in the array (the moment acknowledge polling sees the part again).
+  std::uint32_t nvm_size() const override { return kSize; }
+  void nvm_read(std::uint32_t addr, std::span<std::uint8_t> out) const override;
+  void nvm_load(std::uint32_t addr, std::span<const std::uint8_t> data) override { load(addr, data); }
+  ObserverId observe_nvm_changes(ChangeObserver observer) override;
+  void unobserve_nvm_changes(ObserverId id) override;
+
   // ---- I2cTarget ----
   I2cAck start(I2cDirection direction) override;
   I2cAck write(std::uint8_t byte) override;
@@ -124,6 +135,8 @@ class Eeprom24lc32 final : public I2cTarget {
   // The write cycle's end, and the event that ends it.
   Cycles write_cycle_end_ = 0;
   Scheduler::EventId write_cycle_event_ = 0;
+  std::vector<std::pair<ObserverId, ChangeObserver>> observers_;
+  ObserverId next_observer_ = 1;
 };
 
 }  // namespace boardemu

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/net.hpp"
+#include "core/nonvolatile.hpp"
 #include "core/scheduler.hpp"
 
 namespace boardemu {
@@ -33,6 +34,9 @@ class Part {
   // The pins that carry its I2C clock and data, if it is an I2C target.
   virtual Pin* i2c_scl() { return nullptr; }
   virtual Pin* i2c_sda() { return nullptr; }
+  // The part's non-volatile memory (an EEPROM's array, a flash chip), for host-side stores;
+  // nullptr if it has none.
+  virtual NonVolatileMemory* nonvolatile() { return nullptr; }
 
  private:
   std::string id_;

@@ -30,6 +30,7 @@ class I2cEepromPart : public Part {
   Pin* i2c_scl() override { return &engine_.scl(); }
   Pin* i2c_sda() override { return &engine_.sda(); }
   Eeprom24lc32& eeprom() { return eeprom_; }
+  NonVolatileMemory* nonvolatile() override { return &eeprom_; }
 
  private:
   I2cBus bus_;
@@ -46,6 +47,7 @@ class SpiFlashPart : public Part {
         engine_(id, ctx.scheduler, flash_, SpiFormat{SpiMode::mode0, BitOrder::msb_first, true}) {}
   std::vector<Pin*> pins() override { return {&engine_.sck(), &engine_.mosi(), &engine_.miso(), &engine_.cs()}; }
   W25qFlash& flash() { return flash_; }
+  NonVolatileMemory* nonvolatile() override { return &flash_; }
 
  private:
   W25qFlash flash_;

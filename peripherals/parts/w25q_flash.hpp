@@ -66,12 +66,13 @@
 #include <utility>
 #include <vector>
 
+#include "core/nonvolatile.hpp"
 #include "core/scheduler.hpp"
 #include "core/spi.hpp"
 
 namespace boardemu {
 
-class W25qFlash : public SpiTarget {
+class W25qFlash : public SpiTarget, public NonVolatileMemory {
  public:
   // Operation times in scheduler cycles.
   struct Timing {
@@ -159,11 +160,16 @@ class W25qFlash : public SpiTarget {
   // Called with [addr, addr + len) after a program or erase changed those bytes (a Page
   // Program reports its whole page): for a file-backed store to write them through, or a CPU
   // backend to drop code decoded from there.
-  using ChangeObserver = std::function<void(std::uint32_t addr, std::uint32_t len)>;
-  using ObserverId = std::uint64_t;
   ObserverId observe_changes(ChangeObserver observer);
   // Removing an unknown id is a no-op.
   void unobserve_changes(ObserverId id);
+
+  // ---- NonVolatileMemory (core/nonvolatile.hpp): the same contents and change reports ----
+  std::uint32_t nvm_size() const override { return size(); }
+  void nvm_read(std::uint32_t addr, std::span<std::uint8_t> out) const override { read(addr, out); }
+  void nvm_load(std::uint32_t addr, std::span<const std::uint8_t> data) override { load(addr, data); }
+  ObserverId observe_nvm_changes(ChangeObserver observer) override { return observe_changes(std::move(observer)); }
+  void unobserve_nvm_changes(ObserverId id) override { unobserve_changes(id); }
 
  private:
   enum class Phase : std::uint8_t { opcode, address, dummy, data, ignored };
