@@ -35,6 +35,7 @@ PACKAGES=(
   debian-archive-keyring zlib1g-dev
   gdb-multiarch
   sigrok-cli  # decodes the VCD traces of I2C and SPI transfers in tests
+  libpng-dev  # PNG screenshots of display parts (the SSD1306 panel)
   clang libclang-rt-14-dev  # the GDB packet parser's libFuzzer run (tests/gdb)
   gdb-source texinfo bison flex libgmp-dev libmpfr-dev  # scripts/build-lx106-gdb.sh
 )

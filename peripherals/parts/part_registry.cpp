@@ -1,12 +1,15 @@
 // The part types a circuit file may name, and their parameters.
 #include <stdexcept>
 
+#include <fmt/format.h>
+
 #include "core/i2c.hpp"
 #include "core/spi.hpp"
 #include "parts/button.hpp"
 #include "parts/eeprom_24lc32.hpp"
 #include "parts/led.hpp"
 #include "parts/part.hpp"
+#include "parts/ssd1306.hpp"
 #include "parts/w25q_flash.hpp"
 
 namespace boardemu {
@@ -90,7 +93,7 @@ std::string choice(const std::string& type, const PartParams& params, const std:
 
 }  // namespace
 
-std::vector<std::string> known_part_types() { return {"24lc32", "button", "led", "w25q32"}; }
+std::vector<std::string> known_part_types() { return {"24lc32", "button", "led", "ssd1306", "w25q32"}; }
 
 std::unique_ptr<Part> create_part(const std::string& type, const std::string& id, const PartParams& params,
                                   const PartContext& ctx) {
@@ -109,6 +112,16 @@ std::unique_ptr<Part> create_part(const std::string& type, const std::string& id
     if (addr < 0x50 || addr > 0x57)
       throw std::invalid_argument(type + ": params.address: the A2..A0 pins select 0x50..0x57, not " + std::to_string(addr));
     return std::make_unique<I2cEepromPart>(id, ctx, static_cast<unsigned>(addr - 0x50));
+  }
+  if (type == "ssd1306") {
+    only(type, params, {"address", "vcc"});
+    std::uint64_t addr = Ssd1306::kAddressSa0Low;
+    if (auto it = params.find("address"); it != params.end()) addr = number(type, "address", it->second);
+    if (addr != Ssd1306::kAddressSa0Low && addr != Ssd1306::kAddressSa0High)
+      throw std::invalid_argument(fmt::format("{}: params.address: the SA0 pin selects 0x3C or 0x3D, not 0x{:X}", type, addr));
+    auto supply = choice(type, params, "vcc", {"charge_pump", "external"}) == "external" ? Ssd1306::Supply::external
+                                                                                          : Ssd1306::Supply::charge_pump;
+    return std::make_unique<Ssd1306Part>(id, ctx.scheduler, static_cast<std::uint8_t>(addr), supply);
   }
   if (type == "w25q32") {
     only(type, params, {});

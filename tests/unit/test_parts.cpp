@@ -10,6 +10,7 @@
 #include "parts/button.hpp"
 #include "parts/led.hpp"
 #include "parts/part.hpp"
+#include "parts/ssd1306.hpp"
 
 namespace boardemu {
 namespace {
@@ -77,10 +78,48 @@ TEST(PartRegistry, TypesAndParametersAreChecked) {
     }
     return std::string("no error");
   };
-  EXPECT_EQ(what("tardis", {}), "unknown part type 'tardis' (known: 24lc32, button, led, w25q32)");
+  EXPECT_EQ(what("tardis", {}), "unknown part type 'tardis' (known: 24lc32, button, led, ssd1306, w25q32)");
   EXPECT_EQ(what("led", {{"colour", "red"}}), "led: unknown parameter 'colour' (it takes: active)");
   EXPECT_EQ(what("led", {{"active", "sometimes"}}), "led: params.active: expected high or low, got \"sometimes\"");
   EXPECT_EQ(what("24lc32", {{"address", "fifty"}}), "24lc32: params.address: expected a number, got \"fifty\"");
+}
+
+TEST(PartRegistry, Ssd1306IsAnI2cPartAtSa0sAddress) {
+  Scheduler s;
+  PartContext ctx{&s, 80'000'000};
+  auto oled = create_part("ssd1306", "oled1", {}, ctx);
+  EXPECT_EQ(oled->i2c_address(), 0x3C);
+  ASSERT_EQ(oled->pins().size(), 2u);
+  EXPECT_EQ(oled->pins()[0]->name(), "oled1.SCL");
+  EXPECT_EQ(oled->pins()[1]->name(), "oled1.SDA");
+  EXPECT_EQ(oled->i2c_sda(), oled->pins()[1]);
+  // The host reaches the display through the part's own class.
+  auto* module = dynamic_cast<Ssd1306Part*>(oled.get());
+  ASSERT_NE(module, nullptr);
+  EXPECT_EQ(module->display().name(), "oled1");
+  EXPECT_FALSE(module->display().display_on());
+
+  auto high = create_part("ssd1306", "oled2", {{"address", "0x3D"}, {"vcc", "external"}}, ctx);
+  EXPECT_EQ(high->i2c_address(), 0x3D);
+  auto& d = dynamic_cast<Ssd1306Part&>(*high).display();
+  I2cBus bus("test", nullptr);
+  d.attach_to(bus);
+  bus.start(0x3D, I2cDirection::write);
+  for (std::uint8_t byte : {0x00, 0xAF}) bus.write(byte);  // display on, no charge pump
+  bus.stop();
+  EXPECT_TRUE(d.panel_lit());
+
+  auto what = [&](PartParams p) {
+    try {
+      create_part("ssd1306", "x", p, ctx);
+    } catch (const std::invalid_argument& err) {
+      return std::string(err.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_EQ(what({{"address", "0x3E"}}), "ssd1306: params.address: the SA0 pin selects 0x3C or 0x3D, not 0x3E");
+  EXPECT_EQ(what({{"vcc", "5V"}}), "ssd1306: params.vcc: expected charge_pump or external, got \"5V\"");
+  EXPECT_EQ(what({{"width", "64"}}), "ssd1306: unknown parameter 'width' (it takes: address, vcc)");
 }
 
 TEST(CircuitFile, ReadsPartsAndNetsWithLines) {
