@@ -445,4 +445,84 @@ I2cAck I2cBitBangController::read(std::uint8_t address, std::span<std::uint8_t> 
   return ack;
 }
 
+// ---- I2cMonitor ------------------------------------------------------------------------------
+
+I2cMonitor::I2cMonitor(Net& scl, Net& sda, const Scheduler* clock)
+    : scl_(scl), sda_(sda), clock_(clock), scl_high_(scl.level() == Level::high), sda_high_(sda.level() == Level::high) {
+  scl_id_ = scl_.observe([this](const Net&, Level level, Cycles) { scl_changed(level); });
+  sda_id_ = sda_.observe([this](const Net&, Level level, Cycles) { sda_changed(level); });
+}
+
+I2cMonitor::~I2cMonitor() {
+  scl_.unobserve(scl_id_);
+  sda_.unobserve(sda_id_);
+}
+
+std::vector<std::string> I2cMonitor::lines() const {
+  std::vector<std::string> out;
+  for (const auto& t : done_) out.push_back(to_string(t));
+  return out;
+}
+
+void I2cMonitor::end(I2cTransaction::End how) {
+  if (!open_) return;
+  if (have_address_) {
+    current_.end = clock_ ? clock_->now() : 0;
+    current_.ended_by = how;
+    done_.push_back(current_);
+    if (observer_) observer_(done_.back());
+  }
+  open_ = false;
+}
+
+void I2cMonitor::sda_changed(Level level) {
+  bool high = level == Level::high;
+  if (high == sda_high_) return;
+  sda_high_ = high;
+  // SCL's level now, not the last one this monitor heard: a target that answers an SCL edge
+  // (releasing SDA after SCL fell) changes SDA before the SCL net's observers are told.
+  if (scl_.level() != Level::high) return;  // data changing while SCL is low: not a condition
+  if (!high) {
+    // START, or a repeated START if a message is open.
+    bool repeated = open_;
+    end(I2cTransaction::End::repeated_start);
+    open_ = true;
+    repeated_ = repeated;
+    bits_ = 0;
+    shift_ = 0;
+    have_address_ = false;
+    current_ = I2cTransaction{};
+    current_.repeated = repeated_;
+  } else {
+    end(I2cTransaction::End::stop);
+  }
+}
+
+void I2cMonitor::scl_changed(Level level) {
+  bool high = level == Level::high;
+  if (high == scl_high_) return;
+  scl_high_ = high;
+  if (!high || !open_) return;
+  // SCL rose: sample SDA.
+  sda_high_ = sda_.level() == Level::high;
+  if (bits_ < 8) {
+    shift_ = static_cast<std::uint8_t>((shift_ << 1) | (sda_high_ ? 1 : 0));
+    ++bits_;
+    return;
+  }
+  I2cAck ack = sda_high_ ? I2cAck::nack : I2cAck::ack;
+  if (!have_address_) {
+    have_address_ = true;
+    current_.address = shift_ >> 1;
+    current_.direction = (shift_ & 1) ? I2cDirection::read : I2cDirection::write;
+    current_.address_ack = ack;
+    current_.start = clock_ ? clock_->now() : 0;
+  } else {
+    current_.data.push_back(shift_);
+    current_.acks.push_back(ack);
+  }
+  bits_ = 0;
+  shift_ = 0;
+}
+
 }  // namespace boardemu

@@ -195,6 +195,51 @@ class I2cTransactionLog {
   std::vector<I2cTransaction> transactions_;
 };
 
+// A passive I2C decoder on two nets, as a logic analyser's I2C decoder is: it only listens (it
+// has no pins and drives nothing), and turns the SCL/SDA waveform into I2cTransaction records,
+// whoever drives the lines: the bytes the controller writes, the bytes targets send back, and
+// every ACK/NACK as it was on the wire. Conditions and bits follow UM10204 3.1.3-3.1.6 as
+// BitBangI2c reads them: SDA edges while SCL is high are START/Sr/STOP; bits are sampled on SCL
+// rising; the 9th bit of each byte is its acknowledge (low = ACK). A level other than high
+// (floating without a pull-up, contention) counts as low. Transactions carry no target name.
+// The nets must outlive the monitor.
+class I2cMonitor {
+ public:
+  using Observer = std::function<void(const I2cTransaction&)>;
+
+  I2cMonitor(Net& scl, Net& sda, const Scheduler* clock);
+  ~I2cMonitor();
+  I2cMonitor(const I2cMonitor&) = delete;
+  I2cMonitor& operator=(const I2cMonitor&) = delete;
+
+  // Every message once it has ended (by STOP or Sr), oldest first.
+  const std::vector<I2cTransaction>& transactions() const { return done_; }
+  std::vector<std::string> lines() const;
+  void clear() { done_.clear(); }
+  // Also called with each message as it ends.
+  void on_transaction(Observer observer) { observer_ = std::move(observer); }
+
+ private:
+  void scl_changed(Level level);
+  void sda_changed(Level level);
+  void end(I2cTransaction::End how);
+
+  Net& scl_;
+  Net& sda_;
+  const Scheduler* clock_;
+  Net::ObserverId scl_id_ = 0, sda_id_ = 0;
+  bool scl_high_;
+  bool sda_high_;
+  bool open_ = false;     // a START has been seen and no STOP yet
+  bool repeated_ = false;  // the open message began with Sr
+  unsigned bits_ = 0;      // bits of the current byte sampled, 0..9 (the 9th is the ACK)
+  std::uint8_t shift_ = 0;
+  bool have_address_ = false;
+  I2cTransaction current_;
+  std::vector<I2cTransaction> done_;
+  Observer observer_;
+};
+
 // The target side of I2C at the bit level: it listens to SDA and SCL on their nets, recognises
 // START, STOP, bits, bytes and acknowledges (UM10204 3.1.3-3.1.6), drives SDA for ACKs and for
 // the bits of bytes read, and turns all of it into I2cBus calls. This is how firmware that

@@ -21,6 +21,11 @@ class Button : public Part {
   void set_pressed(bool pressed);
   bool pressed() const { return pressed_; }
 
+  // "pressed": 1 pressed, 0 released.
+  std::vector<std::string> controls() const override { return {"pressed"}; }
+  void set_control(const std::string& control, double value) override;
+  double reading(const std::string& name) const override;
+
  private:
   Pin p_;
   bool to_ground_;

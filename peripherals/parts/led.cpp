@@ -35,4 +35,10 @@ void Led::restart_measure() {
   lit_from_ = since_;
 }
 
+double Led::reading(const std::string& name) const {
+  if (name == "lit") return lit_ ? 1 : 0;
+  if (name == "brightness") return brightness();
+  unknown("reading", name, readings());
+}
+
 }  // namespace boardemu

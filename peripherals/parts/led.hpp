@@ -22,6 +22,10 @@ class Led : public Part {
   double brightness() const;
   void restart_measure();
 
+  // "lit" (0/1) and "brightness" (0..1, the lit fraction since the measure began).
+  std::vector<std::string> readings() const override { return {"lit", "brightness"}; }
+  double reading(const std::string& name) const override;
+
  private:
   void heard(Level level);
 

@@ -38,6 +38,29 @@ class Part {
   // nullptr if it has none.
   virtual NonVolatileMemory* nonvolatile() { return nullptr; }
 
+  // ---- Observe and control from outside (tests, the GUI, scenario files) ----
+  // Controls are what a person or the environment changes: a button's "pressed" (0/1), a
+  // sensor's "temperature" (in the unit its header names). Readings are what the part shows:
+  // an LED's "lit" and "brightness", a control's current value. Values are numbers, as in
+  // Wokwi's set-control steps.
+  virtual std::vector<std::string> controls() const { return {}; }
+  // Throws std::invalid_argument "<id>: ..." for an unknown control or a value out of range.
+  virtual void set_control(const std::string& control, double value);
+  virtual std::vector<std::string> readings() const { return controls(); }
+  // Throws std::invalid_argument "<id>: ..." for an unknown reading.
+  virtual double reading(const std::string& name) const;
+  // A display's picture as a viewer sees it: width x height luminance bytes, row by row
+  // (0 dark, 255 fully lit). Empty for parts without a display.
+  struct Picture {
+    unsigned width = 0, height = 0;
+    std::vector<std::uint8_t> luminance;
+  };
+  virtual std::optional<Picture> picture() const { return std::nullopt; }
+
+ protected:
+  // For set_control/reading: "<id>: no control 'x' (controls: a, b)".
+  [[noreturn]] void unknown(const char* what, const std::string& name, const std::vector<std::string>& known) const;
+
  private:
   std::string id_;
 };

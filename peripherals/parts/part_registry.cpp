@@ -5,6 +5,7 @@
 
 #include "core/i2c.hpp"
 #include "core/spi.hpp"
+#include "parts/bme280.hpp"
 #include "parts/button.hpp"
 #include "parts/eeprom_24lc32.hpp"
 #include "parts/led.hpp"
@@ -80,6 +81,16 @@ void only(const std::string& type, const PartParams& params, std::initializer_li
   }
 }
 
+double decimal(const std::string& type, const std::string& key, const std::string& text) {
+  try {
+    std::size_t used = 0;
+    double v = std::stod(text, &used);
+    if (used == text.size()) return v;
+  } catch (const std::exception&) {
+  }
+  throw std::invalid_argument(type + ": params." + key + ": expected a number, got \"" + text + "\"");
+}
+
 std::string choice(const std::string& type, const PartParams& params, const std::string& key,
                    std::initializer_list<const char*> values) {
   auto it = params.find(key);
@@ -93,7 +104,7 @@ std::string choice(const std::string& type, const PartParams& params, const std:
 
 }  // namespace
 
-std::vector<std::string> known_part_types() { return {"24lc32", "button", "led", "ssd1306", "w25q32"}; }
+std::vector<std::string> known_part_types() { return {"24lc32", "bme280", "button", "led", "ssd1306", "w25q32"}; }
 
 std::unique_ptr<Part> create_part(const std::string& type, const std::string& id, const PartParams& params,
                                   const PartContext& ctx) {
@@ -122,6 +133,30 @@ std::unique_ptr<Part> create_part(const std::string& type, const std::string& id
     auto supply = choice(type, params, "vcc", {"charge_pump", "external"}) == "external" ? Ssd1306::Supply::external
                                                                                           : Ssd1306::Supply::charge_pump;
     return std::make_unique<Ssd1306Part>(id, ctx.scheduler, static_cast<std::uint8_t>(addr), supply);
+  }
+  if (type == "bme280") {
+    only(type, params, {"address", "temperature", "pressure", "humidity"});
+    std::uint64_t addr = Bme280::kAddressSdoLow;
+    if (auto it = params.find("address"); it != params.end()) addr = number(type, "address", it->second);
+    if (addr != Bme280::kAddressSdoLow && addr != Bme280::kAddressSdoHigh)
+      throw std::invalid_argument(type + ": params.address: the SDO pin selects 0x76 (low) or 0x77 (high), not " +
+                                  std::to_string(addr));
+    auto part = std::make_unique<Bme280Part>(id, ctx, static_cast<std::uint8_t>(addr));
+    // Initial environment (the host may change it later through part->sensor()).
+    const std::pair<const char*, void (Bme280::*)(double)> env[] = {{"temperature", &Bme280::set_temperature},
+                                                                     {"pressure", &Bme280::set_pressure},
+                                                                     {"humidity", &Bme280::set_humidity}};
+    for (const auto& [key, set] : env) {
+      auto it = params.find(key);
+      if (it == params.end()) continue;
+      const double v = decimal(type, key, it->second);
+      try {
+        (part->sensor().*set)(v);
+      } catch (const std::invalid_argument& e) {
+        throw std::invalid_argument(type + ": params." + key + ": " + e.what());
+      }
+    }
+    return part;
   }
   if (type == "w25q32") {
     only(type, params, {});

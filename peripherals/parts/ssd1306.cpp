@@ -386,4 +386,8 @@ Ssd1306Part::Ssd1306Part(const std::string& id, Scheduler* scheduler, std::uint8
   display_.attach_to(bus_);
 }
 
+std::optional<Part::Picture> Ssd1306Part::picture() const {
+  return Picture{Ssd1306::kWidth, Ssd1306::kHeight, display_.framebuffer()};
+}
+
 }  // namespace boardemu

@@ -216,6 +216,8 @@ class Ssd1306Part final : public Part {
   Pin* i2c_sda() override { return &engine_.sda(); }
   Ssd1306& display() { return display_; }
   const Ssd1306& display() const { return display_; }
+  // The panel as framebuffer() shows it (128 x 64).
+  std::optional<Picture> picture() const override;
 
  private:
   I2cBus bus_;

@@ -7,6 +7,7 @@
 #include "core/net.hpp"
 #include "core/scheduler.hpp"
 #include "machine/circuit.hpp"
+#include "parts/bme280.hpp"
 #include "parts/button.hpp"
 #include "parts/led.hpp"
 #include "parts/part.hpp"
@@ -78,7 +79,7 @@ TEST(PartRegistry, TypesAndParametersAreChecked) {
     }
     return std::string("no error");
   };
-  EXPECT_EQ(what("tardis", {}), "unknown part type 'tardis' (known: 24lc32, button, led, ssd1306, w25q32)");
+  EXPECT_EQ(what("tardis", {}), "unknown part type 'tardis' (known: 24lc32, bme280, button, led, ssd1306, w25q32)");
   EXPECT_EQ(what("led", {{"colour", "red"}}), "led: unknown parameter 'colour' (it takes: active)");
   EXPECT_EQ(what("led", {{"active", "sometimes"}}), "led: params.active: expected high or low, got \"sometimes\"");
   EXPECT_EQ(what("24lc32", {{"address", "fifty"}}), "24lc32: params.address: expected a number, got \"fifty\"");
@@ -120,6 +121,49 @@ TEST(PartRegistry, Ssd1306IsAnI2cPartAtSa0sAddress) {
   EXPECT_EQ(what({{"address", "0x3E"}}), "ssd1306: params.address: the SA0 pin selects 0x3C or 0x3D, not 0x3E");
   EXPECT_EQ(what({{"vcc", "5V"}}), "ssd1306: params.vcc: expected charge_pump or external, got \"5V\"");
   EXPECT_EQ(what({{"width", "64"}}), "ssd1306: unknown parameter 'width' (it takes: address, vcc)");
+}
+
+TEST(PartRegistry, Bme280TakesItsAddressAndInitialEnvironment) {
+  Scheduler s;
+  PartContext ctx{&s, 80'000'000};
+  auto p = create_part("bme280", "env1", {}, ctx);
+  EXPECT_EQ(p->i2c_address(), 0x76);
+  ASSERT_EQ(p->pins().size(), 2u);
+  EXPECT_EQ(p->i2c_scl()->name(), "env1.SCL");
+  EXPECT_EQ(p->i2c_sda()->name(), "env1.SDA");
+  auto* env = dynamic_cast<Bme280Part*>(p.get());
+  ASSERT_NE(env, nullptr);
+  EXPECT_EQ(env->sensor().temperature(), 25.0);
+  EXPECT_EQ(env->sensor().pressure(), 101325.0);
+  EXPECT_EQ(env->sensor().humidity(), 50.0);
+
+  auto q = create_part("bme280", "env2",
+                       {{"address", "0x77"}, {"temperature", "-5.5"}, {"pressure", "95000"}, {"humidity", "12.5"}}, ctx);
+  EXPECT_EQ(q->i2c_address(), 0x77);
+  Bme280& sensor = dynamic_cast<Bme280Part&>(*q).sensor();
+  EXPECT_EQ(sensor.temperature(), -5.5);
+  EXPECT_EQ(sensor.pressure(), 95000.0);
+  EXPECT_EQ(sensor.humidity(), 12.5);
+  sensor.set_temperature(30.0);  // the host API reaches the part's sensor
+  EXPECT_EQ(sensor.temperature(), 30.0);
+
+  auto what = [&](PartParams params) {
+    try {
+      create_part("bme280", "x", params, ctx);
+    } catch (const std::invalid_argument& err) {
+      return std::string(err.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_EQ(what({{"address", "0x78"}}), "bme280: params.address: the SDO pin selects 0x76 (low) or 0x77 (high), not 120");
+  EXPECT_EQ(what({{"temperature", "hot"}}), "bme280: params.temperature: expected a number, got \"hot\"");
+  EXPECT_EQ(what({{"temperature", "20C"}}), "bme280: params.temperature: expected a number, got \"20C\"");
+  EXPECT_EQ(what({{"pressure", "120000"}}),
+            "bme280: params.pressure: 120000 Pa is outside the BME280's operating pressure range, 30000..110000 Pa "
+            "(300..1100 hPa)");
+  EXPECT_EQ(what({{"humidity", "101"}}),
+            "bme280: params.humidity: 101 %RH is outside the BME280's operating humidity range, 0..100 %RH");
+  EXPECT_EQ(what({{"sdo", "high"}}), "bme280: unknown parameter 'sdo' (it takes: address, temperature, pressure, humidity)");
 }
 
 TEST(CircuitFile, ReadsPartsAndNetsWithLines) {

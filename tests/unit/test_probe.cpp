@@ -1,0 +1,165 @@
+// machine/probe.hpp: observing and controlling a board from outside, on the esp8266 board with a
+// circuit, no CPU: the GPIO registers are written through the bus as firmware would, virtual
+// time is advanced by hand; GPIO registers are written as the CPU's stores would, and I2C is bit-banged by a controller on the GPIO pins' nets.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+#include <stdexcept>
+#include <string>
+
+#include "core/board.hpp"
+#include "core/i2c.hpp"
+#include "machine/circuit.hpp"
+#include "machine/machine.hpp"
+#include "machine/probe.hpp"
+#include "parts/bme280.hpp"
+
+namespace boardemu {
+namespace {
+
+const std::string kBoardsDir = std::string(BOARDEMU_SOURCE_DIR) + "/boards";
+// GPIO register offsets (ESP8266 Technical Reference, GPIO chapter).
+constexpr std::uint32_t GPIO_OUT_W1TS = 0x04, GPIO_OUT_W1TC = 0x08, GPIO_ENABLE_W1TS = 0x10, GPIO_IN = 0x18;
+
+const char* kCircuit = R"(
+parts:
+  - {id: eeprom1, type: 24lc32}
+  - {id: oled, type: ssd1306}
+  - {id: env, type: bme280}
+  - {id: led1, type: led}
+  - {id: btn1, type: button}
+nets:
+  - {name: i2c_scl, pull: up, pins: [eeprom1.SCL, oled.SCL, env.SCL]}
+  - {name: i2c_sda, pull: up, pins: [eeprom1.SDA, oled.SDA, env.SDA]}
+  - {name: led, pins: [gpio.GPIO2, led1.A]}
+  - {name: button, pull: up, pins: [gpio.GPIO0, btn1.P]}
+)";
+
+struct Bench {
+  Machine m{load_board_by_name("esp8266", kBoardsDir)};
+  BoardProbe probe{m};
+  Bench() { m.add_circuit(parse_circuit_text(kCircuit, "test.yaml")); }
+  void write32(std::uint32_t offset, std::uint32_t v) { m.device("gpio")->write(offset, v, 4); }
+  std::uint32_t read32(std::uint32_t offset) { return m.device("gpio")->read(offset, 4); }
+  void wait(Cycles c) {
+    m.scheduler().advance(c);
+    m.scheduler().run_due();
+  }
+};
+
+TEST(BoardProbe, PressesAButtonTheGpioReads) {
+  Bench b;
+  EXPECT_EQ(b.probe.level("button"), Level::high);  // the net's pull-up
+  EXPECT_EQ(b.read32(GPIO_IN) & 1, 1u);
+  b.probe.set_control("btn1", "pressed", 1);
+  EXPECT_EQ(b.probe.level("gpio.GPIO0"), Level::low);
+  EXPECT_EQ(b.read32(GPIO_IN) & 1, 0u);
+  EXPECT_EQ(b.probe.reading("btn1", "pressed"), 1.0);
+  b.probe.set_control("btn1", "pressed", 0);
+  EXPECT_EQ(b.read32(GPIO_IN) & 1, 1u);
+  EXPECT_THROW(b.probe.set_control("btn1", "pressed", 0.5), std::invalid_argument);
+  try {
+    b.probe.set_control("btn1", "volume", 1);
+    FAIL();
+  } catch (const std::invalid_argument& e) {
+    EXPECT_STREQ(e.what(), "btn1: no control 'volume' (controls: pressed)");
+  }
+  EXPECT_THROW(b.probe.part("nobody"), std::invalid_argument);
+}
+
+TEST(BoardProbe, SetsTheEnvironmentASensorMeasures) {
+  Bench b;
+  EXPECT_EQ(b.probe.reading("env", "temperature"), 25.0);
+  b.probe.set_control("env", "temperature", -10.5);
+  b.probe.set_control("env", "humidity", 80);
+  EXPECT_EQ(b.probe.reading("env", "temperature"), -10.5);
+  EXPECT_EQ(dynamic_cast<Bme280Part&>(b.probe.part("env")).sensor().humidity(), 80.0);
+  try {
+    b.probe.set_control("env", "pressure", 5000);
+    FAIL();
+  } catch (const std::invalid_argument& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("env: pressure: ", 0), 0u) << e.what();
+  }
+  EXPECT_EQ(b.probe.reading("env", "pressure"), 101325.0);  // unchanged
+}
+
+TEST(BoardProbe, RecordsANetsHistoryAndAnLedsBrightness) {
+  Bench b;
+  b.probe.record("led");
+  b.write32(GPIO_ENABLE_W1TS, 1u << 2);  // output, low
+  b.wait(1000);
+  b.write32(GPIO_OUT_W1TS, 1u << 2);
+  b.wait(3000);
+  b.write32(GPIO_OUT_W1TC, 1u << 2);
+  const auto& h = b.probe.history("gpio.GPIO2");  // the same net, by a pin's name
+  ASSERT_EQ(h.size(), 4u);
+  EXPECT_EQ(h[0], (BoardProbe::Change{0, Level::floating}));
+  EXPECT_EQ(h[1], (BoardProbe::Change{0, Level::low}));
+  EXPECT_EQ(h[2], (BoardProbe::Change{1000, Level::high}));
+  EXPECT_EQ(h[3], (BoardProbe::Change{4000, Level::low}));
+  EXPECT_EQ(b.probe.reading("led1", "lit"), 0.0);
+  EXPECT_NEAR(b.probe.reading("led1", "brightness"), 0.75, 1e-9);  // 3000 of 4000 cycles
+  EXPECT_THROW(b.probe.history("button"), std::invalid_argument);  // not recorded
+  EXPECT_THROW(b.probe.net("gpio.GPIO99"), std::invalid_argument);
+}
+
+TEST(BoardProbe, DrivesANetFromOutsideAsAWeakOrStrongSource) {
+  Bench b;
+  b.probe.drive("gpio.GPIO5", Drive::pull_up);  // an unwired pin
+  EXPECT_EQ(b.read32(GPIO_IN) >> 5 & 1, 1u);
+  b.write32(GPIO_ENABLE_W1TS, 1u << 5);  // the GPIO drives low: it wins over a pull
+  EXPECT_EQ(b.probe.level("gpio.GPIO5"), Level::low);
+  b.probe.drive("gpio.GPIO5", Drive::high);  // against an output: contention
+  EXPECT_EQ(b.probe.level("gpio.GPIO5"), Level::contention);
+  b.probe.drive("gpio.GPIO5", Drive::off);
+  EXPECT_EQ(b.probe.level("gpio.GPIO5"), Level::low);
+}
+
+TEST(BoardProbe, DecodesI2cOnTheNetsAndShowsTheDisplay) {
+  Bench b;
+  // A controller on the bus nets, as SoftI2C on two GPIOs would be.
+  I2cBitBangController c("ctl", &b.m.scheduler(), 100);
+  b.m.netlist().connect(c.scl_pin(), "i2c_scl");
+  b.m.netlist().connect(c.sda_pin(), "i2c_sda");
+  I2cMonitor& mon = b.probe.watch_i2c("i2c_scl", "i2c_sda");
+  EXPECT_EQ(&mon, &b.probe.watch_i2c("i2c_scl", "i2c_sda"));
+  // Charge pump on, display on, horizontal addressing, segment remap and COM scan as the
+  // common module needs them for framebuf orientation (parts/ssd1306.hpp).
+  std::uint8_t init[] = {0x00, 0x8D, 0x14, 0xAF, 0x20, 0x00, 0xA1, 0xC8};
+  EXPECT_EQ(c.write(0x3C, init), I2cAck::ack);
+  std::uint8_t pixels[] = {0x40, 0xFF, 0x01};  // data: column 0 all lit, column 1 top pixel
+  EXPECT_EQ(c.write(0x3C, pixels), I2cAck::ack);
+  std::uint8_t addr[] = {0x00, 0x10};
+  EXPECT_EQ(c.write(0x50, addr, /*send_stop=*/false), I2cAck::ack);
+  std::uint8_t out[2];
+  EXPECT_EQ(c.read(0x50, out), I2cAck::ack);  // an erased EEPROM
+  EXPECT_EQ(c.write(0x21, {}), I2cAck::nack);  // nobody there
+  ASSERT_EQ(mon.lines(), (std::vector<std::string>{
+                             "S 0x3C W A 00 A 8D A 14 A AF A 20 A 00 A A1 A C8 A P",
+                             "S 0x3C W A 40 A FF A 01 A P",
+                             "S 0x50 W A 00 A 10 A",
+                             "Sr 0x50 R A FF A FF N P",
+                             "S 0x21 W N P",
+                         }));
+  Part::Picture pic = b.probe.picture("oled");
+  ASSERT_EQ(pic.width, 128u);
+  ASSERT_EQ(pic.height, 64u);
+  EXPECT_EQ(pic.luminance[0], 255);        // (0, 0)
+  EXPECT_EQ(pic.luminance[7 * 128], 255);  // (0, 7)
+  EXPECT_EQ(pic.luminance[8 * 128], 0);    // (0, 8): page 1
+  EXPECT_EQ(pic.luminance[1], 255);        // (1, 0)
+  EXPECT_EQ(pic.luminance[128 + 1], 0);    // (1, 1)
+  EXPECT_THROW(b.probe.picture("led1"), std::invalid_argument);
+  std::string png = ::testing::TempDir() + "probe-oled.png";
+  b.probe.write_picture_png("oled", png, 2);
+  std::ifstream f(png, std::ios::binary);
+  char sig[8] = {};
+  f.read(sig, 8);
+  EXPECT_EQ(std::string(sig + 1, 3), "PNG");
+  std::remove(png.c_str());
+  EXPECT_THROW(b.probe.watch_i2c("i2c_scl", "i2c_scl"), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace boardemu
