@@ -126,14 +126,28 @@ void Esp8266Gpio::set_input(unsigned pin, bool level) {
   probe->drive(level ? Drive::pull_up : Drive::pull_down);
 }
 
+void Esp8266Gpio::set_pad(unsigned pin, bool gpio_function, PadPull pull) {
+  if (pin >= kPins) throw std::out_of_range(name() + ": no GPIO" + std::to_string(pin));
+  std::uint16_t bit = static_cast<std::uint16_t>(1u << pin);
+  std::uint16_t not_gpio = gpio_function ? (pad_not_gpio_ & ~bit) : (pad_not_gpio_ | bit);
+  std::uint16_t pull_up = pull == PadPull::up ? (pad_pull_up_ | bit) : (pad_pull_up_ & ~bit);
+  if (not_gpio == pad_not_gpio_ && pull_up == pad_pull_up_) return;
+  pad_not_gpio_ = not_gpio;
+  pad_pull_up_ = pull_up;
+  update();
+}
+
 void Esp8266Gpio::drive_pins() {
   std::uint16_t out = static_cast<std::uint16_t>(regs_.get(GPIO_OUT));
   std::uint16_t en = static_cast<std::uint16_t>(regs_.get(GPIO_ENABLE));
   for (unsigned n = 0; n < kPins; ++n) {
-    bool high = out & (1u << n);
-    Drive d = Drive::off;
-    if (en & (1u << n)) {
-      if (regs_.get(GPIO_PIN0 + 4 * n) & PIN_PAD_DRIVER) d = high ? Drive::off : Drive::low;  // open drain
+    std::uint16_t bit = static_cast<std::uint16_t>(1u << n);
+    // What the pad does when this block does not drive it: its pull-up, or nothing.
+    Drive released = (pad_pull_up_ & bit) ? Drive::pull_up : Drive::off;
+    Drive d = released;
+    if ((en & bit) && !(pad_not_gpio_ & bit)) {
+      bool high = out & bit;
+      if (regs_.get(GPIO_PIN0 + 4 * n) & PIN_PAD_DRIVER) d = high ? released : Drive::low;  // open drain
       else d = high ? Drive::high : Drive::low;
     }
     pins_[n]->drive(d);

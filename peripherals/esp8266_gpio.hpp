@@ -16,18 +16,27 @@
 //   0x68 GPIO_SIGMA_DELTA, 0x6C GPIO_RTC_CALIB_SYNC, 0x70 GPIO_RTC_CALIB_VALUE (stored only)
 //
 // Model:
-//  - Pins: GPIO0..15 are pins "<name>.GPIOn" (core/net.hpp). An output-enabled pin drives its
-//    GPIO_OUT bit push-pull, or with PAD_DRIVER (open drain) drives low for 0 and lets go for
-//    1; a disabled output lets go. GPIO_IN reads the level of each pin's net: high is 1; low,
-//    floating (nothing drives it: a real pin reads noise, here 0) and contention read 0.
-//    IO_MUX function selection and pulls are not consulted: every pin behaves as a GPIO.
+//  - Pins: GPIO0..15 are pins "<name>.GPIOn" (core/net.hpp). GPIO_IN reads the level of each
+//    pin's net whatever its pad does: high is 1; low, floating (nothing drives it: a real pin
+//    reads noise, here 0) and contention read 0.
+//  - Pads: what reaches the net is decided in one place (drive_pins), from the pad state the
+//    IO_MUX model sets with set_pad() (esp8266_iomux.hpp: its function is GPIO or not, its
+//    pull-up is on or off) and this block's GPIO_OUT, GPIO_ENABLE and PAD_DRIVER:
+//      pad in the GPIO function, output enabled, push-pull    drives GPIO_OUT high or low
+//      pad in the GPIO function, output enabled, open drain   drives low for 0; for 1 lets go
+//                                                             to the pad's pull
+//      output disabled, or pad in another function            the pad's pull (pull-up or off)
+//    Another function's signal (UART, SPI, I2S, ...) is not driven by its peripheral here.
+//    Without an IO_MUX (this model alone, in tests) every pad is in the GPIO function with no
+//    pull. The pad state belongs to the IO_MUX: reset() here leaves it alone.
 //  - Interrupts: a level change on pin n sets GPIO_STATUS bit n when INT_TYPE matches (edge
 //    types); level types (4/5) set it whenever the level holds, so clearing it while the level
 //    persists sets it again. The single output "irq" (CPU interrupt 4, the SDK's ETS_GPIO_INUM)
 //    is asserted while any GPIO_STATUS bit of a pin whose INT_TYPE is not 0 is set.
 //  - Host side: set_input() drives a pin's net from outside, weakly (a pull, as through a
 //    resistor, so an output driving the pin wins), for tests and a GUI; circuits use parts
-//    instead. on_output_change() reports the pin levels whenever they change (not owned; may
+//    instead. Against the pad's pull-up, set_input(pin, false) is a pull against a pull: the
+//    net floats and reads 0. on_output_change() reports the pin levels whenever they change (not owned; may
 //    be empty).
 //  - Not modelled: sigma-delta output, RTC calibration, wake-up (stored only).
 #pragma once
@@ -75,6 +84,18 @@ class Esp8266Gpio : public Device {
   void reset() override;
   IrqLine* irq(std::string_view output) override;
 
+  // The pad's pull resistor as IO_MUX sets it (GPIO0..15 have pull-ups only).
+  enum class PadPull : std::uint8_t { none, up };
+
+  // ---- pad state, set by the IO_MUX model ----
+  // Pin `pin` (0..15): whether its pad is in the GPIO function (else this block does not drive
+  // it) and its pull. Throws std::out_of_range for a bad pin.
+  void set_pad(unsigned pin, bool gpio_function, PadPull pull);
+  bool pad_is_gpio(unsigned pin) const { return !(pad_not_gpio_ & (1u << pin)); }
+  PadPull pad_pull(unsigned pin) const {
+    return (pad_pull_up_ & (1u << pin)) ? PadPull::up : PadPull::none;
+  }
+
   // ---- host side ----
   // Drives pin `pin` (0..15) from outside. Throws std::out_of_range for a bad pin.
   void set_input(unsigned pin, bool level);
@@ -89,7 +110,8 @@ class Esp8266Gpio : public Device {
 
  private:
   std::uint16_t compute_levels() const;
-  // Puts each pin's drive onto its net as GPIO_OUT, GPIO_ENABLE and PAD_DRIVER say.
+  // Puts each pin's drive onto its net as the pad state, GPIO_OUT, GPIO_ENABLE and PAD_DRIVER
+  // say (the table in the header comment).
   void drive_pins();
   // Recomputes the pin levels, latches interrupt status for the changes and drives irq.
   void update();
@@ -100,6 +122,8 @@ class Esp8266Gpio : public Device {
   Scheduler* scheduler_;
   bool updating_ = false;  // our own drives echo back through the nets
   std::uint16_t levels_ = 0;
+  std::uint16_t pad_not_gpio_ = 0;  // pads IO_MUX switched to another function
+  std::uint16_t pad_pull_up_ = 0;   // pads with IO_MUX's pull-up on
   std::function<void(std::uint16_t)> observer_;
   IrqLine irq_;
 };

@@ -10,6 +10,7 @@
 #include "esp8266_dport.hpp"
 #include "esp8266_frc_timer.hpp"
 #include "esp8266_gpio.hpp"
+#include "esp8266_iomux.hpp"
 #include "esp8266_spi_flash.hpp"
 #include "esp8266_uart.hpp"
 #include "ns16550a.hpp"
@@ -57,6 +58,10 @@ const std::map<std::string, Factory>& factories() {
            throw std::invalid_argument("esp8266-gpio: unknown param '" + d.params.begin()->first +
                                        "' (the model takes none)");
          return std::make_unique<Esp8266Gpio>(d.name, ctx.scheduler);
+       }},
+      {"esp8266-iomux",
+       [](const PeripheralDesc& d, const DeviceContext& ctx) -> std::unique_ptr<Device> {
+         return std::make_unique<Esp8266Iomux>(d.name, ctx, Esp8266Iomux::parse_params(d.params));
        }},
       {"esp8266-dport",
        [](const PeripheralDesc& d, const DeviceContext&) -> std::unique_ptr<Device> {

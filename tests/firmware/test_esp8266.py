@@ -232,7 +232,7 @@ class Esp8266MachinePinTest(unittest.TestCase):
         self.assertIn("\r\nIN 0 0\r\n", out)
         self.assertIn("\r\nOD 4 1 0\r\n", out)
         self.assertIn("\r\nPP 0 1\r\n", out)
-        self.assertIn("\r\nPULL 0\r\n", out)   # IO_MUX pulls are not modelled
+        self.assertIn("\r\nPULL 1\r\n", out)   # the IO_MUX pull-up holds the unconnected pin high
         self.assertIn("\r\nVALUE 1\r\n", out)
 
     def test_invalid_pins(self):

@@ -1,8 +1,8 @@
 // The shipped boards/esp8266.yaml: it loads with the ESP8266EX memory map and interrupt wiring
 // (ESP8266 Technical Reference memory map; SDK eagle_soc.h bases and ets_sys.h interrupt
 // numbers), and the machine built from it wires the models together: the flash cache window's
-// bytes are the SPI flash chip's, the FRC timers find the DPORT, the UARTs accept a host
-// backend.
+// bytes are the SPI flash chip's, the FRC timers find the DPORT, the IO_MUX sets the GPIO
+// block's pads, the UARTs accept a host backend.
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -11,9 +11,11 @@
 
 #include "core/board.hpp"
 #include "core/bus.hpp"
+#include "core/net.hpp"
 #include "esp8266_dport.hpp"
 #include "esp8266_frc_timer.hpp"
 #include "esp8266_gpio.hpp"
+#include "esp8266_iomux.hpp"
 #include "esp8266_spi_flash.hpp"
 #include "esp8266_uart.hpp"
 #include "hostio/buffer_chardev.hpp"
@@ -80,7 +82,7 @@ TEST(Esp8266Board, PeripheralAddressesAndInterruptNumbers) {
       {"gpio", {"esp8266-gpio", 0x60000300, 4}},  {"frc1", {"esp8266-frc-timer", 0x60000600, 9}},
       {"frc2", {"esp8266-frc-timer", 0x60000620, 10}},
       {"dport", {"esp8266-dport", 0x3FF00000, -1}},
-      {"rtc", {"unimplemented", 0x60000700, -1}},  {"iomux", {"unimplemented", 0x60000800, -1}},
+      {"rtc", {"unimplemented", 0x60000700, -1}},  {"iomux", {"esp8266-iomux", 0x60000800, -1}},
       {"wdt", {"unimplemented", 0x60000900, -1}},
   };
   for (const auto& [name, w] : want) {
@@ -99,6 +101,9 @@ TEST(Esp8266Board, PeripheralAddressesAndInterruptNumbers) {
   auto index = [&](const std::string& name) { return find(b, name) - b.peripherals.data(); };
   EXPECT_LT(index("dport"), index("frc1"));
   EXPECT_LT(index("dport"), index("frc2"));
+  // The IO_MUX sets the GPIO block's pads, so the GPIO block must come first.
+  EXPECT_LT(index("gpio"), index("iomux"));
+  EXPECT_EQ(find(b, "iomux")->params.at("gpio"), "gpio");
 }
 
 TEST(Esp8266Board, MachineWiresTheModels) {
@@ -120,6 +125,18 @@ TEST(Esp8266Board, MachineWiresTheModels) {
   EXPECT_NE(dynamic_cast<Esp8266Uart*>(m.device("uart1")), nullptr);
   EXPECT_NE(dynamic_cast<Esp8266Gpio*>(m.device("gpio")), nullptr);
   EXPECT_NE(dynamic_cast<Esp8266Dport*>(m.device("dport")), nullptr);
+  // The IO_MUX reaches the GPIO block's pads: its reset leaves GPIO4 in the GPIO function and
+  // GPIO12 (pad MTDI) in function 0 (JTAG); a pull-up written through the bus holds GPIO4 high.
+  auto* gpio = dynamic_cast<Esp8266Gpio*>(m.device("gpio"));
+  ASSERT_NE(gpio, nullptr);
+  ASSERT_NE(dynamic_cast<Esp8266Iomux*>(m.device("iomux")), nullptr);
+  EXPECT_TRUE(gpio->pad_is_gpio(4));
+  EXPECT_FALSE(gpio->pad_is_gpio(12));
+  EXPECT_EQ(gpio->pin(4).level(), Level::floating);
+  std::uint32_t pullup = Esp8266Iomux::PULLUP;
+  m.device("iomux")->write(Esp8266Iomux::GPIO4_U, pullup, 4);
+  EXPECT_EQ(gpio->pin(4).level(), Level::high);
+  EXPECT_EQ(gpio->read(Esp8266Gpio::GPIO_IN, 4) & (1u << 4), 1u << 4);
   EXPECT_NE(dynamic_cast<Esp8266FrcTimer*>(m.device("frc1")), nullptr);
   BufferCharBackend host;
   EXPECT_NO_THROW(m.attach_serial("uart0", &host));
