@@ -4,11 +4,12 @@
 // call0 ABI (no register windows), no FPU, no hardware divide. The memory map follows the
 // ESP8266 Technical Reference, "Memory map" (and REFERENCE.md §5):
 //
-//   DRAM  0x3FFE8000..0x3FFFBFFF  80 KiB  any access width. Split (see esp8266.ld):
+//   DRAM  0x3FFE8000..0x3FFFFFFF  96 KiB  any access width (the top 16 KiB are the mask ROM's
+//           when ROM code runs; none does here). Split (see esp8266.ld):
 //           hot rodata tables, .data, .bss  (qstr hashes/lengths, parser tables; MicroPython
 //                                           state, UART ring buffer; ~5 KiB)
-//           GC heap                         (everything between .bss and the stack; 66 KiB)
-//           C stack, MICROPY_STACK_SIZE     (top of DRAM, grows down; 8 KiB)
+//           GC heap                         (everything between .bss and the stack; 83 KiB)
+//           C stack, MICROPY_STACK_SIZE     (top of DRAM, where the SDK's stack is; 8 KiB)
 //   IRAM  0x40100000..0x40107FFF  32 KiB  aligned 32-bit accesses only: vectors, exception and
 //           interrupt handlers, the LoadStoreError emulation, the UART ISR.
 //   FLASH 0x40200000..0x402FFFFF  1 MiB   SPI flash through the cache, execute in place, aligned
