@@ -1,6 +1,8 @@
 #include "core/net.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <stdexcept>
 
 #include "core/log.hpp"
 
@@ -13,6 +15,7 @@ std::string_view to_string(Drive d) {
     case Drive::pull_up: return "pull-up";
     case Drive::low: return "low";
     case Drive::high: return "high";
+    case Drive::analog: return "analog";
   }
   return "?";
 }
@@ -48,7 +51,17 @@ void Pin::drive(Drive d) {
   net_->resolve();
 }
 
+void Pin::drive_voltage(double volts) {
+  if (!std::isfinite(volts)) throw std::invalid_argument(name_ + ": analog drive of a non-finite voltage");
+  if (drive_ == Drive::analog && volts == volts_) return;
+  drive_ = Drive::analog;
+  volts_ = volts;
+  net_->resolve();
+}
+
 Level Pin::level() const { return net_->level(); }
+
+double Pin::voltage() const { return net_->voltage(); }
 
 // ---- Net ----------------------------------------------------------------------------------------
 
@@ -61,41 +74,118 @@ Net::~Net() {
     if (p->own_.get() == this) continue;
     p->net_ = p->own_.get();
     p->own_->pins_.assign(1, p);
-    p->own_->level_ = p->own_->compute();
+    Resolved r = p->own_->compute();
+    p->own_->level_ = r.level;
+    p->own_->volts_ = r.volts;
   }
 }
 
 void Net::attach(Pin& pin) {
   if (pin.net_ == this) return;
   Net* old = pin.net_;
+  const Level heard = old->level_;
+  const double heard_volts = old->volts_;
   old->detach(pin, /*notify=*/true);
   pin.net_ = this;
   pins_.push_back(&pin);
+  const Level before = level_;
+  const double before_volts = volts_;
   resolve();
+  // The net's pins were told if it changed. If it did not, the moved pin alone still hears the
+  // net when it differs from its old one (a pass element such as a switch must learn what its
+  // new net carries).
+  if (pin.net_ != this) return;  // a listener rewired it meanwhile
+  if (level_ == before && level_ != heard && pin.listener_) pin.listener_(level_);
+  if (volts_ == before_volts && volts_ != heard_volts && pin.voltage_listener_) pin.voltage_listener_(volts_);
 }
 
 void Net::detach(Pin& pin, bool notify) {
   pins_.erase(std::remove(pins_.begin(), pins_.end(), &pin), pins_.end());
-  if (notify) resolve();
-  else level_ = compute();
+  if (notify) {
+    resolve();
+  } else {
+    Resolved r = compute();
+    level_ = r.level;
+    volts_ = r.volts;
+  }
 }
 
-Level Net::compute() const {
-  bool strong_low = false, strong_high = false, weak_low = false, weak_high = false;
+void Net::set_supply(double volts) {
+  if (!std::isfinite(volts) || volts <= 0)
+    throw std::invalid_argument("net " + name_ + ": supply must be a positive voltage");
+  supply_ = volts;
+  resolve();
+}
+
+double Net::digital_volts(Level level) const {
+  switch (level) {
+    case Level::high: return supply_;
+    case Level::contention: return supply_ / 2;
+    case Level::low:
+    case Level::floating: break;
+  }
+  return 0;
+}
+
+Net::Resolved Net::compute() const {
+  bool strong_low = false, strong_high = false, weak_low = false, weak_high = false, analog = false;
   for (const Pin* p : pins_) {
     switch (p->drive_) {
       case Drive::low: strong_low = true; break;
       case Drive::high: strong_high = true; break;
       case Drive::pull_down: weak_low = true; break;
       case Drive::pull_up: weak_high = true; break;
+      case Drive::analog: analog = true; break;
       case Drive::off: break;
     }
   }
-  if (strong_low && strong_high) return Level::contention;
-  if (strong_low) return Level::low;
-  if (strong_high) return Level::high;
-  if (weak_low != weak_high) return weak_high ? Level::high : Level::low;
-  return Level::floating;
+  if (analog) return compute_analog(strong_low, strong_high, weak_low, weak_high);
+  Level l = Level::floating;
+  if (strong_low && strong_high) l = Level::contention;
+  else if (strong_low) l = Level::low;
+  else if (strong_high) l = Level::high;
+  else if (weak_low != weak_high) l = weak_high ? Level::high : Level::low;
+  return {l, digital_volts(l)};
+}
+
+// Only nets with an analog driver come here, so purely digital nets never pay for it.
+Net::Resolved Net::compute_analog(bool strong_low, bool strong_high, bool weak_low, bool weak_high) const {
+  (void)weak_low;
+  (void)weak_high;  // an analog source overrides pulls
+  if (strong_low || strong_high) {
+    Level l = strong_low && strong_high ? Level::contention : strong_low ? Level::low : Level::high;
+    return {l, digital_volts(l)};
+  }
+  double sum = 0;
+  unsigned n = 0;
+  for (const Pin* p : pins_)
+    if (p->drive_ == Drive::analog) sum += p->volts_, ++n;
+  const double v = sum / n;
+  // CMOS input thresholds (ESP8266EX datasheet: VIL <= 0.25 VIO, VIH >= 0.75 VIO).
+  Level l = v >= 0.75 * supply_ ? Level::high : v <= 0.25 * supply_ ? Level::low : Level::floating;
+  return {l, v};
+}
+
+Net::Source Net::source_except(const Pin& except) const {
+  bool strong_low = false, strong_high = false, weak_low = false, weak_high = false;
+  double sum = 0;
+  unsigned analog = 0;
+  for (const Pin* p : pins_) {
+    if (p == &except) continue;
+    switch (p->drive_) {
+      case Drive::low: strong_low = true; break;
+      case Drive::high: strong_high = true; break;
+      case Drive::pull_down: weak_low = true; break;
+      case Drive::pull_up: weak_high = true; break;
+      case Drive::analog: sum += p->volts_, ++analog; break;
+      case Drive::off: break;
+    }
+  }
+  if (strong_low) return {Drive::low, 0};
+  if (strong_high) return {Drive::high, 0};
+  if (analog) return {Drive::analog, sum / analog};
+  if (weak_low != weak_high) return {weak_high ? Drive::pull_up : Drive::pull_down, 0};
+  return {};
 }
 
 void Net::resolve() {
@@ -108,25 +198,44 @@ void Net::resolve() {
   // never settle (a ring oscillator of zero delay); that is a wiring error, not a hang.
   for (int round = 0; round < 64; ++round) {
     again_ = false;
-    Level next = compute();
-    if (next != level_) {
-      level_ = next;
-      last_change_ = scheduler_ ? scheduler_->now() : 0;
-      if (next == Level::contention && log::enabled(log::Category::guest_error)) {
-        std::string high, low;
-        for (const Pin* p : pins_) {
-          if (p->drive_ == Drive::high) high += (high.empty() ? "" : ", ") + p->name();
-          if (p->drive_ == Drive::low) low += (low.empty() ? "" : ", ") + p->name();
+    const Resolved next = compute();
+    const bool level_changed = next.level != level_;
+    const bool volts_changed = next.volts != volts_;
+    if (level_changed || volts_changed) {
+      const Cycles now = scheduler_ ? scheduler_->now() : 0;
+      volts_ = next.volts;  // listeners of either kind see both up to date
+      if (level_changed) {
+        level_ = next.level;
+        last_change_ = now;
+        if (next.level == Level::contention && log::enabled(log::Category::guest_error)) {
+          std::string high, low;
+          for (const Pin* p : pins_) {
+            if (p->drive_ == Drive::high) high += (high.empty() ? "" : ", ") + p->name();
+            if (p->drive_ == Drive::low) low += (low.empty() ? "" : ", ") + p->name();
+          }
+          BE_LOG(guest_error, "net {}: contention at cycle {}: {} drive high while {} drive low", name_,
+                 last_change_, high, low);
         }
-        BE_LOG(guest_error, "net {}: contention at cycle {}: {} drive high while {} drive low", name_,
-               last_change_, high, low);
+        // Copies: a listener or observer may rewire or unobserve while being told.
+        std::vector<Pin*> pins = pins_;
+        for (Pin* p : pins)
+          if (p->listener_) p->listener_(next.level);
+        auto observers = observers_;
+        for (auto& [id, observer] : observers) observer(*this, next.level, now);
       }
-      // Copies: a listener or observer may rewire or unobserve while being told.
-      std::vector<Pin*> pins = pins_;
-      for (Pin* p : pins)
-        if (p->listener_) p->listener_(next);
-      auto observers = observers_;
-      for (auto& [id, observer] : observers) observer(*this, next, last_change_);
+      if (volts_changed) {
+        // Digital nets change voltage with their level: they pay a scan, no copy, when no pin
+        // listens to voltages.
+        if (std::any_of(pins_.begin(), pins_.end(), [](const Pin* p) { return bool(p->voltage_listener_); })) {
+          std::vector<Pin*> pins = pins_;
+          for (Pin* p : pins)
+            if (p->voltage_listener_) p->voltage_listener_(next.volts);
+        }
+        if (!voltage_observers_.empty()) {
+          auto observers = voltage_observers_;
+          for (auto& [id, observer] : observers) observer(*this, next.volts, now);
+        }
+      }
     }
     if (!again_) break;
     if (round == 63) BE_LOG(guest_error, "net {}: its level does not settle (pins keep re-driving it)", name_);
@@ -140,9 +249,17 @@ Net::ObserverId Net::observe(Observer observer) {
   return id;
 }
 
+Net::ObserverId Net::observe_voltage(VoltageObserver observer) {
+  ObserverId id = next_observer_++;
+  voltage_observers_.emplace_back(id, std::move(observer));
+  return id;
+}
+
 void Net::unobserve(ObserverId id) {
-  observers_.erase(std::remove_if(observers_.begin(), observers_.end(), [id](const auto& o) { return o.first == id; }),
-                   observers_.end());
+  auto same = [id](const auto& o) { return o.first == id; };
+  observers_.erase(std::remove_if(observers_.begin(), observers_.end(), same), observers_.end());
+  voltage_observers_.erase(std::remove_if(voltage_observers_.begin(), voltage_observers_.end(), same),
+                           voltage_observers_.end());
 }
 
 // ---- Netlist ------------------------------------------------------------------------------------

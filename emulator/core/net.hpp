@@ -7,12 +7,27 @@
 //
 // Drives, strongest first:
 //   low / high          push-pull output (an open-drain output drives `low` or `off`)
+//   analog              a voltage from a source of moderate impedance (a potentiometer's
+//                       wiper, a sensor's output): Pin::drive_voltage(volts)
 //   pull_up / pull_down a weak resistor (on-chip pull, an external pull-up on SDA/SCL)
 //   off                 high impedance: an input, a released open-drain output
 // Resolution: a strong low and a strong high together are contention (two outputs fighting:
 // logged under guest_error, the level is Level::contention); otherwise any strong drive wins
-// (several pins driving low is how open-drain lines do wired-AND); otherwise a pull decides
-// (up and down together, or none, leave the net floating).
+// (several pins driving low is how open-drain lines do wired-AND); otherwise an analog drive
+// decides; otherwise a pull decides (up and down together, or none, leave the net floating).
+//
+// Analog: besides its level a net has a voltage (Net::voltage()). With an analog driver (and no
+// strong drive) it is that driver's voltage (several analog drivers: their mean, as equal source
+// impedances would give), and the level is derived from it with CMOS input thresholds: high at
+// or above 75% of the net's supply, low at or below 25% (the ESP8266EX datasheet's VIH/VIL,
+// typical of 3.3 V CMOS), floating in between (an input there reads noise). Without one the
+// voltage follows the level: high = the supply (Net::supply(), 3.3 V unless set), low = 0 V,
+// floating = 0 V (undefined on a real board), contention = half the supply. A strong output
+// wins over an analog source, which wins over a pull: a GPIO (tens of ohms) overrides a
+// potentiometer (at most a quarter of its track resistance), which overrides a 30..50 kOhm
+// pull-up; the small shift a pull would cause in a real divider is not modelled.
+// Voltage changes are told to pins' voltage listeners and to voltage observers; nets with no
+// analog driver pay nothing for them beyond one comparison when their level changes.
 //
 // Every pin is always on a net: a pin nobody wired sits on a net of its own, so a device never
 // checks whether it is connected. Wiring (Netlist::connect) moves the pin to a shared net.
@@ -34,7 +49,7 @@
 
 namespace boardemu {
 
-enum class Drive : std::uint8_t { off, pull_down, pull_up, low, high };
+enum class Drive : std::uint8_t { off, pull_down, pull_up, low, high, analog };
 enum class Level : std::uint8_t { low, high, floating, contention };
 
 std::string_view to_string(Drive d);
@@ -46,6 +61,8 @@ class Pin {
  public:
   // Called with the net's new level whenever it changes (the device's input).
   using Listener = std::function<void(Level)>;
+  // Called with the net's new voltage whenever it changes (an analog input).
+  using VoltageListener = std::function<void(double volts)>;
 
   // `scheduler` stamps changes with virtual time; null in tests that need no time.
   Pin(std::string name, Scheduler* scheduler);
@@ -60,12 +77,20 @@ class Pin {
   Drive driving() const { return drive_; }
   // Push-pull output shorthand.
   void set(bool high) { drive(high ? Drive::high : Drive::low); }
+  // Drives `volts` as an analog source (Drive::analog). Non-finite values are refused
+  // (std::invalid_argument): a part computes them, a bad one is a bug, not a level.
+  void drive_voltage(double volts);
+  // The voltage of this pin's analog drive (meaningful while driving() == Drive::analog).
+  double driven_voltage() const { return volts_; }
 
   // The net's resolved level.
   Level level() const;
   bool is_high() const { return level() == Level::high; }
+  // The net's voltage (see the header comment).
+  double voltage() const;
 
   void on_change(Listener listener) { listener_ = std::move(listener); }
+  void on_voltage_change(VoltageListener listener) { voltage_listener_ = std::move(listener); }
 
   Net& net() const { return *net_; }
 
@@ -73,7 +98,9 @@ class Pin {
   friend class Net;
   std::string name_;
   Drive drive_ = Drive::off;
+  double volts_ = 0;  // the analog drive's voltage
   Listener listener_;
+  VoltageListener voltage_listener_;
   Net* net_;                  // never null
   std::unique_ptr<Net> own_;  // the net of an unwired pin
 };
@@ -83,6 +110,8 @@ class Net {
   // `time` and `level` describe the change; the net's name is net.name().
   using Observer = std::function<void(const Net& net, Level level, Cycles time)>;
   using ObserverId = std::uint64_t;
+  using VoltageObserver = std::function<void(const Net& net, double volts, Cycles time)>;
+  static constexpr double kDefaultSupply = 3.3;
 
   Net(std::string name, Scheduler* scheduler);
   ~Net();
@@ -91,6 +120,12 @@ class Net {
 
   const std::string& name() const { return name_; }
   Level level() const { return level_; }
+  // The net's voltage in volts (see the header comment).
+  double voltage() const { return volts_; }
+  // The supply voltage a high level stands for; analog thresholds are fractions of it.
+  double supply() const { return supply_; }
+  // Sets the supply (> 0, finite; else std::invalid_argument) and settles the net again.
+  void set_supply(double volts);
   Cycles last_change() const { return last_change_; }
   const std::vector<Pin*>& pins() const { return pins_; }
 
@@ -101,19 +136,40 @@ class Net {
   ObserverId observe(Observer observer);
   void unobserve(ObserverId id);
   bool observed() const { return !observers_.empty(); }
+  // Voltage observers see every voltage change (after the pins' voltage listeners), with the
+  // same ids as observe(): unobserve() removes either kind.
+  ObserverId observe_voltage(VoltageObserver observer);
+
+  // What the net's other pins drive, leaving `except` out: the strongest drive among them
+  // (Drive::low/high also when they fight; low then) and, for Drive::analog, its voltage. A
+  // pass element (a closed switch) repeats this onto the net on its other side.
+  struct Source {
+    Drive drive = Drive::off;
+    double volts = 0;
+  };
+  Source source_except(const Pin& except) const;
 
  private:
   friend class Pin;
+  struct Resolved {
+    Level level;
+    double volts;
+  };
   void detach(Pin& pin, bool notify);
   void resolve();
-  Level compute() const;
+  Resolved compute() const;
+  Resolved compute_analog(bool strong_low, bool strong_high, bool weak_low, bool weak_high) const;
+  double digital_volts(Level level) const;
 
   std::string name_;
   Scheduler* scheduler_;
   std::vector<Pin*> pins_;
   Level level_ = Level::floating;
+  double volts_ = 0;
+  double supply_ = kDefaultSupply;
   Cycles last_change_ = 0;
   std::vector<std::pair<ObserverId, Observer>> observers_;
+  std::vector<std::pair<ObserverId, VoltageObserver>> voltage_observers_;
   ObserverId next_observer_ = 1;
   bool resolving_ = false;  // a listener drove a pin of this net while it was being told
   bool again_ = false;

@@ -21,15 +21,19 @@ Net& BoardProbe::net(const std::string& name) {
   throw std::invalid_argument("no pin or net called '" + name + "'");
 }
 
-void BoardProbe::drive(const std::string& name, Drive drive) {
+Pin& BoardProbe::driver(const std::string& name) {
   Net& n = net(name);
   auto& pin = drivers_[&n];
   if (!pin) {
     pin = std::make_unique<Pin>("probe." + name, &machine_.scheduler());
     n.attach(*pin);
   }
-  pin->drive(drive);
+  return *pin;
 }
+
+void BoardProbe::drive(const std::string& name, Drive drive) { driver(name).drive(drive); }
+
+void BoardProbe::drive_voltage(const std::string& name, double volts) { driver(name).drive_voltage(volts); }
 
 void BoardProbe::record(const std::string& name) {
   Net& n = net(name);

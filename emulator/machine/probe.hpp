@@ -47,8 +47,13 @@ class BoardProbe {
   // The net of a pin, or a named net.
   Net& net(const std::string& name);
   Level level(const std::string& name) { return net(name).level(); }
+  // The net's voltage (core/net.hpp: an analog source's, or its level's).
+  double voltage(const std::string& name) { return net(name).voltage(); }
   // Drives the net from outside (Drive::off lets go).
   void drive(const std::string& name, Drive drive);
+  // Drives an analog voltage onto the net from outside (a source that an output on the net
+  // still overrides, as Drive::analog does). drive(name, Drive::off) lets go.
+  void drive_voltage(const std::string& name, double volts);
   // Keeps every change of the net from now on; the first entry is its level now. Recording a
   // net twice keeps the one history.
   void record(const std::string& name);
@@ -72,6 +77,8 @@ class BoardProbe {
   I2cMonitor& watch_i2c(const std::string& scl, const std::string& sda);
 
  private:
+  // The probe's own pin on the net of `name`, made on first use.
+  Pin& driver(const std::string& name);
   struct Recording {
     Net* net;
     Net::ObserverId id;

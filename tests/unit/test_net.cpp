@@ -2,7 +2,10 @@
 // pulls, floating, contention), listeners and observers with virtual time, wiring and unwiring.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <memory>
+#include <stdexcept>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -160,6 +163,143 @@ TEST(Net, NetlistListsNetsByName) {
   for (Net* n : nl.nets()) names.push_back(n->name());
   EXPECT_EQ(names, (std::vector<std::string>{"led", "scl", "sda"}));
   EXPECT_EQ(nl.find("nope"), nullptr);
+}
+
+// ---- analog levels ---------------------------------------------------------------------------
+
+TEST(NetAnalog, ADigitalNetsVoltageFollowsItsLevel) {
+  Scheduler s;
+  Netlist nl(&s);
+  Pin a("a.P", &s), b("b.P", &s);
+  nl.connect(a, "n");
+  nl.connect(b, "n");
+  Net& n = *nl.find("n");
+  EXPECT_EQ(n.level(), Level::floating);
+  EXPECT_DOUBLE_EQ(n.voltage(), 0.0);  // floating: undefined, 0 here
+  a.set(true);
+  EXPECT_DOUBLE_EQ(n.voltage(), Net::kDefaultSupply);
+  EXPECT_DOUBLE_EQ(b.voltage(), Net::kDefaultSupply);
+  a.set(false);
+  EXPECT_DOUBLE_EQ(n.voltage(), 0.0);
+  a.drive(Drive::pull_up);
+  EXPECT_DOUBLE_EQ(n.voltage(), Net::kDefaultSupply);
+  a.set(true);
+  boardemu::testing::LogCapture log;
+  b.set(false);  // contention: half the supply
+  EXPECT_DOUBLE_EQ(n.voltage(), Net::kDefaultSupply / 2);
+  n.set_supply(5.0);
+  a.drive(Drive::off);
+  b.drive(Drive::high);
+  EXPECT_DOUBLE_EQ(n.voltage(), 5.0);
+  EXPECT_THROW(n.set_supply(0), std::invalid_argument);
+}
+
+TEST(NetAnalog, AnAnalogDriverSetsTheVoltageAndTheLevelByThreshold) {
+  Scheduler s;
+  Netlist nl(&s);
+  Pin wiper("pot1.SIG", &s), in("adc.TOUT", &s);
+  nl.connect(wiper, "a0");
+  nl.connect(in, "a0");
+  wiper.drive_voltage(0.5);
+  EXPECT_EQ(wiper.driving(), Drive::analog);
+  EXPECT_DOUBLE_EQ(in.voltage(), 0.5);
+  EXPECT_EQ(in.level(), Level::low);  // 0.5 V <= 25% of 3.3 V
+  wiper.drive_voltage(1.65);
+  EXPECT_EQ(in.level(), Level::floating);  // between VIL and VIH
+  wiper.drive_voltage(0.75 * 3.3);
+  EXPECT_EQ(in.level(), Level::high);
+  wiper.drive_voltage(0.25 * 3.3 + 0.01);
+  EXPECT_EQ(in.level(), Level::floating);
+  EXPECT_THROW(wiper.drive_voltage(std::nan("")), std::invalid_argument);
+}
+
+TEST(NetAnalog, StrongBeatsAnalogBeatsPull) {
+  Scheduler s;
+  Netlist nl(&s);
+  Pin gpio("gpio.GPIO4", &s), wiper("pot1.SIG", &s), pull("r.P", &s), wiper2("pot2.SIG", &s);
+  for (Pin* p : {&gpio, &wiper, &pull}) nl.connect(*p, "n");
+  Net& n = *nl.find("n");
+  pull.drive(Drive::pull_up);
+  wiper.drive_voltage(0.4);
+  EXPECT_DOUBLE_EQ(n.voltage(), 0.4);  // the wiper overrides the pull-up
+  EXPECT_EQ(n.level(), Level::low);
+  gpio.set(true);  // a push-pull output overrides the wiper
+  EXPECT_EQ(n.level(), Level::high);
+  EXPECT_DOUBLE_EQ(n.voltage(), 3.3);
+  gpio.drive(Drive::off);
+  EXPECT_DOUBLE_EQ(n.voltage(), 0.4);
+  nl.connect(wiper2, "n");
+  wiper2.drive_voltage(0.8);  // two sources: their mean
+  EXPECT_DOUBLE_EQ(n.voltage(), 0.6);
+  wiper.drive(Drive::off);
+  wiper2.drive(Drive::off);
+  EXPECT_EQ(n.level(), Level::high);  // back to the pull
+  EXPECT_DOUBLE_EQ(n.voltage(), 3.3);
+}
+
+TEST(NetAnalog, VoltageChangesAreToldToListenersAndObserversWithTime) {
+  Scheduler s;
+  Netlist nl(&s);
+  Pin wiper("pot1.SIG", &s), in("adc.TOUT", &s);
+  nl.connect(wiper, "a0");
+  nl.connect(in, "a0");
+  std::vector<double> heard;
+  std::vector<std::pair<double, Cycles>> seen;
+  int level_changes = 0;
+  in.on_voltage_change([&](double v) { heard.push_back(v); });
+  in.on_change([&](Level) { ++level_changes; });
+  Net& n = *nl.find("a0");
+  auto id = n.observe_voltage([&](const Net& net, double v, Cycles t) {
+    EXPECT_EQ(&net, &n);
+    seen.emplace_back(v, t);
+  });
+  s.advance(100);
+  wiper.drive_voltage(0.1);  // floating (0 V) -> 0.1 V: low
+  s.advance(50);
+  wiper.drive_voltage(0.2);  // still low: a voltage change only
+  wiper.drive_voltage(0.2);  // no change, nobody told
+  EXPECT_EQ(heard, (std::vector<double>{0.1, 0.2}));
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[0], (std::pair<double, Cycles>{0.1, 100}));
+  EXPECT_EQ(seen[1], (std::pair<double, Cycles>{0.2, 150}));
+  EXPECT_EQ(level_changes, 1);  // floating -> low only
+  n.unobserve(id);
+  wiper.drive_voltage(0.3);
+  EXPECT_EQ(seen.size(), 2u);
+  EXPECT_EQ(heard.size(), 3u);
+}
+
+TEST(NetAnalog, APinMovedOntoAnUnchangedNetHearsIt) {
+  Scheduler s;
+  Netlist nl(&s);
+  Pin wiper("pot1.SIG", &s), in("sw.1", &s);
+  nl.connect(wiper, "a0");
+  wiper.drive_voltage(0.5);
+  double heard = -1;
+  Level heard_level = Level::contention;
+  in.on_voltage_change([&](double v) { heard = v; });
+  in.on_change([&](Level l) { heard_level = l; });
+  nl.connect(in, "a0");  // the net does not change, but the pin's view of it does
+  EXPECT_DOUBLE_EQ(heard, 0.5);
+  EXPECT_EQ(heard_level, Level::low);
+}
+
+TEST(NetAnalog, SourceExceptLeavesOnePinOut) {
+  Scheduler s;
+  Netlist nl(&s);
+  Pin a("a.P", &s), b("b.P", &s), c("c.P", &s);
+  for (Pin* p : {&a, &b, &c}) nl.connect(*p, "n");
+  Net& n = *nl.find("n");
+  a.set(true);
+  EXPECT_EQ(n.source_except(a).drive, Drive::off);
+  EXPECT_EQ(n.source_except(b).drive, Drive::high);
+  b.drive_voltage(0.7);
+  EXPECT_EQ(n.source_except(a).drive, Drive::analog);
+  EXPECT_DOUBLE_EQ(n.source_except(a).volts, 0.7);
+  c.drive(Drive::pull_down);
+  EXPECT_EQ(n.source_except(b).drive, Drive::high);
+  a.drive(Drive::off);
+  EXPECT_EQ(n.source_except(b).drive, Drive::pull_down);
 }
 
 }  // namespace
