@@ -1,4 +1,5 @@
 // The part types a circuit file may name, and their parameters.
+#include <array>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -10,6 +11,8 @@
 #include "parts/eeprom_24lc32.hpp"
 #include "parts/led.hpp"
 #include "parts/part.hpp"
+#include "parts/potentiometer.hpp"
+#include "parts/slide_switch.hpp"
 #include "parts/ssd1306.hpp"
 #include "parts/w25q_flash.hpp"
 
@@ -104,7 +107,9 @@ std::string choice(const std::string& type, const PartParams& params, const std:
 
 }  // namespace
 
-std::vector<std::string> known_part_types() { return {"24lc32", "bme280", "button", "led", "ssd1306", "w25q32"}; }
+std::vector<std::string> known_part_types() {
+  return {"24lc32", "bme280", "button", "led", "potentiometer", "slide-switch", "ssd1306", "w25q32"};
+}
 
 std::unique_ptr<Part> create_part(const std::string& type, const std::string& id, const PartParams& params,
                                   const PartContext& ctx) {
@@ -115,6 +120,33 @@ std::unique_ptr<Part> create_part(const std::string& type, const std::string& id
   if (type == "button") {
     only(type, params, {"to"});
     return std::make_unique<Button>(id, ctx.scheduler, choice(type, params, "to", {"gnd", "vcc"}) == "gnd");
+  }
+  if (type == "potentiometer") {
+    only(type, params, {"vcc", "position"});
+    double vcc = Net::kDefaultSupply, position = 0;
+    if (auto it = params.find("vcc"); it != params.end()) vcc = decimal(type, "vcc", it->second);
+    if (auto it = params.find("position"); it != params.end()) position = decimal(type, "position", it->second);
+    if (!(vcc > 0 && vcc <= 1000))
+      throw std::invalid_argument(type + ": params.vcc: expected a supply voltage above 0 V, got \"" + params.at("vcc") + "\"");
+    if (!(position >= 0 && position <= 1))
+      throw std::invalid_argument(type + ": params.position: expected 0..1, got \"" + params.at("position") + "\"");
+    return std::make_unique<Potentiometer>(id, ctx.scheduler, vcc, position);
+  }
+  if (type == "slide-switch") {
+    only(type, params, {"position", "pin1", "pin2", "pin3"});
+    std::array<SlideSwitch::Tie, 3> ties{};
+    const char* keys[3] = {"pin1", "pin2", "pin3"};
+    for (int i = 0; i < 3; ++i) {
+      std::string t = choice(type, params, keys[i], {"open", "gnd", "vcc"});
+      ties[i] = t == "gnd" ? SlideSwitch::Tie::gnd : t == "vcc" ? SlideSwitch::Tie::vcc : SlideSwitch::Tie::open;
+    }
+    int position = 0;
+    if (auto it = params.find("position"); it != params.end()) {
+      if (it->second != "0" && it->second != "1")
+        throw std::invalid_argument(type + ": params.position: expected 0 or 1, got \"" + it->second + "\"");
+      position = it->second == "1";
+    }
+    return std::make_unique<SlideSwitch>(id, ctx.scheduler, ties, position);
   }
   if (type == "24lc32") {
     only(type, params, {"address"});

@@ -79,7 +79,7 @@ TEST(PartRegistry, TypesAndParametersAreChecked) {
     }
     return std::string("no error");
   };
-  EXPECT_EQ(what("tardis", {}), "unknown part type 'tardis' (known: 24lc32, bme280, button, led, ssd1306, w25q32)");
+  EXPECT_EQ(what("tardis", {}), "unknown part type 'tardis' (known: 24lc32, bme280, button, led, potentiometer, slide-switch, ssd1306, w25q32)");
   EXPECT_EQ(what("led", {{"colour", "red"}}), "led: unknown parameter 'colour' (it takes: active)");
   EXPECT_EQ(what("led", {{"active", "sometimes"}}), "led: params.active: expected high or low, got \"sometimes\"");
   EXPECT_EQ(what("24lc32", {{"address", "fifty"}}), "24lc32: params.address: expected a number, got \"fifty\"");
