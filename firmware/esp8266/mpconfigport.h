@@ -85,6 +85,11 @@
 // machine.I2C is the software I2C too (esp8266_machine.c); there is no hardware SPI class.
 #define MICROPY_PY_MACHINE_SOFTI2C          (1)
 #define MICROPY_PY_MACHINE_SOFTSPI          (1)
+// machine.ADC(0) on TOUT and ADC(1) on VDD3P3, as upstream esp8266 (esp8266_machine_adc.c; named apart from
+// extmod/machine_adc.c, which would include itself).
+#define MICROPY_PY_MACHINE_ADC              (1)
+#define MICROPY_PY_MACHINE_ADC_INCLUDEFILE  "esp8266_machine_adc.c"
+#define MICROPY_PY_MACHINE_ADC_READ         (1)
 #define MICROPY_PY_SYS_EXC_INFO             (1)
 #define MICROPY_PY_SYS_GETSIZEOF            (1)
 #define MICROPY_PY_SYS_TRACEBACKLIMIT       (1)
