@@ -56,7 +56,13 @@ void Pin::drive_voltage(double volts) {
   if (drive_ == Drive::analog && volts == volts_) return;
   drive_ = Drive::analog;
   volts_ = volts;
+  net_->make_voltage_aware();
   net_->resolve();
+}
+
+void Pin::on_voltage_change(VoltageListener listener) {
+  voltage_listener_ = std::move(listener);
+  if (voltage_listener_) net_->make_voltage_aware();
 }
 
 Level Pin::level() const { return net_->level(); }
@@ -74,40 +80,54 @@ Net::~Net() {
     if (p->own_.get() == this) continue;
     p->net_ = p->own_.get();
     p->own_->pins_.assign(1, p);
-    Resolved r = p->own_->compute();
-    p->own_->level_ = r.level;
-    p->own_->volts_ = r.volts;
+    if (p->drive_ == Drive::analog || p->voltage_listener_) p->own_->make_voltage_aware();
+    p->own_->settle_quietly();
   }
 }
+
+void Net::settle_quietly() {
+  if (!voltage_aware_) {
+    level_ = compute_digital();
+    return;
+  }
+  Resolved r = compute();
+  level_ = r.level;
+  volts_ = r.volts;
+}
+
+void Net::make_voltage_aware() {
+  if (voltage_aware_) return;
+  voltage_aware_ = true;
+  volts_ = digital_volts(level_);
+}
+
+double Net::voltage() const { return voltage_aware_ ? volts_ : digital_volts(level_); }
 
 void Net::attach(Pin& pin) {
   if (pin.net_ == this) return;
   Net* old = pin.net_;
   const Level heard = old->level_;
-  const double heard_volts = old->volts_;
+  const double heard_volts = old->voltage();
   old->detach(pin, /*notify=*/true);
   pin.net_ = this;
   pins_.push_back(&pin);
+  if (pin.drive_ == Drive::analog || pin.voltage_listener_) make_voltage_aware();
   const Level before = level_;
-  const double before_volts = volts_;
+  const double before_volts = voltage();
   resolve();
   // The net's pins were told if it changed. If it did not, the moved pin alone still hears the
   // net when it differs from its old one (a pass element such as a switch must learn what its
   // new net carries).
   if (pin.net_ != this) return;  // a listener rewired it meanwhile
   if (level_ == before && level_ != heard && pin.listener_) pin.listener_(level_);
-  if (volts_ == before_volts && volts_ != heard_volts && pin.voltage_listener_) pin.voltage_listener_(volts_);
+  const double volts = voltage();
+  if (volts == before_volts && volts != heard_volts && pin.voltage_listener_) pin.voltage_listener_(volts);
 }
 
 void Net::detach(Pin& pin, bool notify) {
   pins_.erase(std::remove(pins_.begin(), pins_.end(), &pin), pins_.end());
-  if (notify) {
-    resolve();
-  } else {
-    Resolved r = compute();
-    level_ = r.level;
-    volts_ = r.volts;
-  }
+  if (notify) resolve();
+  else settle_quietly();
 }
 
 void Net::set_supply(double volts) {
@@ -125,6 +145,26 @@ double Net::digital_volts(Level level) const {
     case Level::floating: break;
   }
   return 0;
+}
+
+// The resolution of a net no analog source has touched: levels only, as it always was.
+Level Net::compute_digital() const {
+  bool strong_low = false, strong_high = false, weak_low = false, weak_high = false;
+  for (const Pin* p : pins_) {
+    switch (p->drive_) {
+      case Drive::low: strong_low = true; break;
+      case Drive::high: strong_high = true; break;
+      case Drive::pull_down: weak_low = true; break;
+      case Drive::pull_up: weak_high = true; break;
+      case Drive::analog:  // never on such a net: drive_voltage() makes it voltage-aware
+      case Drive::off: break;
+    }
+  }
+  if (strong_low && strong_high) return Level::contention;
+  if (strong_low) return Level::low;
+  if (strong_high) return Level::high;
+  if (weak_low != weak_high) return weak_high ? Level::high : Level::low;
+  return Level::floating;
 }
 
 Net::Resolved Net::compute() const {
@@ -198,49 +238,58 @@ void Net::resolve() {
   // never settle (a ring oscillator of zero delay); that is a wiring error, not a hang.
   for (int round = 0; round < 64; ++round) {
     again_ = false;
-    const Resolved next = compute();
-    const bool level_changed = next.level != level_;
-    const bool volts_changed = next.volts != volts_;
-    if (level_changed || volts_changed) {
-      const Cycles now = scheduler_ ? scheduler_->now() : 0;
-      volts_ = next.volts;  // listeners of either kind see both up to date
-      if (level_changed) {
-        level_ = next.level;
-        last_change_ = now;
-        if (next.level == Level::contention && log::enabled(log::Category::guest_error)) {
-          std::string high, low;
-          for (const Pin* p : pins_) {
-            if (p->drive_ == Drive::high) high += (high.empty() ? "" : ", ") + p->name();
-            if (p->drive_ == Drive::low) low += (low.empty() ? "" : ", ") + p->name();
-          }
-          BE_LOG(guest_error, "net {}: contention at cycle {}: {} drive high while {} drive low", name_,
-                 last_change_, high, low);
-        }
-        // Copies: a listener or observer may rewire or unobserve while being told.
-        std::vector<Pin*> pins = pins_;
-        for (Pin* p : pins)
-          if (p->listener_) p->listener_(next.level);
-        auto observers = observers_;
-        for (auto& [id, observer] : observers) observer(*this, next.level, now);
-      }
-      if (volts_changed) {
-        // Digital nets change voltage with their level: they pay a scan, no copy, when no pin
-        // listens to voltages.
-        if (std::any_of(pins_.begin(), pins_.end(), [](const Pin* p) { return bool(p->voltage_listener_); })) {
-          std::vector<Pin*> pins = pins_;
-          for (Pin* p : pins)
-            if (p->voltage_listener_) p->voltage_listener_(next.volts);
-        }
-        if (!voltage_observers_.empty()) {
-          auto observers = voltage_observers_;
-          for (auto& [id, observer] : observers) observer(*this, next.volts, now);
-        }
+    if (!voltage_aware_) {
+      // Purely digital nets (nearly all of them): levels only, nothing more than before nets
+      // had voltages.
+      const Level next = compute_digital();
+      if (next != level_) tell_level(next, scheduler_ ? scheduler_->now() : 0);
+    } else {
+      const Resolved next = compute();
+      const bool level_changed = next.level != level_;
+      const bool volts_changed = next.volts != volts_;
+      if (level_changed || volts_changed) {
+        const Cycles now = scheduler_ ? scheduler_->now() : 0;
+        volts_ = next.volts;  // listeners of either kind see both up to date
+        if (level_changed) tell_level(next.level, now);
+        if (volts_changed) tell_voltage(next.volts, now);
       }
     }
     if (!again_) break;
     if (round == 63) BE_LOG(guest_error, "net {}: its level does not settle (pins keep re-driving it)", name_);
   }
   resolving_ = false;
+}
+
+void Net::tell_level(Level next, Cycles now) {
+  level_ = next;
+  last_change_ = now;
+  if (next == Level::contention && log::enabled(log::Category::guest_error)) {
+    std::string high, low;
+    for (const Pin* p : pins_) {
+      if (p->drive_ == Drive::high) high += (high.empty() ? "" : ", ") + p->name();
+      if (p->drive_ == Drive::low) low += (low.empty() ? "" : ", ") + p->name();
+    }
+    BE_LOG(guest_error, "net {}: contention at cycle {}: {} drive high while {} drive low", name_, last_change_, high,
+           low);
+  }
+  // Copies: a listener or observer may rewire or unobserve while being told.
+  std::vector<Pin*> pins = pins_;
+  for (Pin* p : pins)
+    if (p->listener_) p->listener_(next);
+  if (!observers_.empty()) {
+    auto observers = observers_;
+    for (auto& [id, observer] : observers) observer(*this, next, now);
+  }
+}
+
+void Net::tell_voltage(double volts, Cycles now) {
+  std::vector<Pin*> pins = pins_;
+  for (Pin* p : pins)
+    if (p->voltage_listener_) p->voltage_listener_(volts);
+  if (!voltage_observers_.empty()) {
+    auto observers = voltage_observers_;
+    for (auto& [id, observer] : observers) observer(*this, volts, now);
+  }
 }
 
 Net::ObserverId Net::observe(Observer observer) {
@@ -250,6 +299,7 @@ Net::ObserverId Net::observe(Observer observer) {
 }
 
 Net::ObserverId Net::observe_voltage(VoltageObserver observer) {
+  make_voltage_aware();
   ObserverId id = next_observer_++;
   voltage_observers_.emplace_back(id, std::move(observer));
   return id;

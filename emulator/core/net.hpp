@@ -26,8 +26,10 @@
 // wins over an analog source, which wins over a pull: a GPIO (tens of ohms) overrides a
 // potentiometer (at most a quarter of its track resistance), which overrides a 30..50 kOhm
 // pull-up; the small shift a pull would cause in a real divider is not modelled.
-// Voltage changes are told to pins' voltage listeners and to voltage observers; nets with no
-// analog driver pay nothing for them beyond one comparison when their level changes.
+// Voltage changes are told to pins' voltage listeners and to voltage observers. A net becomes
+// voltage-aware when an analog source, a voltage listener or a voltage observer joins it; until
+// then (nearly every net of a board) it resolves levels exactly as a purely digital net, and
+// its voltage is derived from its level when asked.
 //
 // Every pin is always on a net: a pin nobody wired sits on a net of its own, so a device never
 // checks whether it is connected. Wiring (Netlist::connect) moves the pin to a shared net.
@@ -90,7 +92,7 @@ class Pin {
   double voltage() const;
 
   void on_change(Listener listener) { listener_ = std::move(listener); }
-  void on_voltage_change(VoltageListener listener) { voltage_listener_ = std::move(listener); }
+  void on_voltage_change(VoltageListener listener);
 
   Net& net() const { return *net_; }
 
@@ -121,7 +123,7 @@ class Net {
   const std::string& name() const { return name_; }
   Level level() const { return level_; }
   // The net's voltage in volts (see the header comment).
-  double voltage() const { return volts_; }
+  double voltage() const;
   // The supply voltage a high level stands for; analog thresholds are fractions of it.
   double supply() const { return supply_; }
   // Sets the supply (> 0, finite; else std::invalid_argument) and settles the net again.
@@ -157,6 +159,14 @@ class Net {
   };
   void detach(Pin& pin, bool notify);
   void resolve();
+  // Settles level (and voltage) without telling anyone (the board is being taken apart).
+  void settle_quietly();
+  void tell_level(Level next, Cycles now);
+  void tell_voltage(double volts, Cycles now);
+  // From now on the net computes and reports its voltage (it has or had an analog driver, a
+  // voltage listener or observer); until then its voltage is derived from its level on demand.
+  void make_voltage_aware();
+  Level compute_digital() const;
   Resolved compute() const;
   Resolved compute_analog(bool strong_low, bool strong_high, bool weak_low, bool weak_high) const;
   double digital_volts(Level level) const;
@@ -165,8 +175,9 @@ class Net {
   Scheduler* scheduler_;
   std::vector<Pin*> pins_;
   Level level_ = Level::floating;
-  double volts_ = 0;
+  double volts_ = 0;  // while voltage_aware_
   double supply_ = kDefaultSupply;
+  bool voltage_aware_ = false;
   Cycles last_change_ = 0;
   std::vector<std::pair<ObserverId, Observer>> observers_;
   std::vector<std::pair<ObserverId, VoltageObserver>> voltage_observers_;

@@ -284,6 +284,23 @@ TEST(NetAnalog, APinMovedOntoAnUnchangedNetHearsIt) {
   EXPECT_EQ(heard_level, Level::low);
 }
 
+TEST(NetAnalog, ADigitalNetsVoltageObserversHearItsLevelChanges) {
+  Scheduler s;
+  Netlist nl(&s);
+  Pin gpio("gpio.GPIO4", &s), in("x.P", &s);
+  nl.connect(gpio, "n");
+  nl.connect(in, "n");
+  gpio.set(true);
+  std::vector<double> seen, heard;
+  nl.find("n")->observe_voltage([&](const Net&, double v, Cycles) { seen.push_back(v); });
+  in.on_voltage_change([&](double v) { heard.push_back(v); });
+  gpio.set(false);
+  gpio.set(true);
+  gpio.drive(Drive::off);  // floating: 0 V
+  EXPECT_EQ(seen, (std::vector<double>{0.0, 3.3, 0.0}));
+  EXPECT_EQ(heard, seen);
+}
+
 TEST(NetAnalog, SourceExceptLeavesOnePinOut) {
   Scheduler s;
   Netlist nl(&s);
