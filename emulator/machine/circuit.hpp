@@ -3,7 +3,8 @@
 //   parts:                               # optional
 //     - id: eeprom1                      # required; plain name, unique among parts and the
 //                                        #   board's devices
-//       type: 24lc32                     # required: 24lc32 | w25q32 | led | button
+//       type: 24lc32                     # required: 24lc32 | w25q32 | bme280 | ssd1306 | led |
+//                                        #   button | potentiometer | slide-switch
 //       params: {address: 0x50}          # optional; the type's settings (see below)
 //   nets:                                # optional
 //     - name: i2c_scl                    # required; plain name, unique
@@ -12,8 +13,12 @@
 //       pins: [gpio.GPIO5, eeprom1.SCL]  # required: at least one pin, each on one net only
 //
 // Part pins: 24lc32 SCL, SDA, WP (params: address 0x50..0x57, the A2..A0 strapping);
-// w25q32 SCK, MOSI, MISO, CS; led A (params: active high|low); button P (params: to gnd|vcc).
-// Board pins are the devices' pins (e.g. gpio.GPIO0..GPIO15 on the esp8266).
+// w25q32 SCK, MOSI, MISO, CS; led A (params: active high|low); button P (params: to gnd|vcc);
+// potentiometer SIG, its wiper (params: vcc, the voltage across its track, default 3.3; position
+// 0..1, default 0), an analog source on its net (core/net.hpp); slide-switch 1, 2, 3, pin 2
+// common, joined to pin 1 at position 0 and to pin 3 at position 1 (params: position 0|1,
+// default 0; pin1, pin2, pin3: open (default) | gnd | vcc, a pin tied to a rail).
+// Board pins are the devices' pins (e.g. gpio.GPIO0..GPIO15 and adc.TOUT on the esp8266).
 //
 // Every problem is one line: "<file>:<line>: <field>: <problem>", e.g.
 //   "c.yaml:7: nets[1].pins[0]: no pin 'gpio.GPIO44' (gpio has gpio.GPIO0 .. gpio.GPIO15)".
