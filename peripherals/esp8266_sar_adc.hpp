@@ -27,8 +27,8 @@
 //                     or VDD3P3 in 1/1024 V
 // A conversion samples its input when it starts (the sample-and-hold of a successive-
 // approximation converter), takes params.conversion_us (default 10 us: boardemu's choice, the
-// real time is undocumented) of virtual time in its own scheduler event ("<name>.conversion"),
-// then latches SAR_DATA and clears BUSY. START while BUSY is ignored and logged (guest_error).
+// real time is undocumented) of virtual time in one scheduler event the model owns (cancelled
+// by reset and destruction), then latches SAR_DATA and clears BUSY. START while BUSY is ignored and logged (guest_error).
 //
 // Pin: "<name>.TOUT" (e.g. adc.TOUT), whose net's voltage (core/net.hpp) is what TOUT sees: a
 // potentiometer's wiper, or 0 V when nothing drives it. Params: vdd33 (the supply the VDD3P3

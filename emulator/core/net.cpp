@@ -48,6 +48,7 @@ Pin::~Pin() {
 void Pin::drive(Drive d) {
   if (d == drive_) return;
   drive_ = d;
+  if (d == Drive::analog) net_->make_voltage_aware();  // at the voltage last given (0 V at first)
   net_->resolve();
 }
 

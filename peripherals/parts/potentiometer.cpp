@@ -9,7 +9,6 @@ Potentiometer::Potentiometer(std::string id, Scheduler* scheduler, double vcc, d
     : Part(std::move(id)), sig_(this->id() + ".SIG", scheduler), vcc_(vcc) {
   if (!std::isfinite(vcc) || vcc <= 0) throw std::invalid_argument(this->id() + ": vcc must be a positive voltage");
   set_position(position);
-  sig_.drive_voltage(wiper_voltage());
 }
 
 void Potentiometer::set_position(double position) {

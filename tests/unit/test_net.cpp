@@ -211,6 +211,15 @@ TEST(NetAnalog, AnAnalogDriverSetsTheVoltageAndTheLevelByThreshold) {
   wiper.drive_voltage(0.25 * 3.3 + 0.01);
   EXPECT_EQ(in.level(), Level::floating);
   EXPECT_THROW(wiper.drive_voltage(std::nan("")), std::invalid_argument);
+  Pin bare("x.P", &s);
+  bare.drive(Drive::analog);  // through drive(): the voltage last given, 0 V at first
+  EXPECT_EQ(bare.level(), Level::low);
+  bare.drive(Drive::high);
+  bare.drive_voltage(3.0);
+  bare.drive(Drive::off);
+  bare.drive(Drive::analog);
+  EXPECT_DOUBLE_EQ(bare.voltage(), 3.0);
+  EXPECT_EQ(bare.level(), Level::high);
 }
 
 TEST(NetAnalog, StrongBeatsAnalogBeatsPull) {
