@@ -6,7 +6,9 @@
 // the other net's other pins drive (Net::source_except: strong, analog with its voltage, or a
 // pull), so a GPIO on the common pin hears whatever pin 1 or 3 is wired to (a pull-up there, a
 // potentiometer's wiper, another GPIO), and the reverse. Contacts are ideal (no resistance, no
-// bounce, break-before-make).
+// bounce, break-before-make). Limitation of repeating drives instead of merging nets: two closed
+// contacts that join the same two nets in a loop repeat each other, so such a loop can keep a
+// level after its real source lets go.
 //
 // The circuit model has no supply rails, so, like the button's `to:`, each pin may be tied to one
 // on the part itself: `tie` gnd (drives low) or vcc (drives high) stands for a wire from that
