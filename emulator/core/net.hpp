@@ -124,6 +124,9 @@ class Net {
   Level level() const { return level_; }
   // The net's voltage in volts (see the header comment).
   double voltage() const;
+  // Whether the net tracks a voltage of its own (an analog source, a voltage listener or
+  // observer joined it); otherwise its voltage is only its level's.
+  bool voltage_aware() const { return voltage_aware_; }
   // The supply voltage a high level stands for; analog thresholds are fractions of it.
   double supply() const { return supply_; }
   // Sets the supply (> 0, finite; else std::invalid_argument) and settles the net again.

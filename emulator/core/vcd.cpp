@@ -90,10 +90,18 @@ void VcdRecorder::start() {
                      static_cast<unsigned long long>(cpu_hz_), timescale().c_str()));
   for (const auto& s : signals_)
     check(std::fprintf(file_, "$var wire 1 %s %s $end\n", s.code.c_str(), s.net->name().c_str()));
+  std::size_t codes = signals_.size();
+  for (auto& s : signals_) {
+    if (!s.net->voltage_aware()) continue;
+    s.volts_code = identifier(codes++);
+    check(std::fprintf(file_, "$var real 64 %s %s.voltage $end\n", s.volts_code.c_str(), s.net->name().c_str()));
+  }
   check(std::fprintf(file_, "$upscope $end\n$enddefinitions $end\n"));
   write_time(now);
   check(std::fprintf(file_, "$dumpvars\n"));
   for (const auto& s : signals_) check(std::fprintf(file_, "%c%s\n", value_char(s.net->level()), s.code.c_str()));
+  for (const auto& s : signals_)
+    if (!s.volts_code.empty()) check(std::fprintf(file_, "r%.9g %s\n", s.net->voltage(), s.volts_code.c_str()));
   check(std::fprintf(file_, "$end\n"));
   for (auto& s : signals_) {
     const std::string* code = &s.code;
@@ -104,6 +112,18 @@ void VcdRecorder::start() {
       try {
         write_time(time);
         check(std::fprintf(file_, "%c%s\n", value_char(level), code->c_str()));
+        ++changes_;
+      } catch (const VcdError& e) {
+        error_ = e.what();
+      }
+    });
+    if (s.volts_code.empty()) continue;
+    const std::string* volts_code = &s.volts_code;
+    s.volts_id = s.net->observe_voltage([this, volts_code](const Net&, double volts, Cycles time) {
+      if (!error_.empty()) return;
+      try {
+        write_time(time);
+        check(std::fprintf(file_, "r%.9g %s\n", volts, volts_code->c_str()));
         ++changes_;
       } catch (const VcdError& e) {
         error_ = e.what();
@@ -122,7 +142,10 @@ std::string VcdRecorder::timescale() const {
 void VcdRecorder::finish() {
   if (started_ && !finished_) {
     finished_ = true;
-    for (auto& s : signals_) s.net->unobserve(s.id);
+    for (auto& s : signals_) {
+      s.net->unobserve(s.id);
+      if (!s.volts_code.empty()) s.net->unobserve(s.volts_id);
+    }
     if (error_.empty()) {
       try {
         write_time(scheduler_.now());

@@ -7,6 +7,10 @@
 // that holds every cycle boundary exactly (80 MHz: 100 ps; 25 MHz: 10 ns; a clock whose period
 // is no whole number of femtoseconds: 1 fs, rounded down), so a trace of the same run is the
 // same file, byte for byte. Levels: low 0, high 1, floating z, contention x.
+//
+// A net that carries an analog voltage (Net::voltage_aware() when recording starts: a
+// potentiometer's wiper, a slide switch's contact) also gets a real variable "<net>.voltage" in
+// volts (GTKWave draws it as an analog trace; sigrok's VCD input skips real variables).
 #pragma once
 
 #include <cstdint>
@@ -61,6 +65,8 @@ class VcdRecorder {
     Net* net;
     Net::ObserverId id;
     std::string code;  // the VCD identifier
+    std::string volts_code;  // of its "<net>.voltage" real variable, if it carries a voltage
+    Net::ObserverId volts_id = 0;
   };
   std::vector<Signal> signals_;
   bool started_ = false;

@@ -102,6 +102,61 @@ TEST_F(VcdTest, ExactFileForASmallTrace) {
             "#2500\n");
 }
 
+// A net with an analog source gets a real variable of its voltage beside its level.
+TEST_F(VcdTest, AnalogNetsAlsoRecordTheirVoltage) {
+  Scheduler s;
+  Netlist nl(&s);
+  Pin wiper("pot1.SIG", &s), tout("adc.TOUT", &s), led("gpio.GPIO2", &s);
+  nl.connect(wiper, "a0");
+  nl.connect(tout, "a0");
+  nl.connect(led, "led");
+  wiper.drive_voltage(0.25);
+  {
+    VcdRecorder vcd(path_, s, 80'000'000);
+    vcd.add(*nl.find("a0"));
+    vcd.add(*nl.find("led"));
+    vcd.start();
+    s.advance(4);
+    wiper.drive_voltage(0.5);  // a voltage change only
+    s.advance(4);
+    wiper.drive_voltage(3.0);  // and a level change
+    led.set(true);
+    s.advance(8);
+    vcd.finish();
+  }
+  EXPECT_EQ(contents(),
+            "$version boardemu $end\n"
+            "$comment CPU clock 80000000 Hz; times are virtual $end\n"
+            "$timescale 100 ps $end\n"
+            "$scope module board $end\n"
+            "$var wire 1 ! a0 $end\n"
+            "$var wire 1 \" led $end\n"
+            "$var real 64 # a0.voltage $end\n"
+            "$upscope $end\n"
+            "$enddefinitions $end\n"
+            "#0\n"
+            "$dumpvars\n"
+            "0!\n"
+            "z\"\n"
+            "r0.25 #\n"
+            "$end\n"
+            "#500\n"
+            "r0.5 #\n"
+            "#1000\n"
+            "1!\n"
+            "r3 #\n"
+            "1\"\n"
+            "#2000\n");
+  if (!have_sigrok()) GTEST_SKIP() << "sigrok-cli is not installed";
+  std::string cmd = "sigrok-cli -I vcd -i '" + path_ + "' -O bits 2>&1";
+  std::FILE* p = ::popen(cmd.c_str(), "r");
+  std::string out;
+  char buf[4096];
+  while (p && std::fgets(buf, sizeof buf, p)) out += buf;
+  EXPECT_EQ(p ? ::pclose(p) : -1, 0) << out;
+  EXPECT_NE(out.find("a0:"), std::string::npos) << out;  // the wires still read; the real is skipped
+}
+
 // Timescales for common clocks; a clock whose period is no whole number of femtoseconds gets 1 fs.
 TEST_F(VcdTest, TimescaleHoldsEveryCycleExactly) {
   for (auto [hz, scale] : std::vector<std::pair<std::uint64_t, std::string>>{
