@@ -24,15 +24,17 @@
 // voltage follows the level: high = the supply (Net::supply(), 3.3 V unless set), low = 0 V,
 // floating = 0 V (undefined on a real board), contention = half the supply. A strong output
 // wins over an analog source, which wins over a pull: a GPIO (tens of ohms) overrides a
-// potentiometer (at most a quarter of its track resistance), which overrides a 30..50 kOhm
-// pull-up; the small shift a pull would cause in a real divider is not modelled.
+// potentiometer (at most a quarter of its track resistance), which overrides a pull-up of tens
+// of kOhm; the small shift a pull would cause in a real divider is not modelled.
 // Voltage changes are told to pins' voltage listeners and to voltage observers. A net becomes
 // voltage-aware when an analog source, a voltage listener or a voltage observer joins it; until
 // then (nearly every net of a board) it resolves levels exactly as a purely digital net, and
 // its voltage is derived from its level when asked.
 //
 // Every pin is always on a net: a pin nobody wired sits on a net of its own, so a device never
-// checks whether it is connected. Wiring (Netlist::connect) moves the pin to a shared net.
+// checks whether it is connected. Wiring (Netlist::connect) moves the pin to a shared net; the
+// moved pin hears the net's level (and voltage) when it differs from its old net's, even if the
+// shared net itself does not change (a switch part must learn what its new net carries).
 // Destroying a pin or a net (taking the board apart) notifies nobody.
 //
 // References for the model, facts only: QEMU qdev GPIO lines, simavr sim_irq.h, rp2040js
