@@ -1,6 +1,7 @@
 #include "machine/machine.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <atomic>
@@ -49,16 +50,27 @@ Machine::Machine(BoardDesc board) : board_(std::move(board)), bus_(scheduler_) {
     by_name_[p.name] = dev.get();
     devices_.push_back(std::move(dev));
   }
-  if (board_.cpu_arch == "cortex-m3") {
-    build_cortex_m();
-  } else if (board_.cpu_arch == "rv32imac") {
-    build_rv32();
-  } else if (board_.cpu_arch == "lx106") {
-    build_lx106();
-  } else {
-    throw BoardError(fmt::format("{}: cpu.arch: '{}' has no backend yet (available: cortex-m3, rv32imac, lx106)",
-                                 board_.source_path, board_.cpu_arch));
-  }
+  for (const CpuBackend& b : kCpuBackends)
+    if (board_.cpu_arch == b.arch) {
+      (this->*b.build)();
+      return;
+    }
+  throw BoardError(fmt::format("{}: cpu.arch: '{}' has no backend yet (available: {})", board_.source_path,
+                               board_.cpu_arch, fmt::join(cpu_architectures(), ", ")));
+}
+
+// The CPU backends by the architecture a board file names (`cpu.arch`), as device_registry.cpp
+// lists the peripheral models: adding a backend is one line here and its build function.
+const Machine::CpuBackend Machine::kCpuBackends[3] = {
+    {"cortex-m3", &Machine::build_cortex_m},  // Unicorn (Arm), cortexm/
+    {"rv32imac", &Machine::build_rv32},       // Unicorn (RISC-V), riscv/
+    {"lx106", &Machine::build_lx106},         // our interpreter, xtensa/
+};
+
+std::vector<std::string> Machine::cpu_architectures() {
+  std::vector<std::string> out;
+  for (const CpuBackend& b : kCpuBackends) out.push_back(b.arch);
+  return out;
 }
 
 Machine::~Machine() = default;
@@ -172,6 +184,12 @@ Part* Machine::part(const std::string& id) {
   for (auto& p : parts_)
     if (p->id() == id) return p.get();
   return nullptr;
+}
+
+std::vector<Part*> Machine::parts() {
+  std::vector<Part*> out;
+  for (auto& p : parts_) out.push_back(p.get());
+  return out;
 }
 
 std::vector<std::pair<std::string, NonVolatileMemory*>> Machine::nonvolatile_memories(bool parts) {

@@ -49,6 +49,9 @@ class Machine {
   // Resets every device and the CPU (memory keeps its contents), as a system reset does.
   void reset();
 
+  // The `cpu.arch` values that have a backend.
+  static std::vector<std::string> cpu_architectures();
+
   const BoardDesc& board() const { return board_; }
   Scheduler& scheduler() { return scheduler_; }
   Bus& bus() { return bus_; }
@@ -64,6 +67,8 @@ class Machine {
   // A pin of a device or part by its full name ("gpio.GPIO4", "eeprom1.SDA"); nullptr if none.
   Pin* pin(const std::string& name);
   Part* part(const std::string& id);
+  // The circuit's parts, in file order.
+  std::vector<Part*> parts();
   // The pins of the device or part called `owner` (empty if there is none).
   std::vector<Pin*> pins_of(const std::string& owner);
   // Every net with a pin on it: the circuit's named nets and the nets of unwired pins.
@@ -84,6 +89,11 @@ class Machine {
   }
 
  private:
+  struct CpuBackend {
+    const char* arch;
+    void (Machine::*build)();
+  };
+  static const CpuBackend kCpuBackends[3];
   void build_cortex_m();
   void build_rv32();
   void build_lx106();
