@@ -62,8 +62,10 @@
 //    undivided with CLK_EQU_SYSCLK. Within a bit, SCK sits at its idle level for
 //    (CLKCNT_H + 1) * (CLKDIV_PRE + 1) APB cycles and at the other level for the rest
 //    ((CLKCNT_N - CLKCNT_H) * (CLKDIV_PRE + 1)); CLKCNT_L is stored only. CLKCNT_N = 0, or
-//    CLKCNT_H >= CLKCNT_N, or CLK_EQU_SYSCLK: half a period each (edges that fall within one
-//    CPU cycle are applied in order in that cycle).
+//    CLKCNT_H >= CLKCNT_N, or CLK_EQU_SYSCLK: half a period each. Edges that fall within one
+//    CPU cycle (SCK above half the CPU clock: 80 MHz with CLK_EQU_SYSCLK) are applied in order
+//    in that cycle: parts on the nets see every edge, but a VCD, whose resolution is the CPU
+//    cycle, shows only each cycle's last level.
 //  - Phase: CPHA = 0 puts each bit on MOSI at the start of its clock, samples MISO at the
 //    leading edge; CPHA = 1 changes MOSI at the leading edge and samples at the trailing one.
 //  - CS0 (unless CS0_DIS) falls when the transaction starts and rises when it ends. CS_SETUP

@@ -13,12 +13,15 @@
 #include <string>
 #include <vector>
 
+#include "core/bus.hpp"
 #include "core/net.hpp"
 #include "core/scheduler.hpp"
 #include "core/spi.hpp"
 #include "esp8266_gpio.hpp"
 #include "esp8266_hspi.hpp"
 #include "esp8266_iomux.hpp"
+#include "machine/device_registry.hpp"
+#include "unimplemented.hpp"
 #include "parts/w25q_flash.hpp"
 #include "support/log_capture.hpp"
 
@@ -414,6 +417,48 @@ TEST_F(HspiTest, PadsInTheGpioFunctionCarryNothing) {
   // The flash hears no clock; MISO floats and reads as ones.
   EXPECT_EQ(command_read(0x9F, 3), (Bytes{0xFF, 0xFF, 0xFF}));
   EXPECT_EQ(nets_.find("sck")->level(), Level::floating);
+}
+
+TEST(Esp8266HspiRegistry, ParamsAndTheGpioLookup) {
+  Scheduler sched;
+  Bus bus(sched);
+  BoardDesc board;
+  board.source_path = "test.yaml";
+  DeviceContext ctx{&sched, 80'000'000, 80'000'000, &bus};
+  auto what = [&](const PeripheralDesc& d) -> std::string {
+    try {
+      create_device(board, d, ctx);
+    } catch (const BoardError& e) {
+      return e.what();
+    }
+    return "no error";
+  };
+  PeripheralDesc gp;
+  gp.name = "gpio";
+  gp.model = "esp8266-gpio";
+  auto gpio_dev = create_device(board, gp, ctx);
+  bus.add_device(0x60000300, 0x100, gpio_dev.get(), 0);
+  UnimplementedDevice rtc("rtc");
+  bus.add_device(0x60000700, 0x100, &rtc, 0);
+
+  PeripheralDesc d;
+  d.name = "spi1";
+  d.model = "esp8266-hspi";
+  d.line = 9;
+  d.params = {{"gpio", "gpio"}};
+  auto hspi = create_device(board, d, ctx);
+  ASSERT_NE(dynamic_cast<H*>(hspi.get()), nullptr);
+  EXPECT_NE(hspi->irq("irq"), nullptr);
+  d.params = {};
+  EXPECT_EQ(what(d), "test.yaml:9: peripheral 'spi1': params.gpio: required (the esp8266-gpio device whose "
+                     "pads carry the HSPI signals)");
+  d.params = {{"gpio", "gpio1"}};
+  EXPECT_EQ(what(d), "test.yaml:9: peripheral 'spi1': params.gpio: no device named 'gpio1' before this one "
+                     "in the board file");
+  d.params = {{"gpio", "rtc"}};
+  EXPECT_EQ(what(d), "test.yaml:9: peripheral 'spi1': params.gpio: 'rtc' is not an esp8266-gpio");
+  d.params = {{"pins", "x"}};
+  EXPECT_EQ(what(d), "test.yaml:9: peripheral 'spi1': esp8266-hspi: unknown param 'pins' (known: gpio)");
 }
 
 }  // namespace
