@@ -82,8 +82,14 @@ class Esp8266SpiTest(Case):
         self.assertIn("into ef40", out)
 
     def test_vcd_of_the_transfer_decodes_to_what_the_firmware_saw(self):
-        vcd = os.path.join(self.dir, "spi.vcd")
-        r = repl(["spi = SPI(1, baudrate=1000000)",
+        # SPI mode 0, and mode 3 (the flash samples on the rising edge in both).
+        for cpol in (0, 1):
+            with self.subTest(mode=3 * cpol):
+                self.vcd_decodes(cpol)
+
+    def vcd_decodes(self, cpol):
+        vcd = os.path.join(self.dir, "spi%d.vcd" % cpol)
+        r = repl(["spi = SPI(1, baudrate=1000000, polarity=%d, phase=%d)" % (cpol, cpol),
                   "xfer(b'\\x9f\\0\\0\\0')",
                   "xfer(b'\\x06'); xfer(b'\\x02\\x00\\x01\\x00hspi')",
                   "while busy(): pass\r",
@@ -102,7 +108,8 @@ class Esp8266SpiTest(Case):
 
         def decode(ann):
             d = subprocess.run(["sigrok-cli", "-I", "vcd:compress=1000", "-i", vcd, "-P",
-                                "spi:clk=spi_sck:mosi=spi_mosi:miso=spi_miso:cs=spi_cs", "-A", "spi=" + ann],
+                                "spi:clk=spi_sck:mosi=spi_mosi:miso=spi_miso:cs=spi_cs:cpol=%d:cpha=%d" % (cpol, cpol),
+                                "-A", "spi=" + ann],
                                capture_output=True, timeout=120)
             self.assertEqual(d.returncode, 0, d.stderr.decode())
             return bytes(int(l.split(": ")[1], 16) for l in d.stdout.decode().splitlines() if l.startswith("spi-1: "))
