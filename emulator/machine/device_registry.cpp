@@ -10,6 +10,7 @@
 #include "esp8266_dport.hpp"
 #include "esp8266_frc_timer.hpp"
 #include "esp8266_gpio.hpp"
+#include "esp8266_hspi.hpp"
 #include "esp8266_iomux.hpp"
 #include "esp8266_spi_flash.hpp"
 #include "esp8266_uart.hpp"
@@ -62,6 +63,10 @@ const std::map<std::string, Factory>& factories() {
       {"esp8266-iomux",
        [](const PeripheralDesc& d, const DeviceContext& ctx) -> std::unique_ptr<Device> {
          return std::make_unique<Esp8266Iomux>(d.name, ctx, Esp8266Iomux::parse_params(d.params));
+       }},
+      {"esp8266-hspi",
+       [](const PeripheralDesc& d, const DeviceContext& ctx) -> std::unique_ptr<Device> {
+         return std::make_unique<Esp8266Hspi>(d.name, ctx, Esp8266Hspi::parse_params(d.params));
        }},
       {"esp8266-dport",
        [](const PeripheralDesc& d, const DeviceContext&) -> std::unique_ptr<Device> {

@@ -82,9 +82,16 @@
 #define MICROPY_PY_MACHINE_PIN_BASE         (1)
 #define MICROPY_PY_MACHINE_PIN_MAKE_NEW     mp_pin_make_new   // Signal(4, Pin.OUT)
 // Bit-banged buses over machine.Pin (mp_hal_pin_* in mphalport.h). As upstream esp8266,
-// machine.I2C is the software I2C too (esp8266_machine.c); there is no hardware SPI class.
+// machine.I2C is the software I2C too (esp8266_machine.c).
 #define MICROPY_PY_MACHINE_SOFTI2C          (1)
 #define MICROPY_PY_MACHINE_SOFTSPI          (1)
+// machine.SPI(1): the HSPI controller (machine_hw_spi.c). QEMU's sim machine has none: there
+// a machine.SPI that polled absent registers would hang, so LX106_SIM goes without it.
+#if defined(LX106_SIM)
+#define MICROPY_PY_MACHINE_SPI              (0)
+#else
+#define MICROPY_PY_MACHINE_SPI              (1)
+#endif
 #define MICROPY_PY_SYS_EXC_INFO             (1)
 #define MICROPY_PY_SYS_GETSIZEOF            (1)
 #define MICROPY_PY_SYS_TRACEBACKLIMIT       (1)
