@@ -228,7 +228,8 @@ static void pwm_update(void) {
     #endif
 }
 
-// At start-up and each soft reset: no channels, timer stopped, FRC1's interrupt enabled.
+// At start-up and each soft reset: no channels (their pins driven low), timer stopped, FRC1's
+// interrupt enabled.
 void esp8266_pwm_init(void) {
     for (size_t c = 0; c < PWM_CHANNELS; ++c) {
         pwm_chan_pin[c] = -1;
@@ -237,9 +238,14 @@ void esp8266_pwm_init(void) {
     pwm_freq = PWM_FREQ_DEFAULT;
     #if !defined(LX106_SIM)
     uint32_t ps = lx106_raise_intlevel();
+    // Every channel's pin is in the period start edge of the plan in use (zero at power-on).
+    uint32_t pins = pwm_plan[pwm_cur].edge[0].set | pwm_plan[pwm_cur].edge[0].clear;
     pwm_stop_timer();
     pwm_pending = false;
     pwm_index = 0;
+    pwm_plan[pwm_cur].n = 1;
+    pwm_plan[pwm_cur].edge[0].set = pwm_plan[pwm_cur].edge[0].clear = 0;
+    ESP8266_GPIO_REG(ESP8266_GPIO_OUT_W1TC) = pins;
     DPORT_EDGE_INT_ENABLE |= DPORT_EDGE_FRC1;
     lx106_set_intenable(lx106_intenable() | (1u << ESP8266_INUM_FRC1));
     lx106_restore_ps(ps);
