@@ -99,6 +99,12 @@ static void pwm_stop_timer(void) {
 __attribute__((section(".iram0.text.pwm_run")))
 static void pwm_run(void) {
     for (;;) {
+        if (pwm_index == 0 && pwm_pending) {
+            // Next is a period start: a new plan takes over here (checked on every pass, so a
+            // change made after the last edge of a period still applies at the next start).
+            pwm_cur ^= 1;
+            pwm_pending = false;
+        }
         const pwm_plan_t *p = &pwm_plan[pwm_cur];
         const pwm_edge_t *e = &p->edge[pwm_index];
         uint32_t due = pwm_start + e->offset;
@@ -124,16 +130,11 @@ static void pwm_run(void) {
         if (++pwm_index < p->n) {
             continue;
         }
-        // Period end: the next one starts one period after this one did, with the new plan if
-        // there is one; a plan without edges inside the period needs no timer.
+        // Period end: the next one starts one period after this one did. A plan without edges
+        // inside the period needs no timer once its levels are written.
         pwm_index = 0;
         pwm_start += p->period;
-        if (pwm_pending) {
-            pwm_cur ^= 1;
-            pwm_pending = false;
-            continue;   // the new plan's levels are written at the period start
-        }
-        if (p->n == 1) {
+        if (p->n == 1 && !pwm_pending) {
             pwm_stop_timer();
             return;
         }

@@ -178,6 +178,36 @@ class Esp8266PwmTest(unittest.TestCase):
             before = [v for t, v in vcd["led"] if t < start]
             self.assertEqual(before[-1], level)
 
+    def test_changes_take_effect_at_the_next_period_start(self):
+        # 1 Hz, 50 %: high 0.5 s, then low until the next period start. Changes made in the low
+        # phase (at 0.7 s) must replace the old setting at that period start: deinit() leaves the
+        # pin low for good (the old setting must not raise it once more), and the second channel,
+        # added during the first period, starts at the second period with the duty it was given
+        # at 0.7 s.
+        script = "\n".join([
+            "from machine import Pin, PWM",
+            "import time",
+            "p = PWM(Pin(2), freq=1, duty=512); q = PWM(Pin(12), duty=512)",
+            "time.sleep_ms(700)",
+            "p.deinit(); q.duty(256)",
+            "time.sleep_ms(2500)",
+        ])
+        _, vcd = self.run_measured(script, virtual_ms=5000)
+
+        def pulses(name):
+            ch = [(t, v) for t, v in vcd[name] if v in "01"]
+            return [(a, b - a) for (a, v), (b, w) in zip(ch, ch[1:]) if v == "1" and w == "0"], ch
+
+        led, raw = pulses("led")
+        self.assertEqual(len(led), 1, raw)
+        self.assertEqual(raw[-1][1], "0")
+        self.assertLessEqual(abs(led[0][1] - CPU_HZ // 2), 8)
+        ch2, raw = pulses("ch2")
+        self.assertGreaterEqual(len(ch2), 3, raw)
+        for i, (start, high) in enumerate(ch2):
+            self.assertLessEqual(abs(start - led[0][0] - (i + 1) * CPU_HZ), 8, raw)
+            self.assertLessEqual(abs(high - CPU_HZ // 4), 8, raw)
+
     def test_api(self):
         out = self.run_lines([
             "from machine import Pin, PWM",
