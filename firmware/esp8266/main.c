@@ -42,6 +42,7 @@ void esp8266_main(void) {
         #endif
         mp_init();
         esp8266_pin_init();
+        esp8266_pwm_init();
         #if MICROPY_VFS_ROM && MICROPY_VFS_ROM_IOCTL
         mp_vfs_mount_romfs_protected();
         #endif

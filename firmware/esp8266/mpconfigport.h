@@ -92,6 +92,10 @@
 #else
 #define MICROPY_PY_MACHINE_SPI              (1)
 #endif
+// Software PWM on FRC1 (esp8266_pwm.c), as upstream esp8266: 8 channels, 1..1000 Hz, 10 bits.
+#define MICROPY_PY_MACHINE_PWM              (1)
+#define MICROPY_PY_MACHINE_PWM_DUTY         (1)
+#define MICROPY_PY_MACHINE_PWM_INCLUDEFILE  "esp8266_pwm.c"
 #define MICROPY_PY_SYS_EXC_INFO             (1)
 #define MICROPY_PY_SYS_GETSIZEOF            (1)
 #define MICROPY_PY_SYS_TRACEBACKLIMIT       (1)

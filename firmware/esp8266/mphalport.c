@@ -65,6 +65,9 @@ void lx106_irq_dispatch(void) {
     if (pending & (1u << ESP8266_INUM_GPIO)) {
         esp8266_gpio_isr();
     }
+    if (pending & (1u << ESP8266_INUM_FRC1)) {
+        esp8266_frc1_isr();
+    }
 }
 
 uint32_t lx106_disable_irq(void) {
