@@ -18,7 +18,7 @@ Scheduler& scheduler_of(const DeviceContext& ctx, const std::string& name) {
   if (!ctx.scheduler) throw std::invalid_argument(name + ": no scheduler");
   if (ctx.cpu_hz == 0) throw std::invalid_argument(name + ": CPU clock (cpu_hz) is 0");
   if (ctx.clock_hz == 0 || ctx.clock_hz >= ctx.cpu_hz)
-    throw std::invalid_argument(name + ": clock_hz (the watchdog tick) must be set in the board file, below the CPU clock");
+    throw std::invalid_argument("clock_hz (the watchdog tick) must be set in the board file, below the CPU clock");
   return *ctx.scheduler;
 }
 

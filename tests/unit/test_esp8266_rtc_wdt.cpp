@@ -242,6 +242,9 @@ TEST(Esp8266WdtRegistry, EdgeGateAndRtcCause) {
   bus.add_device(0x60000700, 0x100, rtc.get(), 0);
   rp.params = {{"rate", "1"}};
   EXPECT_THROW(create_device(board, rp, rtc_ctx), BoardError);
+  rp.params = {};
+  // No clock_hz in the board file gives the CPU clock: refused rather than run at 80 MHz.
+  EXPECT_THROW(create_device(board, rp, cpu_ctx), BoardError);
 
   PeripheralDesc wp;
   wp.name = "wdt";
