@@ -6,7 +6,7 @@ What is checked:
   - RTC.datetime() set, then read after a sleep: it has advanced by the virtual time slept
     (across a day and a leap-day boundary); time.localtime()/time.time() follow it;
   - RTC.memory() and the RTC time are kept across machine.reset(), and reset_cause() tells
-    PWRON_RESET from SOFT_RESET;
+    PWRON_RESET from SOFT_RESET; deepsleep() wakes at the RTC alarm with DEEPSLEEP_RESET;
   - Timer(-1) periodic callbacks: the expected number of ticks in a virtual interval, the same
     in every run; a one-shot timer fires once;
   - a WDT that is not fed resets the chip within its timeout (reset_cause() WDT_RESET), one
@@ -106,6 +106,24 @@ class Esp8266RtcTest(unittest.TestCase):
                               "try:\r r.memory(bytes(493))\rexcept ValueError as e:\r print('ERR', e)\r"])
         self.assertIn("\r\nLEN 492\r\n", out)
         self.assertIn("\r\nERR buffer too long\r\n", out)
+
+    def test_deepsleep_until_the_rtc_alarm(self):
+        out = self.run_lines([
+            "import machine, time",
+            "with open('boot.py', 'w') as f: f.write('%s')" % BOOT_PY,
+            "",
+            "rtc = machine.RTC(); rtc.irq(trigger=rtc.ALARM0, wake=machine.DEEPSLEEP)",
+            "rtc.alarm(rtc.ALARM0, 2000); print('LEFT', rtc.alarm_left() // 100, time.time_ns() // 1000000); "
+            "machine.deepsleep()",
+        ], virtual_ms=5000)
+        m0 = re.search(r"\r\nLEFT 19 (\d+)\r\n", out)
+        m1 = re.search(r"\r\nBOOT (\d+) b'' (\d+)\r\n", out)
+        self.assertIsNotNone(m0, out)
+        self.assertIsNotNone(m1, out)
+        self.assertEqual(int(m1.group(1)), 5)   # machine.DEEPSLEEP_RESET
+        # Woken by the alarm 2 s later (boot.py runs after the firmware's start).
+        self.assertGreaterEqual(int(m1.group(2)) - int(m0.group(1)), 2000)
+        self.assertLess(int(m1.group(2)) - int(m0.group(1)), 2300)
 
     TIMER_LINES = [
         "import machine, time",
