@@ -106,7 +106,8 @@ Esp8266Hspi::Esp8266Hspi(std::string name, Scheduler& scheduler, std::uint64_t c
         for (unsigned i = 0; i < 4; ++i)
           specs.push_back({.offset = H::SPI_EXT0 + 4 * i, .name = kExt[i]});
         return specs;
-      }()) {
+      }()),
+      step_event_(sched_, this->name() + ".step", [this](Cycles) { run_due(); }) {
   if (cpu_hz_ == 0 || apb_hz_ == 0) throw std::invalid_argument(this->name() + ": no clock");
   gpio_.connect_function(kMisoPad, kPadFunction);
   gpio_.connect_function(kMosiPad, kPadFunction);
@@ -115,11 +116,10 @@ Esp8266Hspi::Esp8266Hspi(std::string name, Scheduler& scheduler, std::uint64_t c
   reset();
 }
 
-Esp8266Hspi::~Esp8266Hspi() { sched_.cancel(step_event_); }
+Esp8266Hspi::~Esp8266Hspi() = default;
 
 void Esp8266Hspi::reset() {
-  sched_.cancel(step_event_);
-  step_event_ = 0;
+  step_event_.cancel();
   busy_ = false;
   actions_.clear();
   regs_.reset();
@@ -308,10 +308,7 @@ void Esp8266Hspi::run_due() {
     }
   }
   if (next_ < actions_.size())
-    step_event_ = sched_.schedule_at(cycle_of(actions_[next_].t), [this](Cycles) {
-      step_event_ = 0;
-      run_due();
-    });
+    step_event_.arm_at(cycle_of(actions_[next_].t));
 }
 
 void Esp8266Hspi::finish() {

@@ -93,6 +93,7 @@
 #include <vector>
 
 #include "core/device.hpp"
+#include "core/event.hpp"
 #include "core/registers.hpp"
 #include "core/scheduler.hpp"
 
@@ -213,7 +214,7 @@ class Esp8266Hspi : public Device {
   unsigned rx_base_ = 0;                 // buffer byte the received bits start at
   bool rx_lsb_first_ = false;
   bool rx_big_endian_ = false;
-  Scheduler::EventId step_event_ = 0;    // the next edge of the transaction
+  Event step_event_;  // "<name>.step": the next edge of the transaction
 };
 
 }  // namespace boardemu

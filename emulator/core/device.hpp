@@ -48,6 +48,10 @@ struct DeviceContext {
   // The board's bus, for devices that own memory the CPU also sees directly (e.g. a flash
   // controller whose chip is mapped for execute-in-place). Null in register-level tests.
   Bus* bus = nullptr;
+  // Asks for a reset of the whole system (every device and the CPU; memory keeps its
+  // contents), as a chip's watchdog does. The machine performs it once the current event has
+  // returned, before the CPU runs again. Empty in register-level tests.
+  std::function<void()> request_system_reset = nullptr;
 };
 
 class Device {

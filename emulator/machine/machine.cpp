@@ -44,7 +44,8 @@ Machine::Machine(BoardDesc board) : board_(std::move(board)), bus_(scheduler_) {
   });
   for (const auto& m : board_.memory) bus_.add_ram(m);
   for (const auto& p : board_.peripherals) {
-    DeviceContext ctx{&scheduler_, board_.cpu_hz, p.clock_hz.value_or(board_.cpu_hz), &bus_};
+    DeviceContext ctx{&scheduler_, board_.cpu_hz, p.clock_hz.value_or(board_.cpu_hz), &bus_,
+                      [this] { system_reset_requested_ = true; }};
     auto dev = create_device(board_, p, ctx);
     bus_.add_device(p.base, p.size, dev.get(), p.wait_states);
     by_name_[p.name] = dev.get();
@@ -325,12 +326,19 @@ void Machine::reset() {
   cpu_->reset();
 }
 
+void Machine::take_system_reset() {
+  if (!system_reset_requested_) return;
+  system_reset_requested_ = false;
+  reset();
+}
+
 bool Machine::quit_requested() { return g_quit || host_quit_requested(); }
 
 RunResult Machine::step() {
   CpuDebug* debug = cpu_->debug();
   if (!debug) return {StopReason::fatal, 0, fmt::format("the {} backend cannot single-step", cpu_->arch())};
   scheduler_.run_due();
+  take_system_reset();
   RunResult r = debug->step();
   if (r.reason == StopReason::reset_request) {
     reset();
@@ -344,6 +352,7 @@ RunResult Machine::run(Cycles limit, Cycles pause_at) {
   for (;;) {
     if (g_quit || host_quit_requested()) return {StopReason::host_quit, 0, {}};
     scheduler_.run_due();
+    take_system_reset();
     Cycles now = scheduler_.now();
     if (now >= limit) return {StopReason::time_limit, 0, {}};
     if (now >= pause_at) return {StopReason::deadline, 0, {}};

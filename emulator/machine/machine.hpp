@@ -99,6 +99,8 @@ class Machine {
   void build_lx106();
   // Wires device interrupt outputs to `controller`'s numbered inputs and to the CPU's own lines.
   void wire_irqs(InterruptController* controller);
+  // Performs a system reset a device asked for (DeviceContext::request_system_reset).
+  void take_system_reset();
 
   BoardDesc board_;
   Scheduler scheduler_;
@@ -112,6 +114,7 @@ class Machine {
   std::vector<std::unique_ptr<Part>> parts_;      // the circuit's, in file order
   std::vector<std::unique_ptr<Pin>> resistors_;   // nets' pull-ups and pull-downs
   std::vector<int> irq_sources_high_;  // per interrupt-controller input: sources asserting it
+  bool system_reset_requested_ = false;  // a device asked for a system reset
 };
 
 // Process-wide request to stop the run loop (signal handlers set it).

@@ -96,6 +96,13 @@
 #define MICROPY_PY_MACHINE_PWM              (1)
 #define MICROPY_PY_MACHINE_PWM_DUTY         (1)
 #define MICROPY_PY_MACHINE_PWM_INCLUDEFILE  "esp8266_pwm.c"
+#if !defined(LX106_SIM)
+// machine.Timer: virtual timers (extmod/machine_timer.c on shared/runtime/softtimer.c) driven
+// by FRC2 (esp8266_timer.c); machine.WDT on the hardware watchdog (esp8266_machine_wdt.c).
+#define MICROPY_PY_MACHINE_TIMER            (1)
+#define MICROPY_PY_MACHINE_WDT              (1)
+#define MICROPY_PY_MACHINE_WDT_INCLUDEFILE  "esp8266_machine_wdt.c"
+#endif
 #define MICROPY_PY_SYS_EXC_INFO             (1)
 #define MICROPY_PY_SYS_GETSIZEOF            (1)
 #define MICROPY_PY_SYS_TRACEBACKLIMIT       (1)
@@ -137,6 +144,9 @@ typedef long mp_off_t;
 // Disable/enable interrupts (PS.INTLEVEL) around critical sections; see mphalport.h.
 #define MICROPY_BEGIN_ATOMIC_SECTION()      lx106_disable_irq()
 #define MICROPY_END_ATOMIC_SECTION(state)   lx106_enable_irq(state)
+// The soft-timer heap (shared/runtime/softtimer.c) is shared with the FRC2 interrupt: mask it.
+#define MICROPY_PY_PENDSV_ENTER             uint32_t atomic_state = lx106_disable_irq()
+#define MICROPY_PY_PENDSV_EXIT              lx106_enable_irq(atomic_state)
 
 uint32_t lx106_disable_irq(void);
 void lx106_enable_irq(uint32_t state);
