@@ -28,6 +28,8 @@
 #include "machine/device_registry.hpp"
 #include "core/vcd.hpp"
 #include "hostio/nvm_file.hpp"
+#include "machine/monitor.hpp"
+#include "machine/probe.hpp"
 #include "machine/circuit.hpp"
 #include "machine/machine.hpp"
 #include "unicorn/unicorn_bus.hpp"
@@ -120,6 +122,8 @@ struct RunOptions {
   std::string vcd;          // VCD output file
   std::string vcd_signals;  // comma-separated patterns of net names (default: all)
   std::string flash;        // file the board's flash (and parts' non-volatile memory) lives in
+  std::string monitor;      // backend spec of the text monitor (machine/monitor.hpp)
+  std::vector<std::string> display_png;  // PART=FILE: a display part's panel as PNG at the end
   std::string log;
   bool stats = false;
   std::string trace_cpu;
@@ -252,6 +256,29 @@ int run(const RunOptions& o) {
     limit = std::min<Cycles>(limit, static_cast<Cycles>(cycles));
   }
 
+  // PART=FILE pairs, checked before the run so a typo does not cost the run.
+  std::vector<std::pair<std::string, std::string>> pngs;
+  for (const auto& spec : o.display_png) {
+    auto eq = spec.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size())
+      return fail(kExitUsage, fmt::format("--display-png: expected PART=FILE, got '{}'", spec));
+    std::string id = spec.substr(0, eq);
+    Part* p = machine->part(id);
+    if (!p) return fail(kExitBadInput, fmt::format("--display-png: no part called '{}'", id));
+    if (!p->picture()) return fail(kExitBadInput, fmt::format("--display-png: part '{}' has no display", id));
+    pngs.emplace_back(id, spec.substr(eq + 1));
+  }
+  std::unique_ptr<CharBackend> monitor_backend;
+  std::unique_ptr<Monitor> monitor;
+  if (!o.monitor.empty()) {
+    try {
+      monitor_backend = make_char_backend(o.monitor, "monitor");
+    } catch (const ChardevError& e) {
+      return fail(kExitBadInput, fmt::format("--monitor: {}", e.what()));
+    }
+    monitor = std::make_unique<Monitor>(*machine, *monitor_backend);
+  }
+
   std::unique_ptr<VcdRecorder> vcd;
   if (!o.vcd.empty()) {
     try {
@@ -288,6 +315,15 @@ int run(const RunOptions& o) {
   }
   // Let the UARTs hand over what they hold before the process ends.
   backends.clear();
+  monitor.reset();
+  monitor_backend.reset();
+  for (const auto& [id, path] : pngs) {
+    try {
+      BoardProbe(*machine).write_picture_png(id, path, 1);
+    } catch (const std::exception& e) {
+      return fail(kExitBadInput, fmt::format("--display-png: {}", e.what()));
+    }
+  }
   bool store_failed = false;
   for (auto& store : stores) {
     store->close();
@@ -352,6 +388,12 @@ int main(int argc, char** argv) {
                       "Keep the board's flash in FILE (created on first use, then every erase and program is written "
                       "through at once; the firmware's segments are written over it at start). Parts with "
                       "EEPROM or flash keep theirs in FILE.<part id>");
+  run_cmd->add_option("--monitor", o.monitor,
+                      "A text monitor (tcp:[HOST:]PORT, pty, stdio): observe and control the board while it runs "
+                      "(press buttons, set sensors, read nets, dump displays; `help` lists the commands)");
+  run_cmd->add_option("--display-png", o.display_png,
+                      "PART=FILE: at the end, write display part PART's panel (e.g. an SSD1306) to FILE as PNG; "
+                      "repeatable");
   run_cmd->add_option("--semihosting-files", o.semihosting_files,
                       "Let the guest's semihosting (lx106 SIMCALL) open files inside DIR only: relative paths,\n"
                       "no '..', no symbolic links. Without it the guest has the console and exit only");

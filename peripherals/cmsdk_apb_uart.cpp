@@ -40,11 +40,12 @@ CmsdkApbUart::CmsdkApbUart(std::string name, const DeviceContext& ctx, Params pa
              .deliver = [this](std::uint8_t byte, std::uint64_t) { land_rx(byte); },
              .char_clocks = [this] { return char_clocks(); }}),
       sched_(host_.scheduler()),
-      regs_(this->name(), uart_register_specs()) {
+      regs_(this->name(), uart_register_specs()),
+      tx_event_(sched_, this->name() + ".tx_done", [this](Cycles) { tx_complete(); }) {
   reset();
 }
 
-CmsdkApbUart::~CmsdkApbUart() { sched_.cancel(tx_event_); }
+CmsdkApbUart::~CmsdkApbUart() = default;
 
 // The register map as data. Side effects (TX, RX, INTCLEAR, CTRL) live in CmsdkApbUart::write.
 static std::vector<RegisterSpec> uart_register_specs() {
@@ -78,8 +79,7 @@ static std::vector<RegisterSpec> uart_register_specs() {
 }
 
 void CmsdkApbUart::reset() {
-  sched_.cancel(tx_event_);
-  tx_event_ = 0;
+  tx_event_.cancel();
   host_.reset_receiver();
   regs_.reset();
   rxbuf_ = 0;
@@ -109,6 +109,13 @@ std::uint32_t CmsdkApbUart::read(std::uint32_t offset, unsigned size) {
     return 0;
   }
   return v;
+}
+
+std::uint32_t CmsdkApbUart::peek(std::uint32_t offset, unsigned size) {
+  // DATA: the received byte, left in the buffer (RXFULL stays set).
+  if ((offset & ~3u) == DATA) return (offset & 3u) ? 0 : rxbuf_;
+  std::uint32_t v = 0;
+  return regs_.peek(offset, size, &v) ? v : 0;
 }
 
 void CmsdkApbUart::write(std::uint32_t offset, std::uint32_t value, unsigned size) {
@@ -215,12 +222,11 @@ void CmsdkApbUart::transmit(std::uint8_t byte) {
   state |= STATE_TXFULL;
   host_.send(byte);
   Cycles done = host_.cycle_after_clocks(sched_.now(), char_clocks());
-  tx_event_ = sched_.schedule_at(done, [this](Cycles) { tx_complete(); });
+  tx_event_.arm_at(done);
   update_irqs();
 }
 
 void CmsdkApbUart::tx_complete() {
-  tx_event_ = 0;
   regs_[STATE] &= ~STATE_TXFULL;
   // The buffer going from full to empty raises the TX interrupt when it is enabled.
   if (regs_.get(CTRL) & CTRL_TXIE) regs_[INTSTATUS] |= INT_TX;

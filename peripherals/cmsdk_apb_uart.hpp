@@ -93,6 +93,7 @@ class CmsdkApbUart : public Device, public SerialDevice {
   ~CmsdkApbUart() override;
 
   std::uint32_t read(std::uint32_t offset, unsigned size) override;
+  std::uint32_t peek(std::uint32_t offset, unsigned size) override;
   void write(std::uint32_t offset, std::uint32_t value, unsigned size) override;
   void reset() override;
   // "tx", "rx", "txovr", "rxovr", "combined".
@@ -134,7 +135,7 @@ class CmsdkApbUart : public Device, public SerialDevice {
   RegisterBank regs_;
 
   std::uint8_t rxbuf_ = 0;
-  Scheduler::EventId tx_event_ = 0;
+  Event tx_event_;  // "<name>.tx_done": the character being sent has left the shift register
 
   IrqLine txint_, rxint_, txovrint_, rxovrint_, uartint_;
 };

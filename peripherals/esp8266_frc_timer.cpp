@@ -96,7 +96,8 @@ Esp8266FrcTimer::Esp8266FrcTimer(std::string name, const DeviceContext& ctx, Par
                          update_irq();
                        }
                      }},
-            }) {
+            }),
+      expiry_event_(sched_, this->name() + ".expiry", [this](Cycles) { expiry_reached(); }) {
   if (!params.edge_gate.empty()) {
     if (!ctx.bus)
       throw std::invalid_argument("params.edge_gate: '" + params.edge_gate +
@@ -116,11 +117,10 @@ Esp8266FrcTimer::Esp8266FrcTimer(std::string name, const DeviceContext& ctx, Par
   reset();
 }
 
-Esp8266FrcTimer::~Esp8266FrcTimer() { sched_.cancel(expiry_event_); }
+Esp8266FrcTimer::~Esp8266FrcTimer() = default;
 
 void Esp8266FrcTimer::reset() {
-  sched_.cancel(expiry_event_);
-  expiry_event_ = 0;
+  expiry_event_.cancel();
   regs_.reset();
   alarm_ = 0;
   int_status_ = false;
@@ -185,8 +185,7 @@ std::uint32_t Esp8266FrcTimer::count() const {
 }
 
 void Esp8266FrcTimer::restart(std::uint32_t value) {
-  sched_.cancel(expiry_event_);
-  expiry_event_ = 0;
+  expiry_event_.cancel();
   base_value_ = stopped_value_ = value & mask();
   base_time_ = sched_.now();
   schedule_expiry();
@@ -202,19 +201,21 @@ void Esp8266FrcTimer::schedule_expiry() {
     std::uint32_t diff = alarm_ - base_value_;
     k = diff ? diff : (std::uint64_t{1} << 32);
   }
-  expiry_event_ = sched_.schedule_at(cycle_of_tick(k), [this, k](Cycles) {
-    expiry_event_ = 0;
-    // Re-base exactly on the expiry tick (not on the possibly late firing time).
-    base_time_ = cycle_of_tick(k);
-    if (is_frc1()) {
-      bool reload = regs_.get(CTRL) & CTRL_AUTO_LOAD;
-      base_value_ = reload ? (regs_.get(LOAD) & mask()) : 0;
-    } else {
-      base_value_ = alarm_;
-    }
-    expire();
-    schedule_expiry();
-  });
+  expiry_tick_ = k;
+  expiry_event_.arm_at(cycle_of_tick(k));
+}
+
+void Esp8266FrcTimer::expiry_reached() {
+  // Re-base exactly on the expiry tick (not on the possibly late firing time).
+  base_time_ = cycle_of_tick(expiry_tick_);
+  if (is_frc1()) {
+    bool reload = regs_.get(CTRL) & CTRL_AUTO_LOAD;
+    base_value_ = reload ? (regs_.get(LOAD) & mask()) : 0;
+  } else {
+    base_value_ = alarm_;
+  }
+  expire();
+  schedule_expiry();
 }
 
 void Esp8266FrcTimer::expire() {

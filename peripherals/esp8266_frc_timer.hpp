@@ -42,6 +42,7 @@
 #include <string_view>
 
 #include "core/device.hpp"
+#include "core/event.hpp"
 #include "core/registers.hpp"
 #include "core/scheduler.hpp"
 
@@ -103,6 +104,7 @@ class Esp8266FrcTimer : public Device {
   // Re-bases the counter at `value` now (prescaler restart) and schedules the next expiry.
   void restart(std::uint32_t value);
   void schedule_expiry();
+  void expiry_reached();
   void expire();
   void update_irq();
 
@@ -119,7 +121,8 @@ class Esp8266FrcTimer : public Device {
   std::uint32_t alarm_ = 0;  // FRC2_ALARM
   bool int_status_ = false;
   std::uint64_t pulses_ = 0;
-  Scheduler::EventId expiry_event_ = 0;
+  std::uint64_t expiry_tick_ = 0;  // the tick (since base_time_) the armed expiry is for
+  Event expiry_event_;             // "<name>.expiry": the counter reaches 0 (FRC1) or the alarm (FRC2)
   IrqLine irq_;
 };
 

@@ -78,6 +78,10 @@ Esp8266Gpio::Esp8266Gpio(std::string name, Scheduler* scheduler)
         return specs;
       }()),
       scheduler_(scheduler) {
+  // Without an IO_MUX every pad is in its GPIO function (esp8266_iomux.hpp: 3 on
+  // GPIO1/3/6..15, 0 on GPIO0/2/4/5).
+  for (unsigned n = 0; n < kPins; ++n)
+    pad_function_[n] = (n == 0 || n == 2 || n == 4 || n == 5) ? 0 : 3;
   for (unsigned n = 0; n < kPins; ++n) {
     pins_[n] = std::make_unique<Pin>(this->name() + ".GPIO" + std::to_string(n), scheduler_);
     pins_[n]->on_change([this](Level) { update(); });
@@ -137,6 +141,31 @@ void Esp8266Gpio::set_pad(unsigned pin, bool gpio_function, PadPull pull) {
   update();
 }
 
+void Esp8266Gpio::set_pad_function(unsigned pin, unsigned function) {
+  if (pin >= kPins) throw std::out_of_range(name() + ": no GPIO" + std::to_string(pin));
+  if (pad_function_[pin] == function) return;
+  pad_function_[pin] = static_cast<std::uint8_t>(function & 7);
+  update();
+}
+
+void Esp8266Gpio::connect_function(unsigned pin, unsigned function) {
+  if (pin >= kPins) throw std::out_of_range(name() + ": no GPIO" + std::to_string(pin));
+  signals_[pin] = FunctionSignal{true, static_cast<std::uint8_t>(function & 7), Drive::off};
+  update();
+}
+
+bool Esp8266Gpio::function_connected(unsigned pin, unsigned function) const {
+  return pin < kPins && signals_[pin].connected && signals_[pin].function == function;
+}
+
+void Esp8266Gpio::drive_function(unsigned pin, Drive drive) {
+  if (pin >= kPins) throw std::out_of_range(name() + ": no GPIO" + std::to_string(pin));
+  FunctionSignal& s = signals_[pin];
+  if (!s.connected || s.drive == drive) return;
+  s.drive = drive;
+  if (pad_function_[pin] == s.function && !pad_is_gpio(pin)) update();
+}
+
 void Esp8266Gpio::drive_pins() {
   std::uint16_t out = static_cast<std::uint16_t>(regs_.get(GPIO_OUT));
   std::uint16_t en = static_cast<std::uint16_t>(regs_.get(GPIO_ENABLE));
@@ -149,6 +178,9 @@ void Esp8266Gpio::drive_pins() {
       bool high = out & bit;
       if (regs_.get(GPIO_PIN0 + 4 * n) & PIN_PAD_DRIVER) d = high ? released : Drive::low;  // open drain
       else d = high ? Drive::high : Drive::low;
+    } else if ((pad_not_gpio_ & bit) && signals_[n].connected &&
+               signals_[n].function == pad_function_[n] && signals_[n].drive != Drive::off) {
+      d = signals_[n].drive;  // a peripheral's output signal in the pad's function
     }
     pins_[n]->drive(d);
   }

@@ -26,7 +26,12 @@
 //      pad in the GPIO function, output enabled, open drain   drives low for 0; for 1 lets go
 //                                                             to the pad's pull
 //      output disabled, or pad in another function            the pad's pull (pull-up or off)
-//    Another function's signal (UART, SPI, I2S, ...) is not driven by its peripheral here.
+//      pad in another function that a peripheral model drives the function's output signal
+//      (connect_function/drive_function: HSPI's CLK, MOSI and CS0 on GPIO14/13/15 in function
+//      2, esp8266_hspi.hpp)                                     drives that signal; its `off`
+//                                                             lets go to the pad's pull
+//    Other functions' signals (UART, I2S, ...) are not driven by their peripherals here. A
+//    peripheral's input signal on a pad (HSPI's MISO on GPIO12) reads the pin's net.
 //    Without an IO_MUX (this model alone, in tests) every pad is in the GPIO function with no
 //    pull. The pad state belongs to the IO_MUX: reset() here leaves it alone.
 //  - Interrupts: a level change on pin n sets GPIO_STATUS bit n when INT_TYPE matches (edge
@@ -92,6 +97,18 @@ class Esp8266Gpio : public Device {
   // it) and its pull. Throws std::out_of_range for a bad pin.
   void set_pad(unsigned pin, bool gpio_function, PadPull pull);
   bool pad_is_gpio(unsigned pin) const { return !(pad_not_gpio_ & (1u << pin)); }
+  // Pin `pin`'s IO_MUX function number (0..7), as IO_MUX last set it (the GPIO function's
+  // number, 3 or 0, without an IO_MUX). Throws std::out_of_range for a bad pin.
+  void set_pad_function(unsigned pin, unsigned function);
+  unsigned pad_function(unsigned pin) const { return pad_function_.at(pin); }
+
+  // ---- peripheral signals on pads (a pad's non-GPIO functions) ----
+  // Declares that a peripheral model owns function `function`'s signal on pad `pin` (IO_MUX
+  // then does not report that function as unmodelled). One signal per pad.
+  void connect_function(unsigned pin, unsigned function);
+  bool function_connected(unsigned pin, unsigned function) const;
+  // What that output signal drives: it reaches the pin while the pad is in `function`.
+  void drive_function(unsigned pin, Drive drive);
   PadPull pad_pull(unsigned pin) const {
     return (pad_pull_up_ & (1u << pin)) ? PadPull::up : PadPull::none;
   }
@@ -124,6 +141,13 @@ class Esp8266Gpio : public Device {
   std::uint16_t levels_ = 0;
   std::uint16_t pad_not_gpio_ = 0;  // pads IO_MUX switched to another function
   std::uint16_t pad_pull_up_ = 0;   // pads with IO_MUX's pull-up on
+  std::array<std::uint8_t, kPins> pad_function_{};  // IO_MUX function numbers
+  struct FunctionSignal {
+    bool connected = false;
+    std::uint8_t function = 0;
+    Drive drive = Drive::off;
+  };
+  std::array<FunctionSignal, kPins> signals_{};
   std::function<void(std::uint16_t)> observer_;
   IrqLine irq_;
 };

@@ -128,6 +128,7 @@ void Esp8266Iomux::apply(unsigned index) {
   const PadDesc& p = kPadTable[index];
   std::uint32_t reg = regs_.get(p.offset);
   bool pull_up = reg & (PULLUP | PULLUP2);
+  gpio_->set_pad_function(p.gpio, function_of(reg));
   gpio_->set_pad(p.gpio, function_of(reg) == p.gpio_func,
                  pull_up ? Esp8266Gpio::PadPull::up : Esp8266Gpio::PadPull::none);
 }
@@ -136,6 +137,7 @@ void Esp8266Iomux::note_function(unsigned index, unsigned old_func) {
   const PadDesc& p = kPadTable[index];
   unsigned func = function_of(regs_.get(p.offset));
   if (func == old_func || func == p.gpio_func || (logged_ & (1u << index))) return;
+  if (gpio_ && gpio_->function_connected(p.gpio, func)) return;  // a model drives that signal
   logged_ |= 1u << index;
   const char* signal = func < 5 ? p.functions[func] : nullptr;
   if (signal)

@@ -36,10 +36,13 @@
 //    GPIO pad", Espressif BBS as quoted in esp8266/Arduino issue #478), the current NONOS SDK
 //    renamed it PULLUP2 ([SOC]), and users who set it measured a pull-up (esp8266/Arduino #478,
 //    micropython/micropython pull request #1288). So it is modelled as a second pull-up enable.
-//  - Other functions (UART, SPI, HSPI, I2S, JTAG, SDIO, clock outputs) are not wired to their
-//    peripherals' signals: a pad switched to one is undriven except for its pull, and the
-//    switch is logged under `unimp` once per pad; a function number the sources do not list
-//    for that pad is logged under `guest_error` once per pad.
+//  - The pad's function number also goes to the GPIO model (Esp8266Gpio::set_pad_function): a
+//    peripheral model that owns that function's signal on the pad drives the pin through it
+//    (HSPI, function 2 on MTDI/MTCK/MTMS/MTDO: esp8266_hspi.hpp). Other functions (UART, SPI,
+//    I2S, JTAG, SDIO, clock outputs) are not wired to their peripherals' signals: a pad
+//    switched to one is undriven except for its pull, and the switch is logged under `unimp`
+//    once per pad; a function number the sources do not list for that pad is logged under
+//    `guest_error` once per pad.
 //  - OE, the sleep fields and IO_MUX_CONF are stored only (sleep modes are not modelled).
 //  - Reset values are this model's choice; neither the TRM nor the SDK lists them. FUNC: 0 on
 //    every pad (GPIO on GPIO0/2/4/5, UART0 on U0TXD/U0RXD, JTAG on MTDI..MTDO), except the

@@ -139,7 +139,7 @@ Esp8266SpiFlash::Esp8266SpiFlash(std::string name, const DeviceContext& ctx, Par
   SpiNorFlash::Timing timing = params_.instant ? SpiNorFlash::Timing::instant()
                                                : SpiNorFlash::Timing::w25q_typical(ctx.cpu_hz);
   try {
-    chip_ = std::make_unique<SpiNorFlash>(params_.size, jedec, timing, *ctx.scheduler, mapped);
+    chip_ = std::make_unique<SpiNorFlash>(params_.size, jedec, timing, *ctx.scheduler, mapped, this->name() + ".flash");
   } catch (const std::invalid_argument& e) {
     throw std::invalid_argument(std::string("params.size: ") + e.what());
   }

@@ -124,19 +124,17 @@ Esp8266Uart::Esp8266Uart(std::string name, const DeviceContext& ctx, Params para
                  .reset = 0x500,
                  .writable = 0,
                  .access = Access::RO},
-            }) {
+            }),
+      tx_event_(sched_, this->name() + ".tx_done", [this](Cycles) { tx_char_done(); }),
+      tout_event_(sched_, this->name() + ".rx_timeout", [this](Cycles) { rx_timeout_expired(); }) {
   reset();
 }
 
-Esp8266Uart::~Esp8266Uart() {
-  sched_.cancel(tx_event_);
-  sched_.cancel(tout_event_);
-}
+Esp8266Uart::~Esp8266Uart() = default;
 
 void Esp8266Uart::reset() {
-  sched_.cancel(tx_event_);
-  sched_.cancel(tout_event_);
-  tx_event_ = tout_event_ = 0;
+  tx_event_.cancel();
+  tout_event_.cancel();
   host_.reset_receiver();
   regs_.reset();
   rx_.clear();
@@ -187,6 +185,13 @@ std::uint32_t Esp8266Uart::read(std::uint32_t offset, unsigned size) {
   return v;
 }
 
+std::uint32_t Esp8266Uart::peek(std::uint32_t offset, unsigned size) {
+  // UART_FIFO: the byte at the head of the RX FIFO, left there.
+  if ((offset & ~3u) == UART_FIFO) return rx_.count ? rx_.slot[rx_.head] : 0;
+  std::uint32_t v = 0;
+  return regs_.peek(offset, size, &v) ? v : 0;
+}
+
 void Esp8266Uart::write(std::uint32_t offset, std::uint32_t value, unsigned size) {
   if ((offset & ~3u) == UART_FIFO) {
     write_fifo(static_cast<std::uint8_t>(value));
@@ -231,8 +236,7 @@ void Esp8266Uart::conf0_written(std::uint32_t old) {
   std::uint32_t set = conf0 & ~old;
   if (conf0 & CONF0_RXFIFO_RST) {
     rx_.clear();
-    sched_.cancel(tout_event_);
-    tout_event_ = 0;
+    tout_event_.cancel();
   }
   if (conf0 & CONF0_TXFIFO_RST) tx_.clear();  // the character in the shift register finishes
   if (set & CONF0_LOOPBACK) host_.receiver_stopped();
@@ -260,12 +264,10 @@ void Esp8266Uart::start_next_char(std::uint64_t start_edge) {
   tsr_ = tx_.pop();
   tsr_busy_ = true;
   tx_end_edge_ = start_edge + char_clocks();
-  tx_event_ =
-      sched_.schedule_at(host_.cycle_of_edge(tx_end_edge_), [this](Cycles) { tx_char_done(); });
+  tx_event_.arm_at(host_.cycle_of_edge(tx_end_edge_));
 }
 
 void Esp8266Uart::tx_char_done() {
-  tx_event_ = 0;
   tsr_busy_ = false;
   if (loopback()) {
     unsigned data_bits = 5 + ((reg(UART_CONF0) >> 2) & 3);
@@ -305,17 +307,15 @@ void Esp8266Uart::inject_rx(std::uint8_t byte, bool parity_error, bool frame_err
 }
 
 void Esp8266Uart::arm_rx_timeout() {
-  sched_.cancel(tout_event_);
-  tout_event_ = 0;
+  tout_event_.cancel();
   std::uint32_t conf1 = reg(UART_CONF1);
   if (!(conf1 & CONF1_RX_TOUT_EN) || rx_.count == 0 || (latched_ & INT_RXFIFO_TOUT)) return;
   std::uint64_t edge = rx_last_edge_ + rx_tout_thrhd(conf1) * char_clocks();
   Cycles when = std::max(host_.cycle_of_edge(edge), sched_.now());
-  tout_event_ = sched_.schedule_at(when, [this](Cycles) { rx_timeout_expired(); });
+  tout_event_.arm_at(when);
 }
 
 void Esp8266Uart::rx_timeout_expired() {
-  tout_event_ = 0;
   if (rx_.count == 0 || !(reg(UART_CONF1) & CONF1_RX_TOUT_EN)) return;
   latched_ |= INT_RXFIFO_TOUT;
   update_irq();

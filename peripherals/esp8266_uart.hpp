@@ -139,6 +139,7 @@ class Esp8266Uart : public Device, public SerialDevice {
   ~Esp8266Uart() override;
 
   std::uint32_t read(std::uint32_t offset, unsigned size) override;
+  std::uint32_t peek(std::uint32_t offset, unsigned size) override;
   void write(std::uint32_t offset, std::uint32_t value, unsigned size) override;
   void reset() override;
   // "irq": the UART interrupt (level).
@@ -210,8 +211,8 @@ class Esp8266Uart : public Device, public SerialDevice {
   std::uint64_t tx_end_edge_ = 0;      // UART clock edge at which it has been sent
   std::uint64_t rx_last_edge_ = 0;     // edge at which the last character was received
   mutable bool clkdiv0_logged_ = false;
-  Scheduler::EventId tx_event_ = 0;
-  Scheduler::EventId tout_event_ = 0;
+  Event tx_event_;    // "<name>.tx_done": the character in the shift register has been sent
+  Event tout_event_;  // "<name>.rx_timeout": RXFIFO_TOUT, the line idle for RX_TOUT_THRHD chars
   IrqLine irq_;
 };
 

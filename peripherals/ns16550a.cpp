@@ -88,19 +88,17 @@ Ns16550a::Ns16550a(std::string name, const DeviceContext& ctx, Params params)
                  },
              .char_clocks = [this] { return char_clocks(); }}),
       sched_(host_.scheduler()),
-      regs_(this->name(), register_specs()) {
+      regs_(this->name(), register_specs()),
+      tx_event_(sched_, this->name() + ".tx_done", [this](Cycles) { tx_char_done(); }),
+      timeout_event_(sched_, this->name() + ".rx_timeout", [this](Cycles) { rx_timeout_expired(); }) {
   reset();
 }
 
-Ns16550a::~Ns16550a() {
-  sched_.cancel(tx_event_);
-  sched_.cancel(timeout_event_);
-}
+Ns16550a::~Ns16550a() = default;
 
 void Ns16550a::reset() {
-  sched_.cancel(tx_event_);
-  sched_.cancel(timeout_event_);
-  tx_event_ = timeout_event_ = 0;
+  tx_event_.cancel();
+  timeout_event_.cancel();
   host_.reset_receiver();
   regs_.reset();
   rx_fifo_.clear();
@@ -185,6 +183,29 @@ std::uint32_t Ns16550a::read(std::uint32_t offset, unsigned size) {
       return read_msr();
     default:
       regs_.read(4 * offset, 1, &v);  // LCR, MCR, SCR
+      return v;
+  }
+}
+
+std::uint32_t Ns16550a::peek(std::uint32_t offset, unsigned size) {
+  if (offset >= kNumRegisters) return 0;
+  bool dlab = reg(kSlotLcr) & LCR_DLAB;
+  std::uint32_t v = 0;
+  switch (offset) {
+    case RBR:  // the character a read would return, left in the FIFO
+      if (dlab) return reg(kSlotDll);
+      return rx_fifo_.count ? rx_fifo_.front().data : rbr_;
+    case IER:
+      return reg(dlab ? kSlotDlm : kSlotIer);
+    case IIR:  // without clearing a THRE interrupt
+      return interrupt_identification();
+    case LSR:  // without clearing the error bits
+      return reg(kSlotLsr);
+    case MSR:  // without clearing the delta bits
+      return reg(kSlotMsr);
+    default:
+      regs_.peek(4 * offset, 1, &v);
+      (void)size;
       return v;
   }
 }
@@ -362,12 +383,10 @@ void Ns16550a::start_next_char(std::uint64_t start_edge) {
   // The holding register/FIFO just became empty.
   if (tx_fifo_.count == 0) thre_pending_ = true;
   tx_end_edge_ = start_edge + char_clocks();
-  tx_event_ =
-      sched_.schedule_at(host_.cycle_of_edge(tx_end_edge_), [this](Cycles) { tx_char_done(); });
+  tx_event_.arm_at(host_.cycle_of_edge(tx_end_edge_));
 }
 
 void Ns16550a::tx_char_done() {
-  tx_event_ = 0;
   tsr_busy_ = false;
   if (reg(kSlotMcr) & MCR_LOOP) {
     unsigned data_bits = 5 + (reg(kSlotLcr) & LCR_WLS);
@@ -383,8 +402,7 @@ void Ns16550a::tx_char_done() {
 void Ns16550a::clear_rx_fifo() {
   rx_fifo_.clear();
   rx_timeout_ = false;
-  sched_.cancel(timeout_event_);
-  timeout_event_ = 0;
+  timeout_event_.cancel();
 }
 
 void Ns16550a::receive_char(std::uint8_t data, std::uint8_t errors, std::uint64_t edge) {
@@ -427,16 +445,14 @@ bool Ns16550a::rx_can_accept() const {
 }
 
 void Ns16550a::arm_rx_timeout() {
-  sched_.cancel(timeout_event_);
-  timeout_event_ = 0;
+  timeout_event_.cancel();
   if (!fifo_mode() || rx_fifo_.count == 0 || rx_timeout_) return;
   std::uint64_t edge = rx_activity_edge_ + kTimeoutCharacters * char_clocks();
   Cycles when = std::max(host_.cycle_of_edge(edge), sched_.now());
-  timeout_event_ = sched_.schedule_at(when, [this](Cycles) { rx_timeout_expired(); });
+  timeout_event_.arm_at(when);
 }
 
 void Ns16550a::rx_timeout_expired() {
-  timeout_event_ = 0;
   if (!fifo_mode() || rx_fifo_.count == 0) return;
   rx_timeout_ = true;
   update_status();

@@ -183,6 +183,7 @@ class Ns16550a : public Device, public SerialDevice {
   ~Ns16550a() override;
 
   std::uint32_t read(std::uint32_t offset, unsigned size) override;
+  std::uint32_t peek(std::uint32_t offset, unsigned size) override;
   void write(std::uint32_t offset, std::uint32_t value, unsigned size) override;
   void reset() override;
   // "irq": the INTR output.
@@ -283,8 +284,8 @@ class Ns16550a : public Device, public SerialDevice {
   bool thre_pending_ = false;           // the THRE interrupt latch
   bool rx_timeout_ = false;             // character timeout indication latched
   mutable bool divisor0_logged_ = false;
-  Scheduler::EventId tx_event_ = 0;
-  Scheduler::EventId timeout_event_ = 0;
+  Event tx_event_;       // "<name>.tx_done": the character in the shift register has been sent
+  Event timeout_event_;  // "<name>.rx_timeout": the character timeout indication (FIFO mode)
 
   IrqLine intr_;
 };

@@ -68,12 +68,13 @@ RiscvClint::RiscvClint(std::string name, const DeviceContext& ctx)
                  .on_read =
                      [this](std::uint32_t) { return static_cast<std::uint32_t>(mtime() >> 32); },
                  .on_write = [this](std::uint32_t, std::uint32_t) { mtime_written(); }},
-            }) {
+            }),
+      mtip_event_(sched_, this->name() + ".mtip", [this](Cycles) { update_mtip(); }) {
   if (cpu_hz_ == 0) throw std::invalid_argument(this->name() + ": CPU clock (cpu_hz) is 0");
   reset();
 }
 
-RiscvClint::~RiscvClint() { sched_.cancel(mtip_event_); }
+RiscvClint::~RiscvClint() = default;
 
 void RiscvClint::reset() {
   regs_.reset();
@@ -125,8 +126,7 @@ void RiscvClint::mtime_written() {
 }
 
 void RiscvClint::update_mtip() {
-  sched_.cancel(mtip_event_);
-  mtip_event_ = 0;
+  mtip_event_.cancel();
   Cycles now = sched_.now();
   u128 tick_now = timebase_hz_ == cpu_hz_ ? u128(now) : u128(now) * timebase_hz_ / cpu_hz_;
   std::uint64_t mtime_now = static_cast<std::uint64_t>(tick_now) + mtime_offset_;
@@ -145,10 +145,7 @@ void RiscvClint::update_mtip() {
     return;
   Cycles when = cycle_of_tick(next_tick, timebase_hz_, cpu_hz_);
   if (when == kNever) return;
-  mtip_event_ = sched_.schedule_at(when, [this](Cycles) {
-    mtip_event_ = 0;
-    update_mtip();
-  });
+  mtip_event_.arm_at(when);
 }
 
 }  // namespace boardemu

@@ -37,6 +37,7 @@
 #include <string_view>
 
 #include "core/device.hpp"
+#include "core/event.hpp"
 #include "core/registers.hpp"
 #include "core/scheduler.hpp"
 
@@ -98,7 +99,7 @@ class RiscvClint : public Device {
   RegisterBank regs_;
   // mtime = ticks_at(now) + mtime_offset_ (mod 2^64).
   std::uint64_t mtime_offset_ = 0;
-  Scheduler::EventId mtip_event_ = 0;  // the next change of the mtip level
+  Event mtip_event_;  // "<name>.mtip": the next change of the mtip level
   IrqLine msip_, mtip_;
 };
 

@@ -188,6 +188,21 @@ std::uint32_t RiscvPlic::read(std::uint32_t offset, unsigned size) {
   return 0;
 }
 
+std::uint32_t RiscvPlic::peek(std::uint32_t offset, unsigned size) {
+  if (size != 4 || (offset & 3u)) return 0;
+  Decoded d = decode(offset, num_sources_, num_contexts_, words_);
+  switch (d.block) {
+    case Block::kPriority: return priority_[d.index];
+    case Block::kPending: return pending_[d.index];
+    case Block::kEnable: return enables(d.context)[d.index];
+    case Block::kThreshold: return threshold_[d.context];
+    case Block::kClaimComplete:  // the ID a claim would return, not claimed
+      return d.context < num_contexts_ ? best_pending(d.context, claim_honours_threshold_ ? threshold_[d.context] : 0) : 0;
+    case Block::kNone: break;
+  }
+  return 0;
+}
+
 void RiscvPlic::write(std::uint32_t offset, std::uint32_t value, unsigned size) {
   if (size != 4 || (offset & 3u)) {
     BE_LOG(guest_error, "{}: {}-byte write 0x{:x} at 0x{:06x} ignored: PLIC registers are 32-bit",

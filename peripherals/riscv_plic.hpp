@@ -82,6 +82,7 @@ class RiscvPlic : public Device, public InterruptController {
   RiscvPlic(std::string name, Params params);
 
   std::uint32_t read(std::uint32_t offset, unsigned size) override;
+  std::uint32_t peek(std::uint32_t offset, unsigned size) override;
   void write(std::uint32_t offset, std::uint32_t value, unsigned size) override;
   void reset() override;
   // "meip" = context 0, "seip" = context 1, "context<N>" = context N.

@@ -15,8 +15,8 @@
 namespace boardemu {
 
 SpiNorFlash::SpiNorFlash(std::uint32_t size, std::uint32_t jedec_id, Timing timing,
-                         Scheduler& clock, std::span<std::uint8_t> mapped)
-    : W25qFlash("spi-nor-flash", clock, {.size = size, .jedec_id = jedec_id, .timing = timing},
+                         Scheduler& clock, std::span<std::uint8_t> mapped, std::string name)
+    : W25qFlash(std::move(name), clock, {.size = size, .jedec_id = jedec_id, .timing = timing},
                 mapped) {}
 
 void SpiNorFlash::transfer(std::uint8_t opcode, std::uint32_t address,

@@ -40,9 +40,10 @@ class SpiNorFlash : public W25qFlash {
   // type, capacity), e.g. 0xEF4016 for a W25Q32; 0 for Winbond's ID of that size. `mapped`
   // (may be empty) holds the first bytes of the chip; it must not be larger than `size`.
   // `clock` must outlive the chip. The contents are erased (0xFF).
+  // `name` names it in logs and its scheduler event ("<name>.busy_end"): unique per scheduler.
   // Throws std::invalid_argument for a bad size or mapping.
   SpiNorFlash(std::uint32_t size, std::uint32_t jedec_id, Timing timing, Scheduler& clock,
-              std::span<std::uint8_t> mapped = {});
+              std::span<std::uint8_t> mapped = {}, std::string name = "spi-nor-flash");
 
   // One instruction with chip select held low: `opcode`, then the 24-bit address if the
   // instruction takes one (ignored otherwise) and its dummy bytes, then `mosi` bytes in, while

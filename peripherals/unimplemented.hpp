@@ -15,6 +15,7 @@ class UnimplementedDevice : public Device {
            offset);
     return 0;
   }
+  std::uint32_t peek(std::uint32_t, unsigned) override { return 0; }  // quietly
   void write(std::uint32_t offset, std::uint32_t value, unsigned size) override {
     BE_LOG(unimp, "{}: write of {} bytes 0x{:x} at offset 0x{:x} (no model; ignored)", name(),
            size, value, offset);

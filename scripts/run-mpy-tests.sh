@@ -16,7 +16,10 @@
 # exactly what `make -C ports/qemu test` runs, minus the tests below that need `unittest`, which
 # lib/micropython-lib (empty in the Debian source) would provide. On esp8266 (our own port,
 # firmware/esp8266; sys.platform "esp8266") run-tests.py picks basics, micropython, misc, extmod
-# and float; see the board's exclusions below.
+# and float; see the board's exclusions below. That firmware freezes its own small `unittest`, so
+# the unittest tests run there; with boardemu it also runs the hardware test
+# extmod_hardware/machine_pwm.py in a second pass, on examples/esp8266/loopback.yaml (GPIO4
+# wired to GPIO5, the pins that test uses on esp8266), unless tests are named on the command line.
 #
 # Output: run-tests.py's own output, then one summary line
 #     mpy-tests: N passed, N failed, N skipped
@@ -85,9 +88,13 @@ if ! emu_wait_for_pty "$EMU_CMD"; then
 fi
 
 # Per-board exclusions, each with its reason.
+# These four tests import `unittest` (from lib/micropython-lib, not in the Debian source); the
+# esp8266 firmware has its own (firmware/esp8266/modules/unittest.py) and runs them.
+unittest_excludes=(-e 'extmod/(vfs_rom|machine1|marshal_micropython|ssl_noleak)\.py')
 board_excludes=()
 case "$board" in
   esp8266)
+    unittest_excludes=()
     # deflate_decompress decompresses with wbits=15, i.e. allocates one contiguous 32 KiB window,
     # after the test's own data and earlier windows are in the 66 KiB GC heap of the ESP8266's
     # 80 KiB DRAM; it ends in MemoryError (as on a real ESP8266, whose heap is ~36 KiB).
@@ -99,20 +106,48 @@ RESULT_DIR="${MPY_TESTS_RESULT_DIR:-$ROOT/build/mpy-tests/$emulator-$board}"
 mkdir -p "$RESULT_DIR"
 LOG="$RESULT_DIR/run-tests.log"
 
+# Hardware tests (tests/extmod_hardware) that a circuit file lets run: the esp8266 board under
+# boardemu, when no tests are named on the command line.
+hw_tests=() hw_circuit=""
+named_tests=0
+for a in "${extra[@]}"; do case "$a" in *.py) named_tests=1 ;; esac; done
+if [ "$board" = esp8266 ] && [ "$named_tests" -eq 0 ]; then
+  if [ "$emulator" = boardemu ]; then
+    hw_circuit="$ROOT/examples/esp8266/loopback.yaml"
+    hw_tests=(extmod_hardware/machine_pwm.py)
+  else
+    echo "run-mpy-tests: note: extmod_hardware/machine_pwm.py not run (needs a circuit: boardemu only)"
+  fi
+fi
+
 echo "run-mpy-tests: $EMU_CMD"
 start=$(date +%s)
 # run-tests.py resolves test paths relative to the tests directory, so it runs from there.
-# Those four tests import `unittest` (from lib/micropython-lib, not in the Debian source).
 (
   cd "$MPY/tests" &&
   MICROPY_CPYTHON3="$PY" "$PY" ./run-tests.py \
     -t "execpty:$EMU_CMD" \
     -r "$RESULT_DIR" \
-    -e 'extmod/(vfs_rom|machine1|marshal_micropython|ssl_noleak)\.py' \
+    "${unittest_excludes[@]}" \
     "${board_excludes[@]}" \
     "${extra[@]}"
 ) 2>&1 | tee "$LOG"
 rt_status=${PIPESTATUS[0]}
+if [ ${#hw_tests[@]} -gt 0 ]; then
+  # Second pass, the same board with the circuit; its results go to RESULT_DIR/hardware and its
+  # output is appended to the same log (the counts below cover both passes).
+  echo "run-mpy-tests: hardware tests on $hw_circuit: ${hw_tests[*]}" | tee -a "$LOG"
+  (
+    cd "$MPY/tests" &&
+    MICROPY_CPYTHON3="$PY" "$PY" ./run-tests.py \
+      -t "execpty:$EMU_CMD --circuit $hw_circuit" \
+      -r "$RESULT_DIR/hardware" \
+      "${extra[@]}" \
+      "${hw_tests[@]}"
+  ) 2>&1 | tee -a "$LOG"
+  hw_status=${PIPESTATUS[0]}
+  [ "$rt_status" -ne 0 ] || rt_status=$hw_status
+fi
 elapsed=$(( $(date +%s) - start ))
 
 # Per-test result lines of run-tests.py: "pass  <file> ...", "skip  <file>", "FAIL  <file> ...".
@@ -137,7 +172,8 @@ for t in "${expected[@]}"; do
 done
 
 status=0
-if ! grep -q '^[0-9]* tests performed' "$LOG" || { [ "$rt_status" -ne 0 ] && [ "$failed" -eq 0 ]; }; then
+runs=$(( ${#hw_tests[@]} > 0 ? 2 : 1 ))
+if [ "$(grep -c '^[0-9]* tests performed' "$LOG")" -lt "$runs" ] || { [ "$rt_status" -ne 0 ] && [ "$failed" -eq 0 ]; }; then
   # run-tests.py did not get to its summary (e.g. it lost the target): whatever ran is incomplete.
   echo "run-mpy-tests: run-tests.py (exit status $rt_status) did not finish the run" >&2
   status=1

@@ -59,6 +59,15 @@ struct MmioRegion {
   unsigned wait_states;
 };
 
+// Where an address goes: the one place addresses are decoded (Bus::decode), shared by the
+// interpreter's loads and stores, the debugger's and the GUI's peeks and pokes.
+struct BusTarget {
+  RamRegion* ram = nullptr;    // a memory region, or
+  MmioRegion* mmio = nullptr;  // a device window, or neither (unmapped)
+  std::uint32_t offset = 0;    // of the address inside the region or window
+  explicit operator bool() const { return ram || mmio; }
+};
+
 class Bus {
  public:
   explicit Bus(Scheduler& scheduler) : scheduler_(scheduler) {}
@@ -69,6 +78,20 @@ class Bus {
 
   std::vector<std::unique_ptr<RamRegion>>& ram() { return ram_; }
   std::vector<std::unique_ptr<MmioRegion>>& mmio() { return mmio_; }
+
+  // The region or device window holding all of [addr, addr + len); neither if the range is
+  // unmapped or straddles two regions. The last hit is tried first.
+  BusTarget decode(std::uint32_t addr, std::uint32_t len);
+
+  // Observation from outside (debuggers, the GUI, tests): up to `len` bytes from `addr`, memory
+  // as stored and device registers through Device::peek (no side effects, no virtual time, no
+  // events run). Device windows are read in naturally aligned units of up to 4 bytes. Returns
+  // how many bytes were read: fewer than `len` where the range runs into unmapped space.
+  std::size_t peek_block(std::uint32_t addr, std::uint8_t* out, std::size_t len);
+  // A debugger's write: memory through write_block (observers hear of it), device registers
+  // through Device::write (with the write's effects, as QEMU's gdbstub does). Returns how many
+  // bytes were written.
+  std::size_t debug_write_block(std::uint32_t addr, const std::uint8_t* data, std::size_t len);
 
   // Host-side access to memory (loaders, semihosting, debuggers). A range must lie within one
   // RAM/ROM/flash region; returns false otherwise.
@@ -108,6 +131,8 @@ class Bus {
   }
 
   Scheduler& scheduler_;
+  RamRegion* last_ram_ = nullptr;
+  MmioRegion* last_mmio_ = nullptr;
   std::vector<std::unique_ptr<RamRegion>> ram_;
   std::vector<std::unique_ptr<MmioRegion>> mmio_;
   std::vector<WriteObserver> write_observers_;

@@ -50,7 +50,9 @@ class SerialDevice {
 
 // Creates a backend from a CLI spec: "stdio", "pty", "tcp:[HOST:]PORT", "serial:DEVICE[:BAUD]",
 // "null". Throws ChardevError with a one-line message for a bad spec or a host failure.
-std::unique_ptr<CharBackend> make_char_backend(const std::string& spec);
+// `label` names the line in the pty message ("serial0": the console, announced on stdout;
+// anything else on stderr).
+std::unique_ptr<CharBackend> make_char_backend(const std::string& spec, const std::string& label = "serial0");
 
 // True once the host asked the emulation to end: the quit escape (Ctrl-A x) on a "stdio"
 // terminal, or set_host_quit_requested(). Process-wide; the run loop checks it between slices

@@ -48,6 +48,10 @@ struct DeviceContext {
   // The board's bus, for devices that own memory the CPU also sees directly (e.g. a flash
   // controller whose chip is mapped for execute-in-place). Null in register-level tests.
   Bus* bus = nullptr;
+  // Asks for a reset of the whole system (every device and the CPU; memory keeps its
+  // contents), as a chip's watchdog does. The machine performs it once the current event has
+  // returned, before the CPU runs again. Empty in register-level tests.
+  std::function<void()> request_system_reset = nullptr;
 };
 
 class Device {
@@ -63,6 +67,11 @@ class Device {
   virtual std::uint32_t read(std::uint32_t offset, unsigned size) = 0;
   virtual void write(std::uint32_t offset, std::uint32_t value, unsigned size) = 0;
   virtual void reset() = 0;
+  // What a read would return, without its side effects (a FIFO pop, a read-to-clear status,
+  // an interrupt claim): for debuggers, the GUI and tests, which must observe without
+  // disturbing. The default is read(), right for every model whose reads change nothing;
+  // models whose reads do change state override it.
+  virtual std::uint32_t peek(std::uint32_t offset, unsigned size) { return read(offset, size); }
 
   // The device's interrupt outputs by name (as the board file's `irqs:` map names them, e.g.
   // "tx", "rx", "overflow"); nullptr if the model has no such output.

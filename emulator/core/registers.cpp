@@ -60,6 +60,17 @@ bool RegisterBank::read(std::uint32_t offset, unsigned size, std::uint32_t* out)
   return true;
 }
 
+bool RegisterBank::peek(std::uint32_t offset, unsigned size, std::uint32_t* out) const {
+  int i = index_of(offset & ~3u);
+  if (i < 0) return false;
+  const RegisterSpec& s = specs_[i];
+  std::uint32_t v = s.access == Access::WO ? 0 : s.on_read ? s.on_read(values_[i]) : values_[i];
+  unsigned shift = (offset & 3u) * 8;
+  std::uint32_t mask = size >= 4 ? 0xFFFFFFFFu : ((1u << (size * 8)) - 1);
+  *out = (v >> shift) & mask;
+  return true;
+}
+
 bool RegisterBank::write(std::uint32_t offset, std::uint32_t value, unsigned size) {
   int i = index_of(offset & ~3u);
   if (i < 0) return false;

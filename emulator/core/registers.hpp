@@ -22,7 +22,7 @@ struct RegisterSpec {
   std::uint32_t w1c = 0;                // bits cleared by writing 1 (ignored by `writable`)
   Access access = Access::RW;
   // Computes the value a read returns from the stored value (counters, status derived from
-  // state). May have side effects (read-to-clear).
+  // state). Must not change state: peeks (debuggers, the GUI) call it too.
   std::function<std::uint32_t(std::uint32_t stored)> on_read = nullptr;
   // Runs after a write was applied; `written` is the raw value the guest wrote (full 32-bit,
   // merged with the current value for narrow writes).
@@ -37,6 +37,10 @@ class RegisterBank {
 
   // Returns false if no register lives at `offset` (the caller decides what that means).
   bool read(std::uint32_t offset, unsigned size, std::uint32_t* out);
+  // The same value without logging (a write-only register peeks as 0): Device::peek. on_read
+  // hooks must therefore be free of side effects; a register whose read changes state (a FIFO
+  // pop, read-to-clear) is handled by the model before the bank, in read() and peek().
+  bool peek(std::uint32_t offset, unsigned size, std::uint32_t* out) const;
   bool write(std::uint32_t offset, std::uint32_t value, unsigned size);
 
   // Direct access to the stored value, for the model's own logic.

@@ -1,5 +1,7 @@
 #include "core/scheduler.hpp"
 
+#include "core/event.hpp"
+
 namespace boardemu {
 
 Scheduler::EventId Scheduler::schedule_at(Cycles when, Callback cb) {
@@ -8,6 +10,12 @@ Scheduler::EventId Scheduler::schedule_at(Cycles when, Callback cb) {
   queue_.push(Entry{when, next_seq_++, id});
   if (when < earliest_) earliest_ = when;
   return id;
+}
+
+Event* Scheduler::event(const std::string& name) const {
+  for (Event* e : events_)
+    if (e->name() == name) return e;
+  return nullptr;
 }
 
 void Scheduler::cancel(EventId id) { callbacks_.erase(id); }

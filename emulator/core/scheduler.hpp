@@ -9,10 +9,13 @@
 #include <cstdint>
 #include <functional>
 #include <queue>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
 namespace boardemu {
+
+class Event;
 
 using Cycles = std::uint64_t;
 constexpr Cycles kNever = ~Cycles{0};
@@ -54,6 +57,13 @@ class Scheduler {
 
   std::size_t pending_count() const { return callbacks_.size(); }
 
+  // The devices' named events (core/event.hpp), live ones in the order they were created:
+  // what a snapshot saves (name, armed, when). Events register themselves.
+  const std::vector<Event*>& events() const { return events_; }
+  Event* event(const std::string& name) const;
+  void register_event(Event* e) { events_.push_back(e); }
+  void unregister_event(Event* e) { events_.erase(std::remove(events_.begin(), events_.end(), e), events_.end()); }
+
  private:
   struct Entry {
     Cycles when;
@@ -70,6 +80,7 @@ class Scheduler {
   // Pending events only; ids are never reused, so cancelling a stale id is harmless.
   std::unordered_map<EventId, Callback> callbacks_;
   EventId next_id_ = 1;
+  std::vector<Event*> events_;
 };
 
 }  // namespace boardemu

@@ -51,22 +51,20 @@ SerialHostLink::SerialHostLink(std::string_view model, const std::string& device
     : sched_(scheduler_of(model, ctx)),
       cpu_hz_(ctx.cpu_hz),
       uart_hz_(ctx.clock_hz ? ctx.clock_hz : ctx.cpu_hz),
-      rx_(std::move(receiver)) {
+      rx_(std::move(receiver)),
+      rx_event_(sched_, device + ".rx_deliver", [this](Cycles) { deliver(); }),
+      poll_event_(sched_, device + ".host_poll", [this](Cycles lateness) { host_poll(sched_.now() - lateness); }) {
   if (cpu_hz_ == 0) throw std::invalid_argument(device + ": CPU clock (cpu_hz) is 0");
   set_host_poll_cycles(params.host_poll_cycles);
 }
 
-SerialHostLink::~SerialHostLink() {
-  sched_.cancel(rx_event_);
-  sched_.cancel(poll_event_);
-}
+SerialHostLink::~SerialHostLink() = default;
 
 // ---- host connection ------------------------------------------------------------------------
 
 void SerialHostLink::attach(CharBackend* backend) {
-  sched_.cancel(rx_event_);
-  sched_.cancel(poll_event_);
-  rx_event_ = poll_event_ = 0;
+  rx_event_.cancel();
+  poll_event_.cancel();
   backend_ = backend;
   if (backend_) arm_host_poll(sched_.now() + poll_period_);
 }
@@ -75,17 +73,16 @@ void SerialHostLink::set_host_poll_cycles(Cycles period) {
   if (period == 0) period = std::max<Cycles>(1, cpu_hz_ / 1000);
   poll_period_ = period;
   if (backend_) {
-    sched_.cancel(poll_event_);
+    poll_event_.cancel();
     arm_host_poll(sched_.now() + poll_period_);
   }
 }
 
 void SerialHostLink::arm_host_poll(Cycles when) {
-  poll_event_ = sched_.schedule_at(when, [this, when](Cycles) { host_poll(when); });
+  poll_event_.arm_at(when);
 }
 
 void SerialHostLink::host_poll(Cycles due) {
-  poll_event_ = 0;
   // Re-arm on the original grid: a late poll does not shift later ones, and polls missed
   // while the CPU overshot are skipped rather than fired in a burst.
   Cycles now = sched_.now();
@@ -99,15 +96,14 @@ void SerialHostLink::host_poll(Cycles due) {
 // ---- receive pacing -------------------------------------------------------------------------
 
 void SerialHostLink::receiver_ready() {
-  if (!backend_ || rx_event_ != 0) return;
+  if (!backend_ || rx_event_.armed()) return;
   if (!rx_.can_accept() || !backend_->readable()) return;
-  std::uint64_t edge = std::max(edge_at_or_after(sched_.now()), rx_ready_edge_);
-  rx_event_ = sched_.schedule_at(cycle_of_edge(edge), [this, edge](Cycles) { deliver(edge); });
+  rx_edge_ = std::max(edge_at_or_after(sched_.now()), rx_ready_edge_);
+  rx_event_.arm_at(cycle_of_edge(rx_edge_));
 }
 
 void SerialHostLink::receiver_stopped() {
-  sched_.cancel(rx_event_);
-  rx_event_ = 0;
+  rx_event_.cancel();
 }
 
 void SerialHostLink::reset_receiver() {
@@ -115,8 +111,8 @@ void SerialHostLink::reset_receiver() {
   rx_ready_edge_ = 0;
 }
 
-void SerialHostLink::deliver(std::uint64_t edge) {
-  rx_event_ = 0;
+void SerialHostLink::deliver() {
+  const std::uint64_t edge = rx_edge_;
   if (!backend_ || !rx_.can_accept() || !backend_->readable()) return;
   rx_.deliver(backend_->read_byte(), edge);
   // The next character needs a whole character time on the wire after this one.

@@ -33,6 +33,7 @@
 
 #include "core/chardev.hpp"
 #include "core/device.hpp"
+#include "core/event.hpp"
 #include "core/scheduler.hpp"
 
 namespace boardemu {
@@ -119,7 +120,7 @@ class SerialHostLink {
  private:
   void arm_host_poll(Cycles when);
   void host_poll(Cycles due);
-  void deliver(std::uint64_t edge);
+  void deliver();
 
   Scheduler& sched_;
   std::uint64_t cpu_hz_;
@@ -129,8 +130,9 @@ class SerialHostLink {
 
   CharBackend* backend_ = nullptr;
   std::uint64_t rx_ready_edge_ = 0;  // earliest edge the next host byte may land
-  Scheduler::EventId rx_event_ = 0;
-  Scheduler::EventId poll_event_ = 0;
+  std::uint64_t rx_edge_ = 0;  // the UART clock edge the armed delivery lands on
+  Event rx_event_;             // "<device>.rx_deliver": the next host byte reaches the receiver
+  Event poll_event_;           // "<device>.host_poll": the backend is asked for input
 };
 
 }  // namespace boardemu

@@ -36,7 +36,8 @@ Scs::Scs(Scheduler& scheduler, unsigned num_irqs, unsigned priority_bits,
       systick_ref_hz_(systick_ref_hz),
       cpu_hz_(cpu_hz),
       hooks_(std::move(hooks)),
-      regs_("scs", register_specs()) {
+      regs_("scs", register_specs()),
+      systick_event_(scheduler, "scs.systick", [this](Cycles) { systick_wrapped(); }) {
   pending_.assign(kIrq0 + num_irqs_, false);
   active_.assign(kIrq0 + num_irqs_, false);
   irq_enabled_.assign(num_irqs_, false);
@@ -66,7 +67,7 @@ std::vector<RegisterSpec> Scs::register_specs() {
          bool was = old & kCsrEnable, is = now_v & kCsrEnable;
          if (was && !is) {
            systick_frozen_ = systick_value_running(old);
-           sched_.cancel(systick_event_);
+           systick_event_.cancel();
          } else if (!was && is) {
            systick_restart(systick_frozen_);
          } else if (is && ((old ^ now_v) & kCsrClkSource)) {
@@ -76,7 +77,7 @@ std::vector<RegisterSpec> Scs::register_specs() {
       {kSYST_RVR, "SYST_RVR", 0, 0x00FFFFFF, 0, Access::RW, nullptr,
        [this](std::uint32_t, std::uint32_t) {
          // A counter parked at zero by a zero reload value starts again on the next tick.
-         if ((regs_.get(kSYST_CSR) & kCsrEnable) && !sched_.pending(systick_event_))
+         if ((regs_.get(kSYST_CSR) & kCsrEnable) && !systick_event_.armed())
            systick_restart(0);
        }},
       {kSYST_CVR, "SYST_CVR", 0, 0, 0, Access::RW,
@@ -184,7 +185,7 @@ void Scs::reset() {
   std::fill(irq_enabled_.begin(), irq_enabled_.end(), false);
   for (unsigned i = 0; i < num_irqs_; ++i)
     if (irq_level_[i]) pending_[kIrq0 + i] = true;
-  sched_.cancel(systick_event_);
+  systick_event_.cancel();
   systick_frozen_ = 0;
   systick_countflag_ = false;
 }
@@ -194,6 +195,16 @@ std::uint32_t Scs::read(std::uint32_t offset, unsigned size) {
   if (!regs_.read(offset, size, &v))
     BE_LOG(unimp, "scs: read of unmodelled register at 0xE000E{:03X}", offset);
   return v;
+}
+
+std::uint32_t Scs::peek(std::uint32_t offset, unsigned size) {
+  std::uint32_t v = 0;
+  if ((offset & ~3u) == kSYST_CSR) {  // COUNTFLAG without clearing it
+    v = regs_.get(kSYST_CSR) | (systick_countflag_ ? kCsrCountFlag : 0);
+    unsigned shift = (offset & 3u) * 8;
+    return (v >> shift) & (size >= 4 ? 0xFFFFFFFFu : ((1u << (size * 8)) - 1));
+  }
+  return regs_.peek(offset, size, &v) ? v : 0;
 }
 
 void Scs::write(std::uint32_t offset, std::uint32_t value, unsigned size) {
@@ -437,7 +448,7 @@ std::uint32_t Scs::systick_value_running(std::uint32_t csr) const {
 }
 
 void Scs::systick_restart(std::uint32_t from_value) {
-  sched_.cancel(systick_event_);
+  systick_event_.cancel();
   Cycles cpt = systick_cycles_per_tick(), now = sched_.now();
   if (from_value == 0) {
     std::uint32_t reload = regs_.get(kSYST_RVR);
@@ -457,19 +468,19 @@ void Scs::systick_restart(std::uint32_t from_value) {
   systick_arm();
 }
 
-void Scs::systick_arm() {
-  systick_event_ = sched_.schedule_at(systick_zero_at_, [this](Cycles) {
-    // Counting from 1 to 0 sets COUNTFLAG and, with TICKINT, pends SysTick (B3.3.1).
-    systick_countflag_ = true;
-    if (regs_.get(kSYST_CSR) & kCsrTickInt) set_pending(kSysTick);
-    std::uint32_t reload = regs_.get(kSYST_RVR);
-    Cycles cpt = systick_cycles_per_tick();
-    if (reload == 0) return;
-    systick_t0_ = systick_zero_at_ + cpt;
-    systick_t0_value_ = reload;
-    systick_zero_at_ = systick_t0_ + Cycles{reload} * cpt;  // absolute: no drift
-    systick_arm();
-  });
+void Scs::systick_arm() { systick_event_.arm_at(systick_zero_at_); }
+
+void Scs::systick_wrapped() {
+  // Counting from 1 to 0 sets COUNTFLAG and, with TICKINT, pends SysTick (B3.3.1).
+  systick_countflag_ = true;
+  if (regs_.get(kSYST_CSR) & kCsrTickInt) set_pending(kSysTick);
+  std::uint32_t reload = regs_.get(kSYST_RVR);
+  Cycles cpt = systick_cycles_per_tick();
+  if (reload == 0) return;
+  systick_t0_ = systick_zero_at_ + cpt;
+  systick_t0_value_ = reload;
+  systick_zero_at_ = systick_t0_ + Cycles{reload} * cpt;  // absolute: no drift
+  systick_arm();
 }
 
 // ---- DWT ---------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "core/device.hpp"
+#include "core/event.hpp"
 #include "core/registers.hpp"
 #include "core/scheduler.hpp"
 
@@ -59,6 +60,7 @@ class Scs : public Device, public InterruptController {
       std::uint64_t systick_ref_hz, std::uint64_t cpu_hz, Hooks hooks);
 
   std::uint32_t read(std::uint32_t offset, unsigned size) override;
+  std::uint32_t peek(std::uint32_t offset, unsigned size) override;
   void write(std::uint32_t offset, std::uint32_t value, unsigned size) override;
   void reset() override;
 
@@ -128,6 +130,7 @@ class Scs : public Device, public InterruptController {
   std::uint32_t systick_value_running(std::uint32_t csr) const;
   void systick_restart(std::uint32_t from_value);
   void systick_arm();
+  void systick_wrapped();
   Cycles systick_cycles_per_tick() const;
 
   Scheduler& sched_;
@@ -146,7 +149,7 @@ class Scs : public Device, public InterruptController {
   Cycles systick_zero_at_ = 0;
   std::uint32_t systick_frozen_ = 0;  // value while disabled
   bool systick_countflag_ = false;
-  Scheduler::EventId systick_event_ = 0;
+  Event systick_event_;  // "scs.systick": the SysTick counter reaches 0
 };
 
 // DWT: only the cycle counter is modelled (C1.8.6 DWT_CTRL, C1.8.7 DWT_CYCCNT).

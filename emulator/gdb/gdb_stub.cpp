@@ -189,79 +189,18 @@ std::string GdbStub::registers_packet() {
 
 std::string GdbStub::read_memory(std::uint32_t addr, std::uint32_t len) {
   len = std::min<std::uint32_t>(len, (kMaxPacket - 8) / 2);
-  Bus& bus = target_.bus();
-  std::string bytes;
-  while (bytes.size() < len) {
-    std::uint32_t a = addr + static_cast<std::uint32_t>(bytes.size());
-    std::uint32_t want = len - static_cast<std::uint32_t>(bytes.size());
-    bool done = false;
-    for (auto& r : bus.ram()) {
-      if (!r->contains(a, 1)) continue;
-      std::uint32_t n = std::min(want, r->desc.size - (a - r->desc.base));
-      bytes.append(reinterpret_cast<const char*>(r->bytes.data()) + (a - r->desc.base), n);
-      done = true;
-      break;
-    }
-    if (done) continue;
-    for (auto& m : bus.mmio()) {
-      if (a < m->base || a - m->base >= m->size) continue;
-      // A device window: read through the device, as the CPU would (QEMU's stub does the
-      // same), in naturally aligned words where possible. The debugger's access costs no
-      // virtual time: no wait states are charged.
-      std::uint32_t off = a - m->base;
-      std::uint32_t n = std::min(want, m->size - off);
-      while (n) {
-        unsigned size = (off % 4 == 0 && n >= 4) ? 4 : (off % 2 == 0 && n >= 2) ? 2 : 1;
-        std::uint32_t v = m->device->read(off, size);
-        for (unsigned i = 0; i < size; ++i) bytes.push_back(static_cast<char>(v >> (8 * i)));
-        off += size;
-        n -= size;
-      }
-      done = true;
-      break;
-    }
-    if (!done) break;  // unmapped: a partial read ends here (E.2 `m`)
-  }
+  // Memory as stored, device registers through their side-effect-free peek (a UART's data
+  // register is not consumed by looking at it); no virtual time passes. A read that runs into
+  // unmapped space ends there (E.2 `m`: a partial reply).
+  std::string bytes(len, '\0');
+  bytes.resize(target_.bus().peek_block(addr, reinterpret_cast<std::uint8_t*>(bytes.data()), len));
   if (bytes.empty() && len) return kErrFault;
   return to_hex(bytes);
 }
 
 bool GdbStub::write_memory(std::uint32_t addr, const std::string& bytes) {
-  Bus& bus = target_.bus();
-  std::size_t done = 0;
-  while (done < bytes.size()) {
-    std::uint32_t a = addr + static_cast<std::uint32_t>(done);
-    std::uint32_t want = static_cast<std::uint32_t>(bytes.size() - done);
-    bool ok = false;
-    for (auto& r : bus.ram()) {
-      if (!r->contains(a, 1)) continue;
-      std::uint32_t n = std::min(want, r->desc.size - (a - r->desc.base));
-      // write_block tells the write observers (decoded-code caches) what changed.
-      ok = bus.write_block(a, reinterpret_cast<const std::uint8_t*>(bytes.data()) + done, n);
-      done += n;
-      break;
-    }
-    if (!ok) {
-      for (auto& m : bus.mmio()) {
-        if (a < m->base || a - m->base >= m->size) continue;
-        std::uint32_t off = a - m->base;
-        std::uint32_t n = std::min(want, m->size - off);
-        while (n) {
-          unsigned size = (off % 4 == 0 && n >= 4) ? 4 : (off % 2 == 0 && n >= 2) ? 2 : 1;
-          std::uint32_t v = 0;
-          for (unsigned i = 0; i < size; ++i) v |= static_cast<std::uint32_t>(static_cast<std::uint8_t>(bytes[done + i])) << (8 * i);
-          m->device->write(off, v, size);
-          off += size;
-          n -= size;
-          done += size;
-        }
-        ok = true;
-        break;
-      }
-    }
-    if (!ok) return false;
-  }
-  return true;
+  return target_.bus().debug_write_block(addr, reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()) ==
+         bytes.size();
 }
 
 std::string GdbStub::breakpoint(const std::string& p, bool insert) {

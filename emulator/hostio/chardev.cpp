@@ -353,7 +353,8 @@ void PtyCharBackend::write(const std::uint8_t* data, std::size_t len) {
 
 // ---- tcp -------------------------------------------------------------------------------------
 
-TcpCharBackend::TcpCharBackend(const std::string& host, std::uint16_t port) : host_(host) {
+TcpCharBackend::TcpCharBackend(const std::string& host, std::uint16_t port, const std::string& what)
+    : host_(host) {
   Listener l;
   try {
     l = listen_tcp(host, port, 1);
@@ -362,8 +363,8 @@ TcpCharBackend::TcpCharBackend(const std::string& host, std::uint16_t port) : ho
   }
   listen_fd_ = l.fd;
   port_ = l.port;
-  warn_if_exposed("serial line (tcp)", host_, l);
-  note("boardemu: serial line waiting for a client on tcp " + host_ + ":" + std::to_string(port_));
+  warn_if_exposed(what + " (tcp)", host_, l);
+  note("boardemu: " + what + " waiting for a client on tcp " + host_ + ":" + std::to_string(port_));
 }
 
 TcpCharBackend::~TcpCharBackend() {
@@ -653,21 +654,23 @@ SerialSpec parse_serial_spec(const std::string& spec) {
 
 }  // namespace hostio
 
-std::unique_ptr<CharBackend> make_char_backend(const std::string& spec) {
+std::unique_ptr<CharBackend> make_char_backend(const std::string& spec, const std::string& label) {
   using namespace hostio;
   if (spec == "stdio") return std::make_unique<StdioCharBackend>();
   if (spec == "null") return std::make_unique<NullCharBackend>();
   if (spec == "pty") {
     auto pty = std::make_unique<PtyCharBackend>();
     // The first line on stdout, in QEMU's words: pyboard.py's execpty: (and people) look for
-    // "/dev/pts/N" in it. Nothing else may go to stdout after this.
-    std::printf("char device redirected to %s (label serial0)\n", pty->slave_name().c_str());
-    std::fflush(stdout);
+    // "/dev/pts/N" in it. Nothing else may go to stdout after this. Other labels (the monitor)
+    // go to stderr, so that line stays the console's.
+    std::FILE* to = label == "serial0" ? stdout : stderr;
+    std::fprintf(to, "char device redirected to %s (label %s)\n", pty->slave_name().c_str(), label.c_str());
+    std::fflush(to);
     return pty;
   }
   if (spec.rfind("tcp:", 0) == 0 || spec == "tcp") {
     TcpSpec t = parse_tcp_spec(spec);
-    return std::make_unique<TcpCharBackend>(t.host, t.port);
+    return std::make_unique<TcpCharBackend>(t.host, t.port, label == "serial0" ? "serial line" : label);
   }
   if (spec.rfind("serial:", 0) == 0 || spec == "serial") {
     SerialSpec s = parse_serial_spec(spec);

@@ -90,7 +90,8 @@ class PtyCharBackend : public QueuedCharBackend {
 // connects types into the guest's console.
 class TcpCharBackend : public QueuedCharBackend {
  public:
-  TcpCharBackend(const std::string& host, std::uint16_t port);
+  // `what` names the line in the messages on stderr ("serial line", "monitor").
+  TcpCharBackend(const std::string& host, std::uint16_t port, const std::string& what = "serial line");
   ~TcpCharBackend() override;
   std::uint16_t port() const { return port_; }
   bool connected() const { return client_ >= 0; }

@@ -10,10 +10,13 @@
 #include "esp8266_dport.hpp"
 #include "esp8266_frc_timer.hpp"
 #include "esp8266_gpio.hpp"
+#include "esp8266_hspi.hpp"
 #include "esp8266_iomux.hpp"
+#include "esp8266_rtc.hpp"
 #include "esp8266_sar_adc.hpp"
 #include "esp8266_spi_flash.hpp"
 #include "esp8266_uart.hpp"
+#include "esp8266_wdt.hpp"
 #include "ns16550a.hpp"
 #include "riscv_clint.hpp"
 #include "riscv_plic.hpp"
@@ -68,6 +71,10 @@ const std::map<std::string, Factory>& factories() {
        [](const PeripheralDesc& d, const DeviceContext& ctx) -> std::unique_ptr<Device> {
          return std::make_unique<Esp8266SarAdc>(d.name, ctx, Esp8266SarAdc::parse_params(d.params));
        }},
+      {"esp8266-hspi",
+       [](const PeripheralDesc& d, const DeviceContext& ctx) -> std::unique_ptr<Device> {
+         return std::make_unique<Esp8266Hspi>(d.name, ctx, Esp8266Hspi::parse_params(d.params));
+       }},
       {"esp8266-dport",
        [](const PeripheralDesc& d, const DeviceContext&) -> std::unique_ptr<Device> {
          return std::make_unique<Esp8266Dport>(d.name, Esp8266Dport::parse_params(d.params));
@@ -76,6 +83,15 @@ const std::map<std::string, Factory>& factories() {
        [](const PeripheralDesc& d, const DeviceContext& ctx) -> std::unique_ptr<Device> {
          return std::make_unique<Esp8266SpiFlash>(d.name, ctx,
                                                   Esp8266SpiFlash::parse_params(d.params));
+       }},
+      {"esp8266-rtc",
+       [](const PeripheralDesc& d, const DeviceContext& ctx) -> std::unique_ptr<Device> {
+         Esp8266Rtc::check_params(d.params);
+         return std::make_unique<Esp8266Rtc>(d.name, ctx);
+       }},
+      {"esp8266-wdt",
+       [](const PeripheralDesc& d, const DeviceContext& ctx) -> std::unique_ptr<Device> {
+         return std::make_unique<Esp8266Wdt>(d.name, ctx, Esp8266Wdt::parse_params(d.params));
        }},
       {"unimplemented",
        [](const PeripheralDesc& d, const DeviceContext&) -> std::unique_ptr<Device> {

@@ -1,6 +1,7 @@
 #include "machine/machine.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <atomic>
@@ -43,22 +44,34 @@ Machine::Machine(BoardDesc board) : board_(std::move(board)), bus_(scheduler_) {
   });
   for (const auto& m : board_.memory) bus_.add_ram(m);
   for (const auto& p : board_.peripherals) {
-    DeviceContext ctx{&scheduler_, board_.cpu_hz, p.clock_hz.value_or(board_.cpu_hz), &bus_};
+    DeviceContext ctx{&scheduler_, board_.cpu_hz, p.clock_hz.value_or(board_.cpu_hz), &bus_,
+                      [this] { system_reset_requested_ = true; }};
     auto dev = create_device(board_, p, ctx);
     bus_.add_device(p.base, p.size, dev.get(), p.wait_states);
     by_name_[p.name] = dev.get();
     devices_.push_back(std::move(dev));
   }
-  if (board_.cpu_arch == "cortex-m3") {
-    build_cortex_m();
-  } else if (board_.cpu_arch == "rv32imac") {
-    build_rv32();
-  } else if (board_.cpu_arch == "lx106") {
-    build_lx106();
-  } else {
-    throw BoardError(fmt::format("{}: cpu.arch: '{}' has no backend yet (available: cortex-m3, rv32imac, lx106)",
-                                 board_.source_path, board_.cpu_arch));
-  }
+  for (const CpuBackend& b : kCpuBackends)
+    if (board_.cpu_arch == b.arch) {
+      (this->*b.build)();
+      return;
+    }
+  throw BoardError(fmt::format("{}: cpu.arch: '{}' has no backend yet (available: {})", board_.source_path,
+                               board_.cpu_arch, fmt::join(cpu_architectures(), ", ")));
+}
+
+// The CPU backends by the architecture a board file names (`cpu.arch`), as device_registry.cpp
+// lists the peripheral models: adding a backend is one line here and its build function.
+const Machine::CpuBackend Machine::kCpuBackends[3] = {
+    {"cortex-m3", &Machine::build_cortex_m},  // Unicorn (Arm), cortexm/
+    {"rv32imac", &Machine::build_rv32},       // Unicorn (RISC-V), riscv/
+    {"lx106", &Machine::build_lx106},         // our interpreter, xtensa/
+};
+
+std::vector<std::string> Machine::cpu_architectures() {
+  std::vector<std::string> out;
+  for (const CpuBackend& b : kCpuBackends) out.push_back(b.arch);
+  return out;
 }
 
 Machine::~Machine() = default;
@@ -172,6 +185,12 @@ Part* Machine::part(const std::string& id) {
   for (auto& p : parts_)
     if (p->id() == id) return p.get();
   return nullptr;
+}
+
+std::vector<Part*> Machine::parts() {
+  std::vector<Part*> out;
+  for (auto& p : parts_) out.push_back(p.get());
+  return out;
 }
 
 std::vector<std::pair<std::string, NonVolatileMemory*>> Machine::nonvolatile_memories(bool parts) {
@@ -307,12 +326,19 @@ void Machine::reset() {
   cpu_->reset();
 }
 
+void Machine::take_system_reset() {
+  if (!system_reset_requested_) return;
+  system_reset_requested_ = false;
+  reset();
+}
+
 bool Machine::quit_requested() { return g_quit || host_quit_requested(); }
 
 RunResult Machine::step() {
   CpuDebug* debug = cpu_->debug();
   if (!debug) return {StopReason::fatal, 0, fmt::format("the {} backend cannot single-step", cpu_->arch())};
   scheduler_.run_due();
+  take_system_reset();
   RunResult r = debug->step();
   if (r.reason == StopReason::reset_request) {
     reset();
@@ -326,6 +352,7 @@ RunResult Machine::run(Cycles limit, Cycles pause_at) {
   for (;;) {
     if (g_quit || host_quit_requested()) return {StopReason::host_quit, 0, {}};
     scheduler_.run_due();
+    take_system_reset();
     Cycles now = scheduler_.now();
     if (now >= limit) return {StopReason::time_limit, 0, {}};
     if (now >= pause_at) return {StopReason::deadline, 0, {}};

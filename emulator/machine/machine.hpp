@@ -49,6 +49,9 @@ class Machine {
   // Resets every device and the CPU (memory keeps its contents), as a system reset does.
   void reset();
 
+  // The `cpu.arch` values that have a backend.
+  static std::vector<std::string> cpu_architectures();
+
   const BoardDesc& board() const { return board_; }
   Scheduler& scheduler() { return scheduler_; }
   Bus& bus() { return bus_; }
@@ -64,6 +67,8 @@ class Machine {
   // A pin of a device or part by its full name ("gpio.GPIO4", "eeprom1.SDA"); nullptr if none.
   Pin* pin(const std::string& name);
   Part* part(const std::string& id);
+  // The circuit's parts, in file order.
+  std::vector<Part*> parts();
   // The pins of the device or part called `owner` (empty if there is none).
   std::vector<Pin*> pins_of(const std::string& owner);
   // Every net with a pin on it: the circuit's named nets and the nets of unwired pins.
@@ -84,11 +89,18 @@ class Machine {
   }
 
  private:
+  struct CpuBackend {
+    const char* arch;
+    void (Machine::*build)();
+  };
+  static const CpuBackend kCpuBackends[3];
   void build_cortex_m();
   void build_rv32();
   void build_lx106();
   // Wires device interrupt outputs to `controller`'s numbered inputs and to the CPU's own lines.
   void wire_irqs(InterruptController* controller);
+  // Performs a system reset a device asked for (DeviceContext::request_system_reset).
+  void take_system_reset();
 
   BoardDesc board_;
   Scheduler scheduler_;
@@ -102,6 +114,7 @@ class Machine {
   std::vector<std::unique_ptr<Part>> parts_;      // the circuit's, in file order
   std::vector<std::unique_ptr<Pin>> resistors_;   // nets' pull-ups and pull-downs
   std::vector<int> irq_sources_high_;  // per interrupt-controller input: sources asserting it
+  bool system_reset_requested_ = false;  // a device asked for a system reset
 };
 
 // Process-wide request to stop the run loop (signal handlers set it).

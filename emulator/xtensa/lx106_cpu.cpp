@@ -53,7 +53,14 @@ inline void wr_le(std::uint8_t* p, unsigned size, std::uint32_t v) {
 }  // namespace
 
 Lx106Cpu::Lx106Cpu(const BoardDesc& board, Bus& bus)
-    : board_(board), bus_(bus), sched_(bus.scheduler()), simcall_(bus) {
+    : board_(board),
+      bus_(bus),
+      sched_(bus.scheduler()),
+      simcall_(bus),
+      ccompare_event_(sched_, "cpu.ccompare0", [this](Cycles) {
+        latched_ |= 1u << kTimerInterrupt;
+        interrupts_changed();
+      }) {
   // calloc: the kernel hands out zero pages lazily, so only the entries used cost memory.
   pages_ = static_cast<PageInfo*>(std::calloc(kPages, sizeof(PageInfo)));
   code_ = static_cast<Insn**>(std::calloc(kPages, sizeof(Insn*)));
@@ -65,7 +72,6 @@ Lx106Cpu::Lx106Cpu(const BoardDesc& board, Bus& bus)
 }
 
 Lx106Cpu::~Lx106Cpu() {
-  if (sched_.pending(ccompare_event_)) sched_.cancel(ccompare_event_);
   flush_code_cache();
   std::free(code_);
   std::free(pages_);
@@ -251,13 +257,8 @@ std::uint32_t Lx106Cpu::ccount() const { return static_cast<std::uint32_t>(sched
 void Lx106Cpu::arm_ccompare() {
   // Interrupt 6 is raised when CCOUNT becomes equal to CCOMPARE0 (§4.4.6): the next match is
   // 1..2^32 cycles away (a value equal to the current count matches after a full wrap).
-  if (ccompare_event_ && sched_.pending(ccompare_event_)) sched_.cancel(ccompare_event_);
   std::uint64_t delta = static_cast<std::uint64_t>(static_cast<std::uint32_t>(ccompare0_ - ccount() - 1)) + 1;
-  ccompare_event_ = sched_.schedule_at(sched_.now() + delta, [this](Cycles) {
-    ccompare_event_ = 0;
-    latched_ |= 1u << kTimerInterrupt;
-    interrupts_changed();
-  });
+  ccompare_event_.arm_in(delta);
 }
 
 // ---- Special registers ------------------------------------------------------------------------
@@ -386,31 +387,29 @@ thread_local std::uint32_t g_fault_cause = 0;
 }
 
 Lx106Cpu::Access Lx106Cpu::load_slow(std::uint32_t addr, unsigned size, std::uint32_t* out) {
-  for (auto& r : bus_.ram()) {
-    if (!r->contains(addr, size)) continue;
+  BusTarget t = bus_.decode(addr, size);
+  if (RamRegion* r = t.ram) {
     if (r->desc.word_only && size != 4) {
       BE_LOG(guest_error, "lx106: {}-bit load from word-only {} at 0x{:08x}, PC 0x{:08x}", size * 8,
              r->desc.name, addr, pc_);
       g_fault_cause = kLoadStoreErrorCause;
       return Access::exception;
     }
-    *out = rd_le(r->bytes.data() + (addr - r->desc.base), size);
+    *out = rd_le(r->bytes.data() + t.offset, size);
     sched_.advance(r->desc.wait_states);
     return Access::ok;
   }
-  for (auto& m : bus_.mmio()) {
-    if (addr >= m->base && addr - m->base < m->size && size <= m->size - (addr - m->base)) {
-      *out = bus_.mmio_read(*m, addr - m->base, size);
-      return Access::ok;
-    }
+  if (t.mmio) {
+    *out = bus_.mmio_read(*t.mmio, t.offset, size);
+    return Access::ok;
   }
   g_fault_cause = kLoadStorePIFAddrErrorCause;
   return bus_error(addr, false, false);
 }
 
 Lx106Cpu::Access Lx106Cpu::store_slow(std::uint32_t addr, unsigned size, std::uint32_t v) {
-  for (auto& r : bus_.ram()) {
-    if (!r->contains(addr, size)) continue;
+  BusTarget t = bus_.decode(addr, size);
+  if (RamRegion* r = t.ram) {
     if ((r->desc.word_only && size != 4) || r->desc.kind != MemoryKind::ram) {
       BE_LOG(guest_error, "lx106: {}-bit store to {} {} at 0x{:08x}, PC 0x{:08x}", size * 8,
              r->desc.kind != MemoryKind::ram ? "read-only" : "word-only", r->desc.name, addr, pc_);
@@ -421,17 +420,15 @@ Lx106Cpu::Access Lx106Cpu::store_slow(std::uint32_t addr, unsigned size, std::ui
       g_fault_cause = kLoadStoreErrorCause;
       return Access::exception;
     }
-    wr_le(r->bytes.data() + (addr - r->desc.base), size, v);
+    wr_le(r->bytes.data() + t.offset, size, v);
     if ((pages_[addr >> kPageBits].flags | pages_[(addr + size - 1) >> kPageBits].flags) & kHasCode)
       invalidate_code(addr, size);
     sched_.advance(r->desc.wait_states);
     return Access::ok;
   }
-  for (auto& m : bus_.mmio()) {
-    if (addr >= m->base && addr - m->base < m->size && size <= m->size - (addr - m->base)) {
-      bus_.mmio_write(*m, addr - m->base, v, size);
-      return Access::ok;
-    }
+  if (t.mmio) {
+    bus_.mmio_write(*t.mmio, t.offset, v, size);
+    return Access::ok;
   }
   g_fault_cause = kLoadStorePIFAddrErrorCause;
   return bus_error(addr, true, false);

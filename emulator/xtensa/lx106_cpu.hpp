@@ -61,6 +61,7 @@
 #include "core/cpu.hpp"
 #include "core/debug.hpp"
 #include "core/device.hpp"
+#include "core/event.hpp"
 #include "core/scheduler.hpp"
 #include "xtensa/lx106_decode.hpp"
 #include "xtensa/xtensa_simcall.hpp"
@@ -275,7 +276,7 @@ class Lx106Cpu : public Cpu, public InterruptController, public CpuDebug {
   // slice or a single step ends.
   std::uint32_t loaded_ = 0;
   Cycles ccount_base_ = 0;         // scheduler time at which CCOUNT was 0
-  Scheduler::EventId ccompare_event_ = 0;
+  Event ccompare_event_;  // "cpu.ccompare0": CCOUNT reaches CCOMPARE0 (timer interrupt 6)
 
   std::uint32_t entry_ = 0;
   std::uint64_t instructions_ = 0;

@@ -1,8 +1,9 @@
 // `time` module: port part, included by extmod/modtime.c (MICROPY_PY_TIME_INCLUDEFILE).
 //
-// The emulated board has no battery-backed RTC: wall-clock time is the time since reset counted
-// from the MicroPython epoch (2000-01-01 00:00:00), derived from the CCOUNT-based 64-bit cycle
-// counter (mphalport.c). It is deterministic, like everything in the emulator.
+// Wall-clock time follows the RTC (esp8266_rtc.c: an offset in RTC memory plus the RTC timer),
+// as on the upstream esp8266 port: RTC.datetime() sets it, and it counts from the MicroPython
+// epoch (2000-01-01 00:00:00) at power-on. It runs in virtual time, deterministic like
+// everything in the emulator.
 
 #include "py/obj.h"
 #include "py/mphal.h"

@@ -3,7 +3,7 @@
 // Special register numbers and PS layout: Xtensa Instruction Set Architecture Reference Manual
 // (ISA RM) §5.3 "Special Registers"; REFERENCE.md §5. Interrupt numbers
 // of the ESP8266 (ESP8266 Technical Reference / SDK ets_sys.h): UART0/UART1 5, CCOMPARE0 6,
-// software 7, FRC1 timer 9, GPIO 4.
+// software 7, watchdog 8, FRC1 timer 9, FRC2 timer 10, GPIO 4.
 #ifndef BOARDEMU_ESP8266_LX106_H
 #define BOARDEMU_ESP8266_LX106_H
 
@@ -19,7 +19,9 @@
 #define ESP8266_INUM_UART       (5)
 #define ESP8266_INUM_CCOMPARE0  (6)
 #define ESP8266_INUM_SOFT       (7)
+#define ESP8266_INUM_WDT        (8)
 #define ESP8266_INUM_FRC1       (9)
+#define ESP8266_INUM_FRC2       (10)
 
 // CPU clock: the ESP8266 runs its LX106 at 80 MHz (ESP8266EX Datasheet §3.1); CCOUNT counts
 // processor cycles.
@@ -44,6 +46,11 @@ static inline uint32_t lx106_intenable(void) {
 
 static inline void lx106_set_intenable(uint32_t v) {
     __asm__ volatile ("wsr.intenable %0; rsync" :: "a" (v));
+}
+
+// INTCLEAR: clears latched edge-triggered (8..13) and software interrupts (ISA RM §4.4.6).
+static inline void lx106_intclear(uint32_t mask) {
+    __asm__ volatile ("wsr.intclear %0; rsync" :: "a" (mask));
 }
 
 static inline uint32_t lx106_interrupt(void) {

@@ -109,6 +109,17 @@ void esp8266_pin_set_mode(uint32_t pin, int mode) {
     GPIO_REG(mode == PIN_MODE_IN ? ESP8266_GPIO_ENABLE_W1TC : ESP8266_GPIO_ENABLE_W1TS) = 1u << pin;
 }
 
+uint32_t esp8266_pin_id(mp_obj_t obj) {
+    if (mp_obj_is_type(obj, &machine_pin_type)) {
+        return ((machine_pin_obj_t *)MP_OBJ_TO_PTR(obj))->id;
+    }
+    mp_int_t id = mp_obj_get_int(obj);
+    if (id < 0 || id >= 16 || !(PIN_VALID_MASK & (1u << id))) {
+        mp_raise_ValueError(MP_ERROR_TEXT("invalid pin"));
+    }
+    return (uint32_t)id;
+}
+
 mp_hal_pin_obj_t mp_hal_get_pin_obj(mp_obj_t obj) {
     if (!mp_obj_is_type(obj, &machine_pin_type)) {
         mp_raise_ValueError(MP_ERROR_TEXT("expecting a pin"));
@@ -219,11 +230,7 @@ static mp_obj_t machine_pin_obj_init_helper(const machine_pin_obj_t *self, size_
 static mp_obj_t machine_pin_make_new(const mp_obj_type_t *type, size_t n_args, size_t n_kw,
     const mp_obj_t *args) {
     mp_arg_check_num(n_args, n_kw, 1, MP_OBJ_FUN_ARGS_MAX, true);
-    mp_int_t id = mp_obj_get_int(args[0]);
-    if (id < 0 || id >= 16 || !(PIN_VALID_MASK & (1u << id))) {
-        mp_raise_ValueError(MP_ERROR_TEXT("invalid pin"));
-    }
-    const machine_pin_obj_t *self = &machine_pin_obj[id];
+    const machine_pin_obj_t *self = &machine_pin_obj[esp8266_pin_id(args[0])];
     if (n_args > 1 || n_kw > 0) {
         mp_map_t kw_args;
         mp_map_init_fixed_table(&kw_args, n_kw, args + n_args);

@@ -14,6 +14,8 @@
 #include "py/stackctrl.h"
 #include "extmod/vfs.h"
 #include "shared/runtime/pyexec.h"
+#include "shared/runtime/softtimer.h"
+#include "esp8266_rtc.h"
 #include "machine_pin.h"
 #include "lx106.h"
 
@@ -28,6 +30,10 @@ void esp8266_main(void) __attribute__((noreturn));
 void esp8266_main(void) {
     esp8266_console_init();
     esp8266_time_init();
+    esp8266_rtc_init();
+    #if MICROPY_PY_MACHINE_TIMER
+    esp8266_soft_timer_init();
+    #endif
     // Drivers are set up: unmask level-1 interrupts (PS.INTLEVEL = 0, keeping UM).
     lx106_restore_ps(LX106_PS_UM);
 
@@ -42,6 +48,7 @@ void esp8266_main(void) {
         #endif
         mp_init();
         esp8266_pin_init();
+        esp8266_pwm_init();
         #if MICROPY_VFS_ROM && MICROPY_VFS_ROM_IOCTL
         mp_vfs_mount_romfs_protected();
         #endif
@@ -67,6 +74,9 @@ void esp8266_main(void) {
         }
 
         mp_printf(&mp_plat_print, "MPY: soft reboot\n");
+        #if MICROPY_PY_MACHINE_TIMER
+        soft_timer_deinit();   // timers made by Python code go with its heap
+        #endif
         gc_sweep_all();
         mp_deinit();
     }
@@ -82,6 +92,9 @@ void gc_collect(void) {
         gc_collect_root((void **)regs, 16);
     }
     gc_collect_root((void **)sp, ((uintptr_t)_stack_top - sp) / sizeof(uintptr_t));
+    #if MICROPY_PY_MACHINE_TIMER
+    soft_timer_gc_mark_all();
+    #endif
     gc_collect_end();
 }
 

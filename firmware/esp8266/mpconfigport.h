@@ -82,14 +82,35 @@
 #define MICROPY_PY_MACHINE_PIN_BASE         (1)
 #define MICROPY_PY_MACHINE_PIN_MAKE_NEW     mp_pin_make_new   // Signal(4, Pin.OUT)
 // Bit-banged buses over machine.Pin (mp_hal_pin_* in mphalport.h). As upstream esp8266,
-// machine.I2C is the software I2C too (esp8266_machine.c); there is no hardware SPI class.
+// machine.I2C is the software I2C too (esp8266_machine.c).
 #define MICROPY_PY_MACHINE_SOFTI2C          (1)
 #define MICROPY_PY_MACHINE_SOFTSPI          (1)
+// machine.SPI(1): the HSPI controller (machine_hw_spi.c). QEMU's sim machine has none: there
+// a machine.SPI that polled absent registers would hang, so LX106_SIM goes without it.
+#if defined(LX106_SIM)
+#define MICROPY_PY_MACHINE_SPI              (0)
+#else
+#define MICROPY_PY_MACHINE_SPI              (1)
+#endif
+// Software PWM on FRC1 (esp8266_pwm.c), as upstream esp8266: 8 channels, 1..1000 Hz, 10 bits.
+#define MICROPY_PY_MACHINE_PWM              (1)
+#define MICROPY_PY_MACHINE_PWM_DUTY         (1)
+#define MICROPY_PY_MACHINE_PWM_INCLUDEFILE  "esp8266_pwm.c"
+#if !defined(LX106_SIM)
+// machine.Timer: virtual timers (extmod/machine_timer.c on shared/runtime/softtimer.c) driven
+// by FRC2 (esp8266_timer.c); machine.WDT on the hardware watchdog (esp8266_machine_wdt.c).
+#define MICROPY_PY_MACHINE_TIMER            (1)
+#define MICROPY_PY_MACHINE_WDT              (1)
+#define MICROPY_PY_MACHINE_WDT_INCLUDEFILE  "esp8266_machine_wdt.c"
+#endif
 // machine.ADC(0) on TOUT and ADC(1) on VDD3P3, as upstream esp8266 (esp8266_machine_adc.c; named apart from
 // extmod/machine_adc.c, which would include itself).
+// QEMU's sim machine has no SAR block: LX106_SIM goes without it.
+#if !defined(LX106_SIM)
 #define MICROPY_PY_MACHINE_ADC              (1)
 #define MICROPY_PY_MACHINE_ADC_INCLUDEFILE  "esp8266_machine_adc.c"
 #define MICROPY_PY_MACHINE_ADC_READ         (1)
+#endif
 #define MICROPY_PY_SYS_EXC_INFO             (1)
 #define MICROPY_PY_SYS_GETSIZEOF            (1)
 #define MICROPY_PY_SYS_TRACEBACKLIMIT       (1)
@@ -131,6 +152,9 @@ typedef long mp_off_t;
 // Disable/enable interrupts (PS.INTLEVEL) around critical sections; see mphalport.h.
 #define MICROPY_BEGIN_ATOMIC_SECTION()      lx106_disable_irq()
 #define MICROPY_END_ATOMIC_SECTION(state)   lx106_enable_irq(state)
+// The soft-timer heap (shared/runtime/softtimer.c) is shared with the FRC2 interrupt: mask it.
+#define MICROPY_PY_PENDSV_ENTER             uint32_t atomic_state = lx106_disable_irq()
+#define MICROPY_PY_PENDSV_EXIT              lx106_enable_irq(atomic_state)
 
 uint32_t lx106_disable_irq(void);
 void lx106_enable_irq(uint32_t state);

@@ -18,6 +18,7 @@
 #include "shared/timeutils/timeutils.h"
 #include "uart.h"
 #include "machine_pin.h"
+#include "esp8266_rtc.h"
 
 #define HOUSEKEEPING_CYCLES (1u << 30)
 
@@ -47,6 +48,7 @@ void esp8266_time_init(void) {
 __attribute__((section(".iram0.text.esp8266_timer_isr")))
 void esp8266_timer_isr(void) {
     (void)esp8266_cycles64();
+    (void)esp8266_rtc_ticks64();   // keeps the RTC timer's 64-bit extension current too
     // Re-arm the housekeeping compare (this write also clears the interrupt); a sleeping
     // caller re-arms its own deadline when it wakes.
     lx106_set_ccompare0(lx106_ccount() + HOUSEKEEPING_CYCLES);
@@ -65,6 +67,14 @@ void lx106_irq_dispatch(void) {
     if (pending & (1u << ESP8266_INUM_GPIO)) {
         esp8266_gpio_isr();
     }
+    if (pending & (1u << ESP8266_INUM_FRC1)) {
+        esp8266_frc1_isr();
+    }
+    #if MICROPY_PY_MACHINE_TIMER
+    if (pending & (1u << ESP8266_INUM_FRC2)) {
+        esp8266_frc2_isr();
+    }
+    #endif
 }
 
 uint32_t lx106_disable_irq(void) {
@@ -101,6 +111,11 @@ static void sleep_until(uint64_t deadline, bool handle_events) {
         }
         if (handle_events) {
             mp_handle_pending(true);
+            if (MP_STATE_VM(sched_state) == MP_SCHED_PENDING) {
+                // More callbacks queued (the VM runs one per check, and two timers can fall
+                // due together): run them before waiting.
+                continue;
+            }
         }
         uint32_t ps = lx106_raise_intlevel();
         wait_cycles_masked(ps, left > HOUSEKEEPING_CYCLES ? HOUSEKEEPING_CYCLES : (uint32_t)left);
@@ -124,8 +139,8 @@ mp_uint_t mp_hal_ticks_us(void) {
 }
 
 uint64_t mp_hal_time_ns(void) {
-    // No RTC: time since reset.
-    return esp8266_cycles64() * 25 / 2;   // 12.5 ns per cycle at 80 MHz
+    // Wall-clock time by the RTC (esp8266_rtc.c), in the epoch of time.time() (2000).
+    return esp8266_rtc_time_us() * 1000;
 }
 
 // ---- console ---------------------------------------------------------------------------------
@@ -214,7 +229,8 @@ void esp8266_console_init(void) {
 // MICROPY_INTERNAL_WFE: wait for an event (interrupt) for at most timeout_ms (-1: no limit).
 void mp_hal_wait_for_interrupt_ms(mp_int_t timeout_ms) {
     uint32_t ps = lx106_raise_intlevel();
-    if (console_rx_any() || MP_STATE_MAIN_THREAD(mp_pending_exception) != MP_OBJ_NULL) {
+    if (console_rx_any() || MP_STATE_MAIN_THREAD(mp_pending_exception) != MP_OBJ_NULL
+        || MP_STATE_VM(sched_state) == MP_SCHED_PENDING) {
         lx106_restore_ps(ps);
         return;
     }
@@ -240,9 +256,9 @@ uint32_t esp8266_random_seed(void) {
     return lx106_ccount();
 }
 
-// Seconds since the MicroPython epoch: time since reset (no RTC on the emulated board).
+// Seconds since the MicroPython epoch (2000-01-01) by the RTC (esp8266_rtc.c).
 mp_uint_t esp8266_seconds_since_epoch(void) {
-    return (mp_uint_t)(esp8266_cycles64() / ESP8266_CPU_HZ);
+    return (mp_uint_t)(esp8266_rtc_time_us() / 1000000);
 }
 
 #if MICROPY_VFS_FAT

@@ -125,7 +125,11 @@ std::uint32_t Bme280::humidity_q22_10(const Trimming& c, std::int32_t adc_H, std
 // ---- Construction, reset ------------------------------------------------------------------------
 
 Bme280::Bme280(std::string name, Scheduler& scheduler, Timing timing, std::uint8_t address)
-    : name_(std::move(name)), scheduler_(scheduler), timing_(timing), address_(address) {
+    : name_(std::move(name)),
+      scheduler_(scheduler),
+      timing_(timing),
+      address_(address),
+      conversion_event_(scheduler, name_ + ".conversion", [this](Cycles) { end_conversion(); }) {
   if (address != kAddressSdoLow && address != kAddressSdoHigh)
     throw std::invalid_argument(fmt::format(
         "BME280 {}: address 0x{:02X}: the SDO pin selects 0x76 (low) or 0x77 (high)", name_, address));
@@ -150,10 +154,10 @@ Bme280::Bme280(std::string name, Scheduler& scheduler, Timing timing, std::uint8
   power_on_reset();
 }
 
-Bme280::~Bme280() { scheduler_.cancel(conversion_event_); }
+Bme280::~Bme280() = default;
 
 void Bme280::power_on_reset() {
-  scheduler_.cancel(conversion_event_);
+  conversion_event_.cancel();
   forced_request_ = false;
   ctrl_hum_ = ctrl_meas_ = config_ = 0;
   osrs_h_effective_ = 0;
@@ -196,7 +200,7 @@ std::uint8_t Bme280::status_now() const {
 }
 
 bool Bme280::measuring() const {
-  return scheduler_.pending(conversion_event_) && scheduler_.now() >= conversion_start_;
+  return conversion_event_.armed() && scheduler_.now() >= conversion_start_;
 }
 
 std::uint8_t Bme280::read_register(std::uint8_t reg, bool guest) const {
@@ -280,12 +284,12 @@ void Bme280::write_register(std::uint8_t reg, std::uint8_t value) {
 void Bme280::on_ctrl_meas_written() {
   osrs_h_effective_ = ctrl_hum_ & 0x07u;  // 5.4.3
   const Cycles now = scheduler_.now();
-  const bool scheduled = scheduler_.pending(conversion_event_);
+  const bool scheduled = conversion_event_.armed();
   const bool in_progress = scheduled && now >= conversion_start_;
   switch (mode()) {
     case 0:  // sleep: a measurement in progress completes; nothing follows it
       forced_request_ = false;
-      if (scheduled && !in_progress) scheduler_.cancel(conversion_event_);
+      if (scheduled && !in_progress) conversion_event_.cancel();
       return;
     case 3:  // normal
       forced_request_ = false;
@@ -298,7 +302,7 @@ void Bme280::on_ctrl_meas_written() {
       if (in_progress) {
         forced_request_ = true;
       } else {
-        scheduler_.cancel(conversion_event_);  // a normal-mode standby, if any
+        conversion_event_.cancel();  // a normal-mode standby, if any
         start_conversion(now);
       }
       return;
@@ -310,9 +314,9 @@ void Bme280::start_conversion(Cycles at) {
   conv_osrs_p_ = (ctrl_meas_ >> 2) & 0x07u;
   conv_osrs_h_ = osrs_h_effective_;
   conversion_start_ = at;
-  scheduler_.cancel(conversion_event_);
+  conversion_event_.cancel();
   conversion_end_ = at + timing_.measurement(conv_osrs_t_, conv_osrs_p_, conv_osrs_h_);
-  conversion_event_ = scheduler_.schedule_at(conversion_end_, [this](Cycles) { end_conversion(); });
+  conversion_event_.arm_at(conversion_end_);
 }
 
 void Bme280::end_conversion() {
@@ -333,8 +337,8 @@ void Bme280::end_conversion() {
 // A CPU slice may overshoot an event's time: a measurement whose end has passed is over, fired or
 // not (and in normal mode, so may be the ones after it).
 void Bme280::catch_up() {
-  while (scheduler_.pending(conversion_event_) && scheduler_.now() >= conversion_end_) {
-    scheduler_.cancel(conversion_event_);
+  while (conversion_event_.armed() && scheduler_.now() >= conversion_end_) {
+    conversion_event_.cancel();
     end_conversion();
   }
 }

@@ -98,6 +98,7 @@
 #include <string>
 
 #include "core/i2c.hpp"
+#include "core/event.hpp"
 #include "core/scheduler.hpp"
 #include "parts/part.hpp"
 
@@ -222,7 +223,7 @@ class Bme280 final : public I2cTarget {
   // A measurement is in progress (started, and its event not yet fired).
   bool measuring() const;
   // Pending: a measurement in progress, or (normal mode) in standby before the next one.
-  bool measurement_scheduled() const { return scheduler_.pending(conversion_event_); }
+  bool measurement_scheduled() const { return conversion_event_.armed(); }
   Cycles conversion_start() const { return conversion_start_; }
   Cycles conversion_end() const { return conversion_end_; }
   // Measurements completed since construction (a host counter; reset does not clear it).
@@ -295,7 +296,7 @@ class Bme280 final : public I2cTarget {
   unsigned conv_osrs_t_ = 0, conv_osrs_p_ = 0, conv_osrs_h_ = 0;
   Cycles conversion_start_ = 0;
   Cycles conversion_end_ = 0;
-  Scheduler::EventId conversion_event_ = 0;
+  Event conversion_event_;  // "<name>.conversion": the measurement in progress ends
   bool forced_request_ = false;  // forced mode was written while a measurement ran
   Cycles im_update_until_ = 0;
   std::uint64_t conversions_ = 0;

@@ -10,7 +10,9 @@
 namespace boardemu {
 
 Eeprom24lc32::Eeprom24lc32(std::string name, Scheduler& scheduler, Timing timing, unsigned chip_select)
-    : name_(std::move(name)), scheduler_(scheduler), timing_(timing), wp_(name_ + ".WP", &scheduler) {
+    : name_(std::move(name)), scheduler_(scheduler), timing_(timing),
+      wp_(name_ + ".WP", &scheduler),
+      write_cycle_event_(scheduler, name_ + ".write_cycle", [this](Cycles) { commit_page_buffer(); }) {
   if (chip_select > 7)
     throw std::invalid_argument(
         fmt::format("24LC32A {}: chip select {} is not a level combination of A2..A0 (0..7)", name_, chip_select));
@@ -18,7 +20,7 @@ Eeprom24lc32::Eeprom24lc32(std::string name, Scheduler& scheduler, Timing timing
   array_.fill(0xFF);
 }
 
-Eeprom24lc32::~Eeprom24lc32() { scheduler_.cancel(write_cycle_event_); }
+Eeprom24lc32::~Eeprom24lc32() = default;
 
 void Eeprom24lc32::load(std::uint32_t offset, std::span<const std::uint8_t> data) {
   if (offset > kSize || data.size() > kSize - offset)
@@ -30,15 +32,15 @@ void Eeprom24lc32::load(std::uint32_t offset, std::span<const std::uint8_t> data
 // 7.0: the part does not acknowledge while its write cycle runs. A CPU slice may overshoot the
 // event's time by part of a block: a cycle whose end has passed is over, fired or not.
 bool Eeprom24lc32::busy() {
-  if (!scheduler_.pending(write_cycle_event_)) return false;
+  if (!write_cycle_event_.armed()) return false;
   if (scheduler_.now() < write_cycle_end_) return true;
   finish_write_cycle();
   return false;
 }
 
 void Eeprom24lc32::finish_write_cycle() {
-  if (!scheduler_.pending(write_cycle_event_)) return;
-  scheduler_.cancel(write_cycle_event_);
+  if (!write_cycle_event_.armed()) return;
+  write_cycle_event_.cancel();
   commit_page_buffer();
 }
 
@@ -129,7 +131,7 @@ void Eeprom24lc32::stop() {
     return;
   }
   write_cycle_end_ = scheduler_.now() + timing_.write_cycle;
-  write_cycle_event_ = scheduler_.schedule_at(write_cycle_end_, [this](Cycles) { commit_page_buffer(); });
+  write_cycle_event_.arm_at(write_cycle_end_);
 }
 
 void Eeprom24lc32::repeated_start() {

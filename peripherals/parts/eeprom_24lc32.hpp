@@ -53,6 +53,7 @@
 #include <vector>
 
 #include "core/i2c.hpp"
+#include "core/event.hpp"
 #include "core/nonvolatile.hpp"
 #include "core/net.hpp"
 #include "core/scheduler.hpp"
@@ -92,7 +93,7 @@ class Eeprom24lc32 final : public I2cTarget, public NonVolatileMemory {
   // Writes `data` at `offset` directly into the array. Throws std::out_of_range past the end.
   void load(std::uint32_t offset, std::span<const std::uint8_t> data);
   std::uint16_t address_pointer() const { return pointer_; }
-  bool write_cycle_in_progress() const { return scheduler_.pending(write_cycle_event_); }
+  bool write_cycle_in_progress() const { return write_cycle_event_.armed(); }
   Cycles write_cycle_end() const { return write_cycle_end_; }
   void finish_write_cycle();
 
@@ -134,7 +135,7 @@ class Eeprom24lc32 final : public I2cTarget, public NonVolatileMemory {
   std::uint32_t page_loaded_ = 0;  // bit i: page_[i] holds a byte to write
   // The write cycle's end, and the event that ends it.
   Cycles write_cycle_end_ = 0;
-  Scheduler::EventId write_cycle_event_ = 0;
+  Event write_cycle_event_;  // "<name>.write_cycle"
   std::vector<std::pair<ObserverId, ChangeObserver>> observers_;
   ObserverId next_observer_ = 1;
 };

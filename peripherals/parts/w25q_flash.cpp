@@ -72,7 +72,8 @@ W25qFlash::W25qFlash(std::string name, Scheduler& scheduler, Params params,
       size_(params.size),
       jedec_id_(params.jedec_id),
       timing_(params.timing),
-      mapped_(mapped) {
+      mapped_(mapped),
+      busy_end_(scheduler, name_ + ".busy_end", [this](Cycles) { finish_operation(); }) {
   if (size_ < 0x10000 || size_ > 0x1000000 || (size_ & (size_ - 1)) != 0)
     throw std::invalid_argument("flash size " + std::to_string(size_) +
                                 " is not a power of two from 64 KiB to 16 MiB");
@@ -90,9 +91,7 @@ W25qFlash::W25qFlash(std::string name, Scheduler& scheduler, Params params,
   rest_.assign(size_ - mapped_.size(), 0xFF);
 }
 
-W25qFlash::~W25qFlash() {
-  if (busy_end_) scheduler_.cancel(busy_end_);
-}
+W25qFlash::~W25qFlash() = default;
 
 // ---- contents -------------------------------------------------------------------------------------
 
@@ -148,18 +147,12 @@ void W25qFlash::start_operation(Operation op, Cycles duration) {
     return;
   }
   BE_LOG(trace, "{}: {} busy until cycle {}", name_, operation_name(op), busy_until_);
-  busy_end_ = scheduler_.schedule_at(busy_until_, [this](Cycles) {
-    busy_end_ = 0;
-    finish_operation();
-  });
+  busy_end_.arm_at(busy_until_);
 }
 
 void W25qFlash::finish_operation() {
   if (operation_ == Operation::none) return;
-  if (busy_end_) {
-    scheduler_.cancel(busy_end_);
-    busy_end_ = 0;
-  }
+  busy_end_.cancel();
   operation_ = Operation::none;
   sr1_ &= ~SR_WEL;  // the write enable latch resets when the operation completes
 }

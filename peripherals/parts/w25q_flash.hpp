@@ -67,6 +67,7 @@
 #include <vector>
 
 #include "core/nonvolatile.hpp"
+#include "core/event.hpp"
 #include "core/scheduler.hpp"
 #include "core/spi.hpp"
 
@@ -205,7 +206,7 @@ class W25qFlash : public SpiTarget, public NonVolatileMemory {
   // The program/erase/write-status in progress and its end, the part's one scheduler event.
   Operation operation_ = Operation::none;
   Cycles busy_until_ = 0;
-  Scheduler::EventId busy_end_ = 0;
+  Event busy_end_;  // "<name>.busy_end": the operation in progress completes
 
   // The frame in progress.
   Phase phase_ = Phase::opcode;

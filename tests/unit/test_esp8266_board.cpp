@@ -82,8 +82,8 @@ TEST(Esp8266Board, PeripheralAddressesAndInterruptNumbers) {
       {"gpio", {"esp8266-gpio", 0x60000300, 4}},  {"frc1", {"esp8266-frc-timer", 0x60000600, 9}},
       {"frc2", {"esp8266-frc-timer", 0x60000620, 10}},
       {"dport", {"esp8266-dport", 0x3FF00000, -1}},
-      {"rtc", {"unimplemented", 0x60000700, -1}},  {"iomux", {"esp8266-iomux", 0x60000800, -1}},
-      {"wdt", {"unimplemented", 0x60000900, -1}},
+      {"rtc", {"esp8266-rtc", 0x60000700, -1}},  {"iomux", {"esp8266-iomux", 0x60000800, -1}},
+      {"wdt", {"esp8266-wdt", 0x60000900, 8}},
   };
   for (const auto& [name, w] : want) {
     const PeripheralDesc* p = find(b, name);
@@ -104,6 +104,11 @@ TEST(Esp8266Board, PeripheralAddressesAndInterruptNumbers) {
   // The IO_MUX sets the GPIO block's pads, so the GPIO block must come first.
   EXPECT_LT(index("gpio"), index("iomux"));
   EXPECT_EQ(find(b, "iomux")->params.at("gpio"), "gpio");
+  // The watchdog looks up the DPORT (interrupt gate) and the RTC (reset cause).
+  EXPECT_LT(index("dport"), index("wdt"));
+  EXPECT_LT(index("rtc"), index("wdt"));
+  EXPECT_EQ(find(b, "rtc")->clock_hz, 150000u);  // the ~150 kHz RTC clock
+  EXPECT_EQ(find(b, "wdt")->clock_hz, 1250u);    // 0.8 ms watchdog ticks
 }
 
 TEST(Esp8266Board, MachineWiresTheModels) {

@@ -86,9 +86,11 @@ TEST_F(Esp8266SpiFlashTest, RdidPutsTheJedecIdInW0) {
   dev_ = make({{"xip_region", "flash"}});
   command(kRdid);
   EXPECT_EQ(rd(kW0) & 0xFFFFFF, 0x1640EFu);  // EF 40 16: Winbond W25Q32, 4 MiB
+  dev_.reset();  // one spi0 at a time: its events are named after it
   dev_ = make({{"xip_region", "flash"}, {"size", "0x200000"}});
   command(kRdid);
   EXPECT_EQ(rd(kW0) & 0xFFFFFF, 0x1540EFu);  // W25Q16, 2 MiB
+  dev_.reset();
   dev_ = make({{"jedec_id", "0xC84016"}});
   command(kRdid);
   EXPECT_EQ(rd(kW0) & 0xFFFFFF, 0x1640C8u);  // GigaDevice GD25Q32
