@@ -57,18 +57,20 @@ Esp8266SarAdc::Esp8266SarAdc(std::string name, const DeviceContext& ctx, Params 
                      }},
                 {.offset = SAR_STATUS, .name = "SAR_STATUS", .writable = 0, .access = Access::RO},
                 {.offset = SAR_DATA, .name = "SAR_DATA", .writable = 0, .access = Access::RO},
-            }) {
+            }),
+      conversion_event_(sched_, this->name() + ".conversion", [this](Cycles) {
+        regs_[SAR_DATA] = sampled_;
+        regs_[SAR_STATUS] &= ~STATUS_BUSY;
+      }) {
   reset();
 }
 
 Esp8266SarAdc::Esp8266SarAdc(std::string name, const DeviceContext& ctx)
     : Esp8266SarAdc(std::move(name), ctx, Params{}) {}
 
-Esp8266SarAdc::~Esp8266SarAdc() { sched_.cancel(conversion_event_); }
-
 void Esp8266SarAdc::reset() {
-  sched_.cancel(conversion_event_);
-  conversion_event_ = 0;
+  conversion_event_.cancel();
+  sampled_ = 0;
   regs_.reset();
 }
 
@@ -94,12 +96,9 @@ void Esp8266SarAdc::start() {
     }
     result = tout_code(v);
   }
+  sampled_ = result;
   regs_[SAR_STATUS] |= STATUS_BUSY;
-  conversion_event_ = sched_.schedule_in(conversion_cycles_, [this, result](Cycles) {
-    conversion_event_ = 0;
-    regs_[SAR_DATA] = result;
-    regs_[SAR_STATUS] &= ~STATUS_BUSY;
-  });
+  conversion_event_.arm_in(conversion_cycles_);
 }
 
 std::uint32_t Esp8266SarAdc::read(std::uint32_t offset, unsigned size) {
@@ -110,6 +109,11 @@ std::uint32_t Esp8266SarAdc::read(std::uint32_t offset, unsigned size) {
     return 0;
   }
   return v;
+}
+
+std::uint32_t Esp8266SarAdc::peek(std::uint32_t offset, unsigned size) {
+  std::uint32_t v = 0;
+  return regs_.read(offset, size, &v) ? v : 0;
 }
 
 void Esp8266SarAdc::write(std::uint32_t offset, std::uint32_t value, unsigned size) {

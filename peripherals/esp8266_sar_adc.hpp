@@ -27,8 +27,8 @@
 //                     or VDD3P3 in 1/1024 V
 // A conversion samples its input when it starts (the sample-and-hold of a successive-
 // approximation converter), takes params.conversion_us (default 10 us: boardemu's choice, the
-// real time is undocumented) of virtual time in one scheduler event the model owns (cancelled
-// by reset and destruction), then latches SAR_DATA and clears BUSY. START while BUSY is ignored and logged (guest_error).
+// real time is undocumented) of virtual time in the model's event "<name>.conversion" (core/
+// event.hpp), then latches SAR_DATA and clears BUSY. START while BUSY is ignored and logged (guest_error).
 //
 // Pin: "<name>.TOUT" (e.g. adc.TOUT), whose net's voltage (core/net.hpp) is what TOUT sees: a
 // potentiometer's wiper, or 0 V when nothing drives it. Params: vdd33 (the supply the VDD3P3
@@ -42,6 +42,7 @@
 #include <vector>
 
 #include "core/device.hpp"
+#include "core/event.hpp"
 #include "core/net.hpp"
 #include "core/registers.hpp"
 
@@ -68,9 +69,10 @@ class Esp8266SarAdc : public Device {
   // `ctx.scheduler` is required (the conversion is an event).
   Esp8266SarAdc(std::string name, const DeviceContext& ctx, Params params);
   Esp8266SarAdc(std::string name, const DeviceContext& ctx);  // default params
-  ~Esp8266SarAdc() override;
 
   std::uint32_t read(std::uint32_t offset, unsigned size) override;
+  // As read(), without logging the rest of the block (reads have no side effects here).
+  std::uint32_t peek(std::uint32_t offset, unsigned size) override;
   void write(std::uint32_t offset, std::uint32_t value, unsigned size) override;
   void reset() override;
   const RegisterBank* registers() const override { return &regs_; }
@@ -89,7 +91,8 @@ class Esp8266SarAdc : public Device {
   Cycles conversion_cycles_;
   Pin tout_;
   RegisterBank regs_;
-  Scheduler::EventId conversion_event_ = 0;
+  std::uint32_t sampled_ = 0;  // the running conversion's result, latched when it ends
+  Event conversion_event_;     // "<name>.conversion": the running conversion ends
   bool warned_over_range_ = false;
 };
 

@@ -11,10 +11,11 @@
 #include <string>
 #include <vector>
 
+#include "core/board.hpp"
+#include "core/event.hpp"
 #include "core/net.hpp"
 #include "core/registers.hpp"
 #include "esp8266_sar_adc.hpp"
-#include "core/board.hpp"
 #include "machine/circuit.hpp"
 #include "machine/device_registry.hpp"
 #include "machine/machine.hpp"
@@ -87,6 +88,10 @@ TEST_F(SarAdcTest, AConversionSamplesToutAtStartAndLatchesAfterItsTime) {
   nl_.connect(adc_.tout(), "a0");
   wr(Adc::SAR_CTRL, Adc::CTRL_START);
   EXPECT_EQ(rd(Adc::SAR_STATUS), Adc::STATUS_BUSY);
+  // The conversion is the model's named event (what a snapshot saves).
+  ASSERT_EQ(sched_.events().size(), 1u);
+  EXPECT_EQ(sched_.events()[0]->name(), "adc.conversion");
+  EXPECT_EQ(sched_.events()[0]->when(), adc_.conversion_cycles());
   pot.set_position(0.9);  // after the sample: not in this result
   run_for(adc_.conversion_cycles() - 1);
   EXPECT_EQ(rd(Adc::SAR_STATUS), Adc::STATUS_BUSY);
@@ -149,6 +154,8 @@ TEST_F(SarAdcTest, ResetCancelsAConversion) {
 
 TEST_F(SarAdcTest, RestOfTheBlockIsUnimplemented) {
   boardemu::testing::LogCapture log;
+  EXPECT_EQ(adc_.peek(0x50, 4), 0u);  // a debugger's read: quiet
+  EXPECT_EQ(log.take(), "");
   EXPECT_EQ(rd(0x50), 0u);
   wr(0x50, 2);
   EXPECT_NE(log.take().find("not modelled"), std::string::npos);
