@@ -31,11 +31,12 @@ double number(const std::string& text) {
 }
 
 const char* kHelp =
-    "ok 13\n"
+    "ok 14\n"
     "time\n"
     "parts | nets\n"
     "level NET\n"
-    "drive NET off|low|high|pull-up|pull-down\n"
+    "voltage NET\n"
+    "drive NET off|low|high|pull-up|pull-down|VOLTS\n"
     "set PART CONTROL VALUE\n"
     "get PART READING\n"
     "png PART FILE [SCALE]\n"
@@ -110,8 +111,12 @@ std::string Monitor::execute(const std::string& line) {
       need(2, "level NET");
       return fmt::format("ok {}", to_string(probe_.level(w[1])));
     }
+    if (cmd == "voltage") {
+      need(2, "voltage NET");
+      return fmt::format("ok {}", probe_.voltage(w[1]));
+    }
     if (cmd == "drive") {
-      need(3, "drive NET off|low|high|pull-up|pull-down");
+      need(3, "drive NET off|low|high|pull-up|pull-down|VOLTS");
       static const std::pair<const char*, Drive> drives[] = {{"off", Drive::off},         {"low", Drive::low},
                                                              {"high", Drive::high},       {"pull-up", Drive::pull_up},
                                                              {"pull-down", Drive::pull_down}};
@@ -120,7 +125,11 @@ std::string Monitor::execute(const std::string& line) {
           probe_.drive(w[1], d);
           return "ok";
         }
-      throw std::invalid_argument("drive: '" + w[2] + "' is not off, low, high, pull-up or pull-down");
+      if (!w[2].empty() && (std::isdigit(static_cast<unsigned char>(w[2][0])) || w[2][0] == '-' || w[2][0] == '.')) {
+        probe_.drive_voltage(w[1], number(w[2]));  // an analog source
+        return "ok";
+      }
+      throw std::invalid_argument("drive: '" + w[2] + "' is not off, low, high, pull-up, pull-down or a voltage");
     }
     if (cmd == "set") {
       need(4, "set PART CONTROL VALUE");

@@ -9,7 +9,9 @@
 //   time                          ok <cycles> <milliseconds of virtual time>
 //   parts | nets                  ok <n>, then one id / net name per line
 //   level NET                     ok low|high|floating|contention (a net, or a pin's net)
-//   drive NET off|low|high|pull-up|pull-down   the monitor's own driver on that net
+//   voltage NET                   ok <volts> (an analog source's, or the level's: core/net.hpp)
+//   drive NET off|low|high|pull-up|pull-down|VOLTS   the monitor's own driver on that net (a
+//                                 number: an analog source of that many volts)
 //   set PART CONTROL VALUE        a button's pressed 1, a sensor's temperature 21.5, ...
 //   get PART READING              ok <value>
 //   png PART FILE [SCALE]         writes a display part's panel as PNG

@@ -51,7 +51,7 @@ TEST(Monitor, PressesAButtonAndReadsNets) {
   EXPECT_EQ(b.ask("drive gpio.GPIO12 high"), "ok");
   EXPECT_EQ(b.ask("level gpio.GPIO12"), "ok high");
   EXPECT_EQ(b.ask("drive gpio.GPIO12 sideways"),
-            "error: drive: 'sideways' is not off, low, high, pull-up or pull-down");
+            "error: drive: 'sideways' is not off, low, high, pull-up, pull-down or a voltage");
 }
 
 TEST(Monitor, ListsPartsSetsSensorsAndRejectsBadCommands) {
@@ -70,6 +70,41 @@ TEST(Monitor, ListsPartsSetsSensorsAndRejectsBadCommands) {
   EXPECT_EQ(nets.rfind("ok ", 0), 0u);
   EXPECT_NE(nets.find("\ni2c_scl"), std::string::npos);
   EXPECT_NE(b.ask("help").find("set PART CONTROL VALUE"), std::string::npos);
+}
+
+// Analog: a potentiometer turned from the monitor, TOUT's voltage read back and converted by the
+// SAR ADC; the monitor's own analog source on a net.
+TEST(Monitor, TurnsAPotentiometerAndReadsVoltages) {
+  Machine m{load_board_by_name("esp8266", kBoardsDir)};
+  m.add_circuit(parse_circuit_text(R"(
+parts:
+  - {id: pot1, type: potentiometer, params: {vcc: 1.0, position: 0.5}}
+  - {id: sw1, type: slide-switch, params: {pin1: gnd, pin3: vcc}}
+nets:
+  - {name: a0, pins: [adc.TOUT, pot1.SIG]}
+  - {name: switch, pins: [gpio.GPIO14, sw1.2]}
+)",
+                                   "test.yaml"));
+  BufferCharBackend host;
+  Monitor mon(m, host);
+  EXPECT_EQ(mon.execute("voltage a0"), "ok 0.5");
+  EXPECT_EQ(mon.execute("set pot1 position 0.25"), "ok");
+  EXPECT_EQ(mon.execute("voltage adc.TOUT"), "ok 0.25");
+  EXPECT_EQ(mon.execute("get pot1 voltage"), "ok 0.25");
+  Device& adc = *m.device("adc");
+  adc.write(0x00, 1, 4);  // SAR_CTRL.START
+  m.scheduler().advance(800);
+  m.scheduler().run_due();
+  EXPECT_EQ(mon.execute("peek 0x60000D08"), "ok 00 01 00 00");  // SAR_DATA 256, little-endian
+  EXPECT_EQ(mon.execute("level switch"), "ok low");
+  EXPECT_EQ(mon.execute("voltage switch"), "ok 0");
+  EXPECT_EQ(mon.execute("set sw1 position 1"), "ok");
+  EXPECT_EQ(mon.execute("voltage switch"), "ok 3.3");
+  EXPECT_EQ(mon.execute("drive gpio.GPIO12 2.9"), "ok");  // the monitor's analog source
+  EXPECT_EQ(mon.execute("voltage gpio.GPIO12"), "ok 2.9");
+  EXPECT_EQ(mon.execute("level gpio.GPIO12"), "ok high");
+  EXPECT_EQ(mon.execute("drive gpio.GPIO12 -inf").rfind("error: ", 0), 0u);
+  EXPECT_EQ(mon.execute("voltage"), "error: usage: voltage NET");
 }
 
 TEST(Monitor, AnswersLinesAtItsPollEventInVirtualTime) {
