@@ -115,7 +115,8 @@ std::unique_ptr<Part> create_part(const std::string& type, const std::string& id
                                   const PartContext& ctx) {
   if (type == "led") {
     only(type, params, {"active"});
-    return std::make_unique<Led>(id, ctx.scheduler, choice(type, params, "active", {"high", "low"}) == "high");
+    return std::make_unique<Led>(id, ctx.scheduler, choice(type, params, "active", {"high", "low"}) == "high",
+                                 ctx.cpu_hz / 50);  // brightness over the last 20 ms
   }
   if (type == "button") {
     only(type, params, {"to"});

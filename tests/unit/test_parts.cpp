@@ -46,6 +46,37 @@ TEST(Led, LitAtItsActiveLevelAndBrightnessIsTheDutyCycle) {
   EXPECT_TRUE(low.lit());
 }
 
+TEST(Led, BrightnessFollowsTheDutyOverItsWindow) {
+  Scheduler s;
+  Netlist nl(&s);
+  Pin gpio("gpio.GPIO2", &s);
+  Led led("led1", &s, true, /*window=*/1'600'000);  // 20 ms at 80 MHz
+  nl.connect(gpio, "led");
+  nl.connect(led.a(), "led");
+  auto pwm = [&](Cycles high, Cycles low, int periods) {
+    for (int i = 0; i < periods; ++i) {
+      gpio.set(true);
+      s.advance(high);
+      gpio.set(false);
+      s.advance(low);
+    }
+  };
+  pwm(8'000, 72'000, 100);  // 10% at 1 kHz for 100 ms
+  EXPECT_NEAR(led.brightness(), 0.10, 0.001);
+  pwm(72'000, 8'000, 10);  // 90% for 10 ms: half the window
+  EXPECT_NEAR(led.brightness(), 0.50, 0.001);
+  pwm(72'000, 8'000, 30);  // the window now holds only the new duty
+  EXPECT_NEAR(led.brightness(), 0.90, 0.001);
+  gpio.set(true);  // then steadily on: the window fills up
+  s.advance(800'000);
+  EXPECT_NEAR(led.brightness(), 0.95, 0.001);
+  s.advance(800'000);
+  EXPECT_DOUBLE_EQ(led.brightness(), 1.0);
+  gpio.set(false);
+  s.advance(3'200'000);
+  EXPECT_DOUBLE_EQ(led.brightness(), 0.0);
+}
+
 TEST(Button, PressedPullsToItsRailReleasedLetsGo) {
   Scheduler s;
   Netlist nl(&s);
