@@ -5,30 +5,17 @@
 #include <stdexcept>
 #include <utility>
 
+#include "core/params.hpp"
 #include "core/log.hpp"
 
 namespace boardemu {
 
 Esp8266Dport::Params Esp8266Dport::parse_params(const std::map<std::string, std::string>& params) {
+  ParamReader r("esp8266-dport", params);
   Params p;
-  for (const auto& [key, value] : params) {
-    if (key.size() == 6 && key.rfind("efuse", 0) == 0 && key[5] >= '0' && key[5] <= '3') {
-      std::size_t used = 0;
-      unsigned long long v = 0;
-      try {
-        v = std::stoull(value, &used, 0);
-      } catch (const std::exception&) {
-        used = 0;
-      }
-      if (used != value.size() || value.empty() || v > 0xFFFFFFFFull)
-        throw std::invalid_argument("esp8266-dport: params." + key +
-                                    ": expected a 32-bit integer, got '" + value + "'");
-      p.efuse[key[5] - '0'] = static_cast<std::uint32_t>(v);
-    } else {
-      throw std::invalid_argument("esp8266-dport: unknown param '" + key +
-                                  "' (known: efuse0, efuse1, efuse2, efuse3)");
-    }
-  }
+  for (unsigned i = 0; i < 4; ++i)
+    p.efuse[i] = static_cast<std::uint32_t>(r.uint("efuse" + std::to_string(i), p.efuse[i], 0, 0xFFFFFFFFu));
+  r.finish();
   return p;
 }
 

@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "core/params.hpp"
 #include "core/bus.hpp"
 #include "core/log.hpp"
 #include "esp8266_dport.hpp"
@@ -23,21 +24,11 @@ Scheduler& scheduler_of(const DeviceContext& ctx, const std::string& name) {
 
 Esp8266FrcTimer::Params Esp8266FrcTimer::parse_params(
     const std::map<std::string, std::string>& params) {
+  ParamReader r("esp8266-frc-timer", params);
   Params p;
-  for (const auto& [key, value] : params) {
-    if (key == "counter") {
-      if (value == "frc1") p.counter = Counter::frc1;
-      else if (value == "frc2") p.counter = Counter::frc2;
-      else
-        throw std::invalid_argument("esp8266-frc-timer: params.counter: expected frc1 or frc2, got '" +
-                                    value + "'");
-    } else if (key == "edge_gate") {
-      p.edge_gate = value;
-    } else {
-      throw std::invalid_argument("esp8266-frc-timer: unknown param '" + key +
-                                  "' (known: counter, edge_gate)");
-    }
-  }
+  p.counter = r.choice("counter", {"frc1", "frc2"}) == "frc1" ? Counter::frc1 : Counter::frc2;
+  p.edge_gate = r.text("edge_gate");
+  r.finish();
   return p;
 }
 

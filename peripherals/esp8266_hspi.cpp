@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "core/params.hpp"
 #include "core/bus.hpp"
 #include "core/log.hpp"
 #include "core/net.hpp"
@@ -39,11 +40,10 @@ Scheduler& scheduler_of(const DeviceContext& ctx, const std::string& name) {
 }  // namespace
 
 Esp8266Hspi::Params Esp8266Hspi::parse_params(const std::map<std::string, std::string>& params) {
+  ParamReader r("esp8266-hspi", params);
   Params p;
-  for (const auto& [key, value] : params) {
-    if (key == "gpio") p.gpio = value;
-    else throw std::invalid_argument("esp8266-hspi: unknown param '" + key + "' (known: gpio)");
-  }
+  p.gpio = r.text("gpio");
+  r.finish();
   return p;
 }
 

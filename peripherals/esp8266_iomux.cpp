@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/params.hpp"
 #include "core/bus.hpp"
 #include "core/log.hpp"
 #include "esp8266_gpio.hpp"
@@ -72,11 +73,10 @@ std::uint32_t Esp8266Iomux::pad_offset(unsigned gpio) { return pad_of_gpio(gpio)
 unsigned Esp8266Iomux::gpio_function(unsigned gpio) { return pad_of_gpio(gpio).gpio_func; }
 
 Esp8266Iomux::Params Esp8266Iomux::parse_params(const std::map<std::string, std::string>& params) {
+  ParamReader r("esp8266-iomux", params);
   Params p;
-  for (const auto& [key, value] : params) {
-    if (key == "gpio") p.gpio = value;
-    else throw std::invalid_argument("esp8266-iomux: unknown param '" + key + "' (known: gpio)");
-  }
+  p.gpio = r.text("gpio");
+  r.finish();
   return p;
 }
 

@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "core/params.hpp"
 #include "core/log.hpp"
 
 namespace boardemu {
@@ -22,9 +23,7 @@ Scheduler& scheduler_of(const DeviceContext& ctx, const std::string& name) {
 }  // namespace
 
 void Esp8266Rtc::check_params(const std::map<std::string, std::string>& params) {
-  if (!params.empty())
-    throw std::invalid_argument("esp8266-rtc: unknown param '" + params.begin()->first +
-                                "' (the model takes none; the RTC clock is clock_hz)");
+  ParamReader("esp8266-rtc", params).finish();  // none: the RTC clock is clock_hz
 }
 
 Esp8266Rtc::Esp8266Rtc(std::string name, const DeviceContext& ctx)

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "core/params.hpp"
 #include "core/log.hpp"
 
 namespace boardemu {
@@ -17,26 +18,14 @@ Scheduler& scheduler_of(const DeviceContext& ctx, const std::string& name) {
   return *ctx.scheduler;
 }
 
-double volts_param(const std::string& key, const std::string& text, double lo, double hi) {
-  try {
-    std::size_t used = 0;
-    double v = std::stod(text, &used);
-    if (used == text.size() && v >= lo && v <= hi) return v;
-  } catch (const std::exception&) {
-  }
-  throw std::invalid_argument("esp8266-sar-adc: params." + key + ": expected a number in " + std::to_string(lo) +
-                              ".." + std::to_string(hi) + ", got '" + text + "'");
-}
-
 }  // namespace
 
 Esp8266SarAdc::Params Esp8266SarAdc::parse_params(const std::map<std::string, std::string>& params) {
+  ParamReader r("esp8266-sar-adc", params);
   Params p;
-  for (const auto& [key, value] : params) {
-    if (key == "vdd33") p.vdd33 = volts_param(key, value, 2.5, 3.6);  // [DS] operating voltage 2.5..3.6 V
-    else if (key == "conversion_us") p.conversion_us = volts_param(key, value, 0, 1e6);
-    else throw std::invalid_argument("esp8266-sar-adc: unknown param '" + key + "' (known: vdd33, conversion_us)");
-  }
+  p.vdd33 = r.number("vdd33", p.vdd33, 2.5, 3.6);  // [DS] operating voltage 2.5..3.6 V
+  p.conversion_us = r.number("conversion_us", p.conversion_us, 0, 1e6);
+  r.finish();
   return p;
 }
 

@@ -12,6 +12,7 @@
 
 #include "core/bus.hpp"
 #include "core/log.hpp"
+#include "core/params.hpp"
 
 namespace boardemu {
 
@@ -19,53 +20,19 @@ namespace {
 
 constexpr const char* kModel = "esp8266-spi-flash";
 
-std::uint64_t parse_uint(const std::string& key, const std::string& text, std::uint64_t max) {
-  std::size_t used = 0;
-  unsigned long long v = 0;
-  try {
-    v = std::stoull(text, &used, 0);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (text.empty() || used != text.size() || text[0] == '-' || v > max)
-    throw std::invalid_argument(std::string(kModel) + ": params." + key +
-                                ": expected an integer (decimal or 0x hex) up to " +
-                                std::to_string(max) + ", got '" + text + "'");
-  return v;
-}
-
 }  // namespace
 
 Esp8266SpiFlash::Params Esp8266SpiFlash::parse_params(
     const std::map<std::string, std::string>& params) {
+  ParamReader r(kModel, params);
   Params p;
-  for (const auto& [key, value] : params) {
-    if (key == "xip_region") {
-      p.xip_region = value;
-    } else if (key == "size") {
-      p.size = static_cast<std::uint32_t>(parse_uint(key, value, 0x1000000));
-    } else if (key == "jedec_id") {
-      p.jedec_id = static_cast<std::uint32_t>(parse_uint(key, value, 0xFFFFFF));
-    } else if (key == "image") {
-      p.image = value;
-    } else if (key == "persist") {
-      if (value == "true") p.persist = true;
-      else if (value == "false") p.persist = false;
-      else
-        throw std::invalid_argument(std::string(kModel) +
-                                    ": params.persist: expected true or false, got '" + value + "'");
-    } else if (key == "timing") {
-      if (value == "typical") p.instant = false;
-      else if (value == "instant") p.instant = true;
-      else
-        throw std::invalid_argument(std::string(kModel) +
-                                    ": params.timing: expected typical or instant, got '" + value +
-                                    "'");
-    } else {
-      throw std::invalid_argument(std::string(kModel) + ": unknown param '" + key +
-                                  "' (known: xip_region, size, jedec_id, image, persist, timing)");
-    }
-  }
+  p.xip_region = r.text("xip_region");
+  p.size = static_cast<std::uint32_t>(r.uint("size", p.size, 0, 0x1000000));
+  if (auto id = r.optional_uint("jedec_id", 0, 0xFFFFFF)) p.jedec_id = static_cast<std::uint32_t>(*id);
+  p.image = r.text("image");
+  p.persist = r.boolean("persist", false);
+  p.instant = r.choice("timing", {"typical", "instant"}) == "instant";
+  r.finish();
   if (p.persist && p.image.empty())
     throw std::invalid_argument(std::string(kModel) +
                                 ": params.persist: needs params.image (the file to write back)");

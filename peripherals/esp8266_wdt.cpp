@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "core/params.hpp"
 #include "core/bus.hpp"
 #include "core/log.hpp"
 #include "esp8266_dport.hpp"
@@ -42,13 +43,11 @@ T* find_device(const DeviceContext& ctx, const std::string& key, const std::stri
 }  // namespace
 
 Esp8266Wdt::Params Esp8266Wdt::parse_params(const std::map<std::string, std::string>& params) {
+  ParamReader r("esp8266-wdt", params);
   Params p;
-  for (const auto& [key, value] : params) {
-    if (key == "edge_gate") p.edge_gate = value;
-    else if (key == "rtc") p.rtc = value;
-    else
-      throw std::invalid_argument("esp8266-wdt: unknown param '" + key + "' (known: edge_gate, rtc)");
-  }
+  p.edge_gate = r.text("edge_gate");
+  p.rtc = r.text("rtc");
+  r.finish();
   return p;
 }
 

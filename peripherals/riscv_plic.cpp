@@ -6,32 +6,12 @@
 #include <stdexcept>
 #include <utility>
 
+#include "core/params.hpp"
 #include "core/log.hpp"
 
 namespace boardemu {
 
 namespace {
-
-std::uint64_t parse_uint(const std::string& key, const std::string& text) {
-  std::size_t used = 0;
-  std::uint64_t v = 0;
-  try {
-    v = std::stoull(text, &used, 0);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used == 0 || used != text.size() || text[0] == '-')
-    throw std::invalid_argument("riscv-plic: param " + key + ": expected an integer, got '" +
-                                text + "'");
-  return v;
-}
-
-bool parse_bool(const std::string& key, const std::string& text) {
-  if (text == "true" || text == "1") return true;
-  if (text == "false" || text == "0") return false;
-  throw std::invalid_argument("riscv-plic: param " + key + ": expected true or false, got '" +
-                              text + "'");
-}
 
 // The register blocks of the spec's memory map. Which block an offset falls in, and which
 // register of the block, is plain arithmetic on these ranges.
@@ -56,21 +36,13 @@ struct Decoded {
 }  // namespace
 
 RiscvPlic::Params RiscvPlic::parse_params(const std::map<std::string, std::string>& params) {
+  ParamReader r("riscv-plic", params);
   Params p;
-  for (const auto& [key, value] : params) {
-    if (key == "num_sources")
-      p.num_sources = static_cast<unsigned>(std::min<std::uint64_t>(parse_uint(key, value), ~0u));
-    else if (key == "num_contexts")
-      p.num_contexts = static_cast<unsigned>(std::min<std::uint64_t>(parse_uint(key, value), ~0u));
-    else if (key == "priority_bits")
-      p.priority_bits = static_cast<unsigned>(std::min<std::uint64_t>(parse_uint(key, value), ~0u));
-    else if (key == "claim_honours_threshold")
-      p.claim_honours_threshold = parse_bool(key, value);
-    else
-      throw std::invalid_argument("riscv-plic: unknown param '" + key +
-                                  "' (known: num_sources, num_contexts, priority_bits, "
-                                  "claim_honours_threshold)");
-  }
+  p.num_sources = static_cast<unsigned>(r.uint("num_sources", p.num_sources, 0, ~0u));
+  p.num_contexts = static_cast<unsigned>(r.uint("num_contexts", p.num_contexts, 0, ~0u));
+  p.priority_bits = static_cast<unsigned>(r.uint("priority_bits", p.priority_bits, 0, ~0u));
+  p.claim_honours_threshold = r.boolean("claim_honours_threshold", p.claim_honours_threshold);
+  r.finish();
   return p;
 }
 

@@ -1,4 +1,5 @@
 // The host side of an emulated UART. See serial_host_link.hpp.
+#include "core/params.hpp"
 #include "core/serial_host_link.hpp"
 
 #include <algorithm>
@@ -11,20 +12,6 @@ namespace {
 
 using u128 = unsigned __int128;
 
-std::uint64_t parse_u64(std::string_view model, const std::string& key, const std::string& text) {
-  std::size_t used = 0;
-  std::uint64_t v = 0;
-  try {
-    v = std::stoull(text, &used, 0);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used == 0 || used != text.size() || text[0] == '-')
-    throw std::invalid_argument(std::string(model) + ": param " + key +
-                                ": expected an integer, got '" + text + "'");
-  return v;
-}
-
 Scheduler& scheduler_of(std::string_view model, const DeviceContext& ctx) {
   if (!ctx.scheduler) throw std::invalid_argument(std::string(model) + ": no scheduler");
   return *ctx.scheduler;
@@ -34,15 +21,10 @@ Scheduler& scheduler_of(std::string_view model, const DeviceContext& ctx) {
 
 SerialHostLink::Params SerialHostLink::parse_params(
     std::string_view model, const std::map<std::string, std::string>& params) {
+  ParamReader r(std::string(model), params);
   Params p;
-  for (const auto& [key, value] : params) {
-    if (key == "host_poll_cycles") {
-      p.host_poll_cycles = parse_u64(model, key, value);
-    } else {
-      throw std::invalid_argument(std::string(model) + ": unknown param '" + key +
-                                  "' (known: host_poll_cycles)");
-    }
-  }
+  p.host_poll_cycles = r.uint("host_poll_cycles", p.host_poll_cycles);
+  r.finish();
   return p;
 }
 

@@ -59,7 +59,7 @@ void VcdRecorder::add(Net& net) {
   if (started_) throw std::logic_error("VcdRecorder::add after start");
   for (const auto& s : signals_)
     if (s.net == &net) return;
-  signals_.push_back(Signal{&net, 0, identifier(signals_.size())});
+  signals_.push_back(Signal{&net, 0, identifier(signals_.size()), {}});
 }
 
 std::uint64_t VcdRecorder::time_units(Cycles t) const {

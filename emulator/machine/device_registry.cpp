@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "cmsdk_apb_uart.hpp"
+#include "core/params.hpp"
 #include "esp8266_dport.hpp"
 #include "esp8266_frc_timer.hpp"
 #include "esp8266_gpio.hpp"
@@ -58,9 +59,7 @@ const std::map<std::string, Factory>& factories() {
        }},
       {"esp8266-gpio",
        [](const PeripheralDesc& d, const DeviceContext& ctx) -> std::unique_ptr<Device> {
-         if (!d.params.empty())
-           throw std::invalid_argument("esp8266-gpio: unknown param '" + d.params.begin()->first +
-                                       "' (the model takes none)");
+         ParamReader("esp8266-gpio", d.params).finish();  // none
          return std::make_unique<Esp8266Gpio>(d.name, ctx.scheduler);
        }},
       {"esp8266-iomux",
@@ -95,6 +94,7 @@ const std::map<std::string, Factory>& factories() {
        }},
       {"unimplemented",
        [](const PeripheralDesc& d, const DeviceContext&) -> std::unique_ptr<Device> {
+         ParamReader("unimplemented", d.params).finish();  // none
          return std::make_unique<UnimplementedDevice>(d.name);
        }},
   };

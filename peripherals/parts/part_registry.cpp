@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "core/i2c.hpp"
+#include "core/params.hpp"
 #include "core/spi.hpp"
 #include "parts/bme280.hpp"
 #include "parts/button.hpp"
@@ -61,50 +62,6 @@ class SpiFlashPart : public Part {
   BitBangSpi engine_;
 };
 
-std::uint64_t number(const std::string& type, const std::string& key, const std::string& text) {
-  try {
-    std::size_t used = 0;
-    std::uint64_t v = std::stoull(text, &used, 0);
-    if (used == text.size() && !text.empty() && text[0] != '-') return v;
-  } catch (const std::exception&) {
-  }
-  throw std::invalid_argument(type + ": params." + key + ": expected a number, got \"" + text + "\"");
-}
-
-void only(const std::string& type, const PartParams& params, std::initializer_list<const char*> allowed) {
-  for (const auto& [k, v] : params) {
-    bool ok = false;
-    for (const char* a : allowed) ok |= k == a;
-    if (!ok) {
-      std::string list;
-      for (const char* a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
-      throw std::invalid_argument(type + ": unknown parameter '" + k + "' (it takes: " +
-                                  (list.empty() ? "none" : list) + ")");
-    }
-  }
-}
-
-double decimal(const std::string& type, const std::string& key, const std::string& text) {
-  try {
-    std::size_t used = 0;
-    double v = std::stod(text, &used);
-    if (used == text.size()) return v;
-  } catch (const std::exception&) {
-  }
-  throw std::invalid_argument(type + ": params." + key + ": expected a number, got \"" + text + "\"");
-}
-
-std::string choice(const std::string& type, const PartParams& params, const std::string& key,
-                   std::initializer_list<const char*> values) {
-  auto it = params.find(key);
-  if (it == params.end()) return *values.begin();
-  for (const char* v : values)
-    if (it->second == v) return v;
-  std::string list;
-  for (const char* v : values) list += (list.empty() ? "" : " or ") + std::string(v);
-  throw std::invalid_argument(type + ": params." + key + ": expected " + list + ", got \"" + it->second + "\"");
-}
-
 }  // namespace
 
 std::vector<std::string> known_part_types() {
@@ -113,87 +70,65 @@ std::vector<std::string> known_part_types() {
 
 std::unique_ptr<Part> create_part(const std::string& type, const std::string& id, const PartParams& params,
                                   const PartContext& ctx) {
+  ParamReader r(type, params);
+  std::unique_ptr<Part> part;
   if (type == "led") {
-    only(type, params, {"active"});
-    return std::make_unique<Led>(id, ctx.scheduler, choice(type, params, "active", {"high", "low"}) == "high",
-                                 ctx.cpu_hz / 50);  // brightness over the last 20 ms
-  }
-  if (type == "button") {
-    only(type, params, {"to"});
-    return std::make_unique<Button>(id, ctx.scheduler, choice(type, params, "to", {"gnd", "vcc"}) == "gnd");
-  }
-  if (type == "potentiometer") {
-    only(type, params, {"vcc", "position"});
-    double vcc = Net::kDefaultSupply, position = 0;
-    if (auto it = params.find("vcc"); it != params.end()) vcc = decimal(type, "vcc", it->second);
-    if (auto it = params.find("position"); it != params.end()) position = decimal(type, "position", it->second);
-    if (!(vcc > 0 && vcc <= 1000))
-      throw std::invalid_argument(type + ": params.vcc: expected a supply voltage above 0 V, got \"" + params.at("vcc") + "\"");
-    if (!(position >= 0 && position <= 1))
-      throw std::invalid_argument(type + ": params.position: expected 0..1, got \"" + params.at("position") + "\"");
-    return std::make_unique<Potentiometer>(id, ctx.scheduler, vcc, position);
-  }
-  if (type == "slide-switch") {
-    only(type, params, {"position", "pin1", "pin2", "pin3"});
+    bool active_high = r.choice("active", {"high", "low"}) == "high";
+    part = std::make_unique<Led>(id, ctx.scheduler, active_high, ctx.cpu_hz / 50);  // brightness over 20 ms
+  } else if (type == "button") {
+    part = std::make_unique<Button>(id, ctx.scheduler, r.choice("to", {"gnd", "vcc"}) == "gnd");
+  } else if (type == "potentiometer") {
+    double vcc = r.number("vcc", Net::kDefaultSupply, 0.001, 1000);
+    double position = r.number("position", 0, 0, 1);
+    part = std::make_unique<Potentiometer>(id, ctx.scheduler, vcc, position);
+  } else if (type == "slide-switch") {
+    int position = r.choice("position", {"0", "1"}) == "1";
     std::array<SlideSwitch::Tie, 3> ties{};
     const char* keys[3] = {"pin1", "pin2", "pin3"};
     for (int i = 0; i < 3; ++i) {
-      std::string t = choice(type, params, keys[i], {"open", "gnd", "vcc"});
+      std::string t = r.choice(keys[i], {"open", "gnd", "vcc"});
       ties[i] = t == "gnd" ? SlideSwitch::Tie::gnd : t == "vcc" ? SlideSwitch::Tie::vcc : SlideSwitch::Tie::open;
     }
-    int position = 0;
-    if (auto it = params.find("position"); it != params.end()) {
-      if (it->second != "0" && it->second != "1")
-        throw std::invalid_argument(type + ": params.position: expected 0 or 1, got \"" + it->second + "\"");
-      position = it->second == "1";
-    }
-    return std::make_unique<SlideSwitch>(id, ctx.scheduler, ties, position);
-  }
-  if (type == "24lc32") {
-    only(type, params, {"address"});
-    std::uint64_t addr = Eeprom24lc32::kBaseAddress;
-    if (auto it = params.find("address"); it != params.end()) addr = number(type, "address", it->second);
+    part = std::make_unique<SlideSwitch>(id, ctx.scheduler, ties, position);
+  } else if (type == "24lc32") {
+    std::uint64_t addr = r.uint("address", Eeprom24lc32::kBaseAddress);
     if (addr < 0x50 || addr > 0x57)
       throw std::invalid_argument(type + ": params.address: the A2..A0 pins select 0x50..0x57, not " + std::to_string(addr));
-    return std::make_unique<I2cEepromPart>(id, ctx, static_cast<unsigned>(addr - 0x50));
-  }
-  if (type == "ssd1306") {
-    only(type, params, {"address", "vcc"});
-    std::uint64_t addr = Ssd1306::kAddressSa0Low;
-    if (auto it = params.find("address"); it != params.end()) addr = number(type, "address", it->second);
+    part = std::make_unique<I2cEepromPart>(id, ctx, static_cast<unsigned>(addr - 0x50));
+  } else if (type == "ssd1306") {
+    std::uint64_t addr = r.uint("address", Ssd1306::kAddressSa0Low);
     if (addr != Ssd1306::kAddressSa0Low && addr != Ssd1306::kAddressSa0High)
       throw std::invalid_argument(fmt::format("{}: params.address: the SA0 pin selects 0x3C or 0x3D, not 0x{:X}", type, addr));
-    auto supply = choice(type, params, "vcc", {"charge_pump", "external"}) == "external" ? Ssd1306::Supply::external
-                                                                                          : Ssd1306::Supply::charge_pump;
-    return std::make_unique<Ssd1306Part>(id, ctx.scheduler, static_cast<std::uint8_t>(addr), supply);
-  }
-  if (type == "bme280") {
-    only(type, params, {"address", "temperature", "pressure", "humidity"});
-    std::uint64_t addr = Bme280::kAddressSdoLow;
-    if (auto it = params.find("address"); it != params.end()) addr = number(type, "address", it->second);
+    auto supply = r.choice("vcc", {"charge_pump", "external"}) == "external" ? Ssd1306::Supply::external
+                                                                             : Ssd1306::Supply::charge_pump;
+    part = std::make_unique<Ssd1306Part>(id, ctx.scheduler, static_cast<std::uint8_t>(addr), supply);
+  } else if (type == "bme280") {
+    std::uint64_t addr = r.uint("address", Bme280::kAddressSdoLow);
     if (addr != Bme280::kAddressSdoLow && addr != Bme280::kAddressSdoHigh)
       throw std::invalid_argument(type + ": params.address: the SDO pin selects 0x76 (low) or 0x77 (high), not " +
                                   std::to_string(addr));
-    auto part = std::make_unique<Bme280Part>(id, ctx, static_cast<std::uint8_t>(addr));
-    // Initial environment (the host may change it later through part->sensor()).
+    auto bme = std::make_unique<Bme280Part>(id, ctx, static_cast<std::uint8_t>(addr));
+    // The initial environment (the host may change it later through the part's controls); the
+    // sensor checks each against its operating range.
     const std::pair<const char*, void (Bme280::*)(double)> env[] = {{"temperature", &Bme280::set_temperature},
                                                                      {"pressure", &Bme280::set_pressure},
                                                                      {"humidity", &Bme280::set_humidity}};
     for (const auto& [key, set] : env) {
-      auto it = params.find(key);
-      if (it == params.end()) continue;
-      const double v = decimal(type, key, it->second);
+      auto v = r.optional_number(key);
+      if (!v) continue;
       try {
-        (part->sensor().*set)(v);
+        (bme->sensor().*set)(*v);
       } catch (const std::invalid_argument& e) {
         throw std::invalid_argument(type + ": params." + key + ": " + e.what());
       }
     }
-    return part;
+    part = std::move(bme);
+  } else if (type == "w25q32") {
+    part = std::make_unique<SpiFlashPart>(id, ctx, 0x400000);
   }
-  if (type == "w25q32") {
-    only(type, params, {});
-    return std::make_unique<SpiFlashPart>(id, ctx, 0x400000);
+  if (part) {
+    r.finish();
+    return part;
   }
   std::string list;
   for (const auto& t : known_part_types()) list += (list.empty() ? "" : ", ") + t;

@@ -107,7 +107,7 @@ class Esp8266AdcTest(Case):
         err = r.stderr.decode()
         self.assertEqual(r.returncode, 3, err)
         self.assertEqual(len(err.strip().splitlines()), 1, err)
-        self.assertRegex(err, r"c\.yaml:2: parts\[0\]: potentiometer: params\.position: expected 0\.\.1")
+        self.assertRegex(err, r"c\.yaml:2: parts\[0\]: potentiometer: params\.position: expected a number from 0 to 1, got .1\.5.")
 
     def test_knob_and_switch_moved_through_the_monitor_while_the_firmware_reads(self):
         p = subprocess.Popen([BOARDEMU, "run", "--board", "esp8266", "--circuit", EXAMPLE, "--monitor", "tcp:0"],

@@ -111,9 +111,9 @@ TEST(PartRegistry, TypesAndParametersAreChecked) {
     return std::string("no error");
   };
   EXPECT_EQ(what("tardis", {}), "unknown part type 'tardis' (known: 24lc32, bme280, button, led, potentiometer, slide-switch, ssd1306, w25q32)");
-  EXPECT_EQ(what("led", {{"colour", "red"}}), "led: unknown parameter 'colour' (it takes: active)");
-  EXPECT_EQ(what("led", {{"active", "sometimes"}}), "led: params.active: expected high or low, got \"sometimes\"");
-  EXPECT_EQ(what("24lc32", {{"address", "fifty"}}), "24lc32: params.address: expected a number, got \"fifty\"");
+  EXPECT_EQ(what("led", {{"colour", "red"}}), "led: unknown param 'colour' (known: active)");
+  EXPECT_EQ(what("led", {{"active", "sometimes"}}), "led: params.active: expected high or low, got 'sometimes'");
+  EXPECT_EQ(what("24lc32", {{"address", "fifty"}}), "24lc32: params.address: expected an integer (decimal or 0x hex), got 'fifty'");
 }
 
 TEST(PartRegistry, Ssd1306IsAnI2cPartAtSa0sAddress) {
@@ -150,8 +150,8 @@ TEST(PartRegistry, Ssd1306IsAnI2cPartAtSa0sAddress) {
     return std::string("no error");
   };
   EXPECT_EQ(what({{"address", "0x3E"}}), "ssd1306: params.address: the SA0 pin selects 0x3C or 0x3D, not 0x3E");
-  EXPECT_EQ(what({{"vcc", "5V"}}), "ssd1306: params.vcc: expected charge_pump or external, got \"5V\"");
-  EXPECT_EQ(what({{"width", "64"}}), "ssd1306: unknown parameter 'width' (it takes: address, vcc)");
+  EXPECT_EQ(what({{"vcc", "5V"}}), "ssd1306: params.vcc: expected charge_pump or external, got '5V'");
+  EXPECT_EQ(what({{"width", "64"}}), "ssd1306: unknown param 'width' (known: address, vcc)");
 }
 
 TEST(PartRegistry, Bme280TakesItsAddressAndInitialEnvironment) {
@@ -187,14 +187,14 @@ TEST(PartRegistry, Bme280TakesItsAddressAndInitialEnvironment) {
     return std::string("no error");
   };
   EXPECT_EQ(what({{"address", "0x78"}}), "bme280: params.address: the SDO pin selects 0x76 (low) or 0x77 (high), not 120");
-  EXPECT_EQ(what({{"temperature", "hot"}}), "bme280: params.temperature: expected a number, got \"hot\"");
-  EXPECT_EQ(what({{"temperature", "20C"}}), "bme280: params.temperature: expected a number, got \"20C\"");
+  EXPECT_EQ(what({{"temperature", "hot"}}), "bme280: params.temperature: expected a number, got 'hot'");
+  EXPECT_EQ(what({{"temperature", "20C"}}), "bme280: params.temperature: expected a number, got '20C'");
   EXPECT_EQ(what({{"pressure", "120000"}}),
             "bme280: params.pressure: 120000 Pa is outside the BME280's operating pressure range, 30000..110000 Pa "
             "(300..1100 hPa)");
   EXPECT_EQ(what({{"humidity", "101"}}),
             "bme280: params.humidity: 101 %RH is outside the BME280's operating humidity range, 0..100 %RH");
-  EXPECT_EQ(what({{"sdo", "high"}}), "bme280: unknown parameter 'sdo' (it takes: address, temperature, pressure, humidity)");
+  EXPECT_EQ(what({{"sdo", "high"}}), "bme280: unknown param 'sdo' (known: address, temperature, pressure, humidity)");
 }
 
 TEST(CircuitFile, ReadsPartsAndNetsWithLines) {
