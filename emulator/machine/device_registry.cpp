@@ -6,22 +6,22 @@
 #include <map>
 #include <stdexcept>
 
-#include "cmsdk_apb_uart.hpp"
+#include "uart/cmsdk_apb_uart.hpp"
 #include "core/params.hpp"
-#include "esp8266_dport.hpp"
-#include "esp8266_frc_timer.hpp"
-#include "esp8266_gpio.hpp"
-#include "esp8266_hspi.hpp"
-#include "esp8266_iomux.hpp"
-#include "esp8266_rtc.hpp"
-#include "esp8266_sar_adc.hpp"
-#include "esp8266_spi_flash.hpp"
-#include "esp8266_uart.hpp"
-#include "esp8266_wdt.hpp"
-#include "ns16550a.hpp"
-#include "riscv_clint.hpp"
-#include "riscv_plic.hpp"
-#include "unimplemented.hpp"
+#include "system/esp8266_dport.hpp"
+#include "timer/esp8266_frc_timer.hpp"
+#include "gpio/esp8266_gpio.hpp"
+#include "spi/esp8266_hspi.hpp"
+#include "gpio/esp8266_iomux.hpp"
+#include "timer/esp8266_rtc.hpp"
+#include "adc/esp8266_sar_adc.hpp"
+#include "flash/esp8266_spi_flash.hpp"
+#include "uart/esp8266_uart.hpp"
+#include "timer/esp8266_wdt.hpp"
+#include "uart/ns16550a.hpp"
+#include "timer/riscv_clint.hpp"
+#include "intc/riscv_plic.hpp"
+#include "system/unimplemented.hpp"
 
 namespace boardemu {
 

@@ -20,7 +20,7 @@
 #include "cortexm/cortexm_cpu.hpp"
 #include "machine/device_registry.hpp"
 #include "riscv/rv32_cpu.hpp"
-#include "riscv_clint.hpp"
+#include "timer/riscv_clint.hpp"
 #include "xtensa/lx106_cpu.hpp"
 
 namespace boardemu {

@@ -9,7 +9,7 @@
 //
 // Hardware: the SAR ADC block at 0x60000D00 as boardemu models it. Espressif documents no SAR
 // register (the SDK goes through the mask ROM), so the registers used here are boardemu's own
-// interface (peripherals/esp8266_sar_adc.hpp): SAR_CTRL +0x00 (START bit 0, SEL_VDD33 bit 1),
+// interface (peripherals/adc/esp8266_sar_adc.hpp): SAR_CTRL +0x00 (START bit 0, SEL_VDD33 bit 1),
 // SAR_STATUS +0x04 (BUSY bit 0), SAR_DATA +0x08 (the result).
 
 #include "py/mphal.h"

@@ -3,7 +3,7 @@
 // machine.WDT(timeout=ms): the hardware watchdog at 0x60000900 (SDK eagle_soc.h: WDT_CTL
 // +0x00 EN bit 0, WDT_OP +0x04, WDT_OP_ND +0x08, WDT_RST +0x14 fed with 0x73; its two stages
 // last 2^n ticks of 0.8 ms each, the first ending in an interrupt this port leaves masked, the
-// second in a chip reset, see peripherals/esp8266_wdt.hpp). Upstream esp8266 ignores the
+// second in a chip reset, see peripherals/timer/esp8266_wdt.hpp). Upstream esp8266 ignores the
 // timeout (the SDK owns the watchdog); here the chip is ours, so the timeout is honoured: the
 // stages are chosen so that together they last as close to `timeout` as 2^a + 2^b ticks allow
 // without exceeding it (at least 3/4 of it). Once started it cannot be stopped (machine.WDT.rst);

@@ -35,8 +35,8 @@
 #include "hostio/buffer_chardev.hpp"
 #include "machine/machine.hpp"
 #include "riscv/rv32_cpu.hpp"
-#include "riscv_clint.hpp"
-#include "riscv_plic.hpp"
+#include "timer/riscv_clint.hpp"
+#include "intc/riscv_plic.hpp"
 
 #include "support/guest_memory.hpp"
 

@@ -191,7 +191,7 @@ class Esp8266ReplTest(unittest.TestCase):
         self.assertEqual(stats[0].groups(), stats[1].groups())
 
 
-# GPIO register addresses (ESP8266 Technical Reference, "GPIO"; peripherals/esp8266_gpio.hpp).
+# GPIO register addresses (ESP8266 Technical Reference, "GPIO"; peripherals/gpio/esp8266_gpio.hpp).
 GPIO_OUT = 0x60000300
 GPIO_ENABLE = 0x6000030C
 GPIO_PIN0 = 0x60000328   # + 4*n; PAD_DRIVER (open drain) is bit 2

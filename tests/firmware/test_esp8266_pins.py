@@ -1,5 +1,5 @@
 """machine.Pin pulls and pad functions of boardemu's ESP8266 port against the IO_MUX model
-(peripherals/esp8266_iomux.hpp) on the esp8266 board: the firmware selects each pad's GPIO
+(peripherals/gpio/esp8266_iomux.hpp) on the esp8266 board: the firmware selects each pad's GPIO
 function and its pull-up in IO_MUX (0x60000800; SDK eagle_soc.h: FUNC [5:4] + bit 8, PULLUP
 bit 7), and the GPIO model drives the pin's net from that.
 

@@ -1,5 +1,5 @@
 """machine.RTC, machine.Timer, machine.WDT and machine.reset_cause() of boardemu's ESP8266 port
-against the RTC (peripherals/esp8266_rtc.hpp), FRC2 and watchdog (esp8266_wdt.hpp) models on the
+against the RTC (peripherals/timer/esp8266_rtc.hpp), FRC2 and watchdog (esp8266_wdt.hpp) models on the
 esp8266 board.
 
 What is checked:

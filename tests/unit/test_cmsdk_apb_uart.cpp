@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "cmsdk_apb_uart.hpp"
+#include "uart/cmsdk_apb_uart.hpp"
 #include "hostio/buffer_chardev.hpp"
 
 namespace boardemu {

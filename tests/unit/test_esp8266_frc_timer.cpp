@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "core/bus.hpp"
-#include "esp8266_dport.hpp"
-#include "esp8266_frc_timer.hpp"
+#include "system/esp8266_dport.hpp"
+#include "timer/esp8266_frc_timer.hpp"
 #include "machine/device_registry.hpp"
 #include "support/log_capture.hpp"
 

@@ -12,7 +12,7 @@
 
 #include "core/net.hpp"
 #include "core/scheduler.hpp"
-#include "esp8266_gpio.hpp"
+#include "gpio/esp8266_gpio.hpp"
 #include "machine/device_registry.hpp"
 #include "support/log_capture.hpp"
 

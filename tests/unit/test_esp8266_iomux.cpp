@@ -16,11 +16,11 @@
 #include "core/net.hpp"
 #include "core/registers.hpp"
 #include "core/scheduler.hpp"
-#include "esp8266_gpio.hpp"
-#include "esp8266_iomux.hpp"
+#include "gpio/esp8266_gpio.hpp"
+#include "gpio/esp8266_iomux.hpp"
 #include "machine/device_registry.hpp"
 #include "support/log_capture.hpp"
-#include "unimplemented.hpp"
+#include "system/unimplemented.hpp"
 
 namespace boardemu {
 namespace {

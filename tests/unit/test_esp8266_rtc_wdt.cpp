@@ -13,9 +13,9 @@
 
 #include "core/board.hpp"
 #include "core/bus.hpp"
-#include "esp8266_dport.hpp"
-#include "esp8266_rtc.hpp"
-#include "esp8266_wdt.hpp"
+#include "system/esp8266_dport.hpp"
+#include "timer/esp8266_rtc.hpp"
+#include "timer/esp8266_wdt.hpp"
 #include "machine/device_registry.hpp"
 #include "support/log_capture.hpp"
 

@@ -1,4 +1,4 @@
-// Register-level tests of the ESP8266 SAR ADC model (peripherals/esp8266_sar_adc.*), no CPU.
+// Register-level tests of the ESP8266 SAR ADC model (peripherals/adc/esp8266_sar_adc.*), no CPU.
 //
 // Reference: ESP8266EX Datasheet (TOUT: 10-bit, 0..1.0 V), Non-OS SDK API Reference
 // (system_adc_read, system_get_vdd33 in 1/1024 V); the register layout is boardemu's own (the
@@ -15,7 +15,7 @@
 #include "core/event.hpp"
 #include "core/net.hpp"
 #include "core/registers.hpp"
-#include "esp8266_sar_adc.hpp"
+#include "adc/esp8266_sar_adc.hpp"
 #include "machine/circuit.hpp"
 #include "machine/device_registry.hpp"
 #include "machine/machine.hpp"

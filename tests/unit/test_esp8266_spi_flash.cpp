@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "core/bus.hpp"
-#include "esp8266_spi_flash.hpp"
+#include "flash/esp8266_spi_flash.hpp"
 #include "machine/device_registry.hpp"
 #include "support/log_capture.hpp"
 

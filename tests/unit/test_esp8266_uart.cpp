@@ -11,7 +11,7 @@
 #include <utility>
 #include <vector>
 
-#include "esp8266_uart.hpp"
+#include "uart/esp8266_uart.hpp"
 #include "hostio/buffer_chardev.hpp"
 #include "machine/device_registry.hpp"
 #include "support/log_capture.hpp"

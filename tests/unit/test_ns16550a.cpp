@@ -17,7 +17,7 @@
 
 #include "hostio/buffer_chardev.hpp"
 #include "machine/device_registry.hpp"
-#include "ns16550a.hpp"
+#include "uart/ns16550a.hpp"
 
 namespace boardemu {
 namespace {

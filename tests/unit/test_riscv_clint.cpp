@@ -27,7 +27,7 @@
 #include "core/log.hpp"
 #include "core/scheduler.hpp"
 #include "machine/device_registry.hpp"
-#include "riscv_clint.hpp"
+#include "timer/riscv_clint.hpp"
 
 #include "support/log_capture.hpp"
 

@@ -31,7 +31,7 @@
 #include "core/board.hpp"
 #include "core/log.hpp"
 #include "machine/device_registry.hpp"
-#include "riscv_plic.hpp"
+#include "intc/riscv_plic.hpp"
 
 #include "support/log_capture.hpp"
 

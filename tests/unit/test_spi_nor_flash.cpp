@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "spi_nor_flash.hpp"
+#include "flash/spi_nor_flash.hpp"
 #include "support/log_capture.hpp"
 
 namespace boardemu {

@@ -1,7 +1,7 @@
 // ESP8266 SAR ADC on TOUT: ESP8266EX Datasheet (ADC, 10-bit, 0..1.0 V) and the Non-OS SDK API
 // Reference (system_adc_read, system_get_vdd33); the register interface is boardemu's own
 // (see esp8266_sar_adc.hpp for why).
-#include "esp8266_sar_adc.hpp"
+#include "adc/esp8266_sar_adc.hpp"
 
 #include <cmath>
 #include <stdexcept>

@@ -1,6 +1,6 @@
 // ESP8266 UART: ESP8266 Technical Reference (Espressif), UART chapter and register appendix;
 // ESP8266 SDK uart_register.h. See esp8266_uart.hpp for what is modelled.
-#include "esp8266_uart.hpp"
+#include "uart/esp8266_uart.hpp"
 
 #include <algorithm>
 #include <utility>

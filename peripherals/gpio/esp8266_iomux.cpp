@@ -1,6 +1,6 @@
 // ESP8266 IO_MUX: ESP8266 Technical Reference (Espressif), IO_MUX appendix / pin list; NONOS
 // SDK eagle_soc.h; ESP8266_RTOS_SDK pin_mux_register.h. See esp8266_iomux.hpp for the model.
-#include "esp8266_iomux.hpp"
+#include "gpio/esp8266_iomux.hpp"
 
 #include <stdexcept>
 #include <utility>
@@ -9,7 +9,7 @@
 #include "core/params.hpp"
 #include "core/bus.hpp"
 #include "core/log.hpp"
-#include "esp8266_gpio.hpp"
+#include "gpio/esp8266_gpio.hpp"
 
 namespace boardemu {
 

@@ -1,6 +1,6 @@
 // ESP8266 FRC1/FRC2 timers: ESP8266 Technical Reference (Espressif), timer registers; ESP8266
 // SDK timer_register.h and hw_timer.c. See esp8266_frc_timer.hpp for what is modelled.
-#include "esp8266_frc_timer.hpp"
+#include "timer/esp8266_frc_timer.hpp"
 
 #include <stdexcept>
 #include <utility>
@@ -8,7 +8,7 @@
 #include "core/params.hpp"
 #include "core/bus.hpp"
 #include "core/log.hpp"
-#include "esp8266_dport.hpp"
+#include "system/esp8266_dport.hpp"
 
 namespace boardemu {
 

@@ -1,6 +1,6 @@
 // ESP8266 RTC block: ESP8266 Technical Reference; NONOS SDK eagle_soc.h; ESP8266_RTOS_SDK
 // rtc_register.h. See esp8266_rtc.hpp for what is modelled.
-#include "esp8266_rtc.hpp"
+#include "timer/esp8266_rtc.hpp"
 
 #include <stdexcept>
 #include <utility>

@@ -1,7 +1,7 @@
 // SiFive CLINT: SiFive E31 Core Complex Manual, chapter "Core-Local Interruptor (CLINT)", and
 // the RISC-V privileged specification §3.2.1 "Machine Timer Registers (mtime and mtimecmp)".
 // See riscv_clint.hpp for what is modelled.
-#include "riscv_clint.hpp"
+#include "timer/riscv_clint.hpp"
 
 #include <stdexcept>
 #include <utility>

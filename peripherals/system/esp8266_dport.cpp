@@ -1,6 +1,6 @@
 // ESP8266 DPORT block: ESP8266 SDK eagle_soc.h and start-up code as described in
 // esp8266_dport.hpp.
-#include "esp8266_dport.hpp"
+#include "system/esp8266_dport.hpp"
 
 #include <stdexcept>
 #include <utility>

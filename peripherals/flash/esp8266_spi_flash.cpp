@@ -1,6 +1,6 @@
 // ESP8266 SPI0 flash controller: ESP8266 Technical Reference (Espressif), SPI chapter; SDK
 // spi_register.h. See esp8266_spi_flash.hpp for what is modelled.
-#include "esp8266_spi_flash.hpp"
+#include "flash/esp8266_spi_flash.hpp"
 
 #include <algorithm>
 #include <cstdio>

@@ -54,7 +54,7 @@
 
 #include "core/device.hpp"
 #include "core/registers.hpp"
-#include "spi_nor_flash.hpp"
+#include "flash/spi_nor_flash.hpp"
 
 namespace boardemu {
 

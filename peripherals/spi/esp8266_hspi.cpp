@@ -1,6 +1,6 @@
 // ESP8266 HSPI (SPI1) controller: ESP8266 Technical Reference (Espressif), SPI chapter; SDK
 // spi_register.h. See esp8266_hspi.hpp for what is modelled.
-#include "esp8266_hspi.hpp"
+#include "spi/esp8266_hspi.hpp"
 
 #include <stdexcept>
 #include <utility>
@@ -9,7 +9,7 @@
 #include "core/bus.hpp"
 #include "core/log.hpp"
 #include "core/net.hpp"
-#include "esp8266_gpio.hpp"
+#include "gpio/esp8266_gpio.hpp"
 
 namespace boardemu {
 

@@ -1,6 +1,6 @@
 // RISC-V PLIC: RISC-V Platform-Level Interrupt Controller Specification v1.0.0. See
 // riscv_plic.hpp for what is modelled.
-#include "riscv_plic.hpp"
+#include "intc/riscv_plic.hpp"
 
 #include <algorithm>
 #include <stdexcept>

@@ -1,6 +1,6 @@
 // ESP8266 hardware watchdog: NONOS SDK eagle_soc.h / ets_sys.h and public reverse-engineering
 // notes. See esp8266_wdt.hpp for what is modelled and where each fact comes from.
-#include "esp8266_wdt.hpp"
+#include "timer/esp8266_wdt.hpp"
 
 #include <stdexcept>
 #include <utility>
@@ -8,8 +8,8 @@
 #include "core/params.hpp"
 #include "core/bus.hpp"
 #include "core/log.hpp"
-#include "esp8266_dport.hpp"
-#include "esp8266_rtc.hpp"
+#include "system/esp8266_dport.hpp"
+#include "timer/esp8266_rtc.hpp"
 
 namespace boardemu {
 

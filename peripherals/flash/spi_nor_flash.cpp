@@ -1,5 +1,5 @@
 // Serial NOR flash driven one instruction at a time. See spi_nor_flash.hpp.
-#include "spi_nor_flash.hpp"
+#include "flash/spi_nor_flash.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>

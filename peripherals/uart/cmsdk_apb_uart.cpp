@@ -1,6 +1,6 @@
 // ARM CMSDK APB UART: ARM DDI 0479C (Cortex-M System Design Kit TRM), chapter 4 "APB
 // Components", section "APB UART". See cmsdk_apb_uart.hpp for what is modelled.
-#include "cmsdk_apb_uart.hpp"
+#include "uart/cmsdk_apb_uart.hpp"
 
 #include <algorithm>
 #include <utility>

@@ -1,6 +1,6 @@
 // ESP8266 GPIO: ESP8266 Technical Reference (Espressif), GPIO chapter; SDK gpio_register.h.
 // See esp8266_gpio.hpp for what is modelled.
-#include "esp8266_gpio.hpp"
+#include "gpio/esp8266_gpio.hpp"
 
 #include <stdexcept>
 #include <utility>

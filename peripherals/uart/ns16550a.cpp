@@ -1,6 +1,6 @@
 // NS16550A UART: PC16550D "Universal Asynchronous Receiver/Transmitter with FIFOs" (National
 // Semiconductor 1995; TI SNLS378C). See ns16550a.hpp for what is modelled.
-#include "ns16550a.hpp"
+#include "uart/ns16550a.hpp"
 
 #include <algorithm>
 #include <utility>
