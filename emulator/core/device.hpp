@@ -23,20 +23,32 @@ class RegisterBank;
 
 // One interrupt output of a device. The board wires it to an interrupt controller input; an
 // unwired line is a no-op. Level semantics: set(true) asserts, set(false) deasserts.
+//
+// An interrupt line is a thin special case of a net (core/net.hpp): the machine shows every
+// wired output as a pin on a net named "<device>.<output>" (e.g. "uart0.irq"), driven
+// push-pull, so observers (the VCD recorder, the GUI, the probe) see interrupts as they see any
+// other signal. The controller input is fed directly (its sink), not through the net: several
+// outputs may share one input (their OR), which push-pull drivers on one net could not express.
 class IrqLine {
  public:
   using Sink = std::function<void(bool level)>;
   void connect(Sink sink) { sink_ = std::move(sink); }
+  // Mirrors the line on `pin` from now on (not owned; nullptr stops).
+  void show_on(Pin* pin);
   void set(bool level) {
     if (level == level_) return;
     level_ = level;
+    if (pin_) drive_pin();
     if (sink_) sink_(level);
   }
   bool level() const { return level_; }
   bool connected() const { return static_cast<bool>(sink_); }
 
  private:
+  void drive_pin();  // core/net.cpp
+
   Sink sink_;
+  Pin* pin_ = nullptr;
   bool level_ = false;
 };
 

@@ -1,5 +1,7 @@
 #include "core/net.hpp"
 
+#include "core/device.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
@@ -331,5 +333,14 @@ std::vector<Net*> Netlist::nets() {
   for (auto& [name, n] : nets_) out.push_back(n.get());
   return out;
 }
+
+// ---- interrupt lines shown on nets (core/device.hpp) ----------------------------------------
+
+void IrqLine::show_on(Pin* pin) {
+  pin_ = pin;
+  if (pin_) drive_pin();
+}
+
+void IrqLine::drive_pin() { pin_->drive(level_ ? Drive::high : Drive::low); }
 
 }  // namespace boardemu

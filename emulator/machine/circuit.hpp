@@ -13,7 +13,11 @@
 //       pins: [gpio.GPIO5, eeprom1.SCL]  # required: at least one pin, each on one net only
 //
 // Part pins: 24lc32 SCL, SDA, WP (params: address 0x50..0x57, the A2..A0 strapping);
-// w25q32 SCK, MOSI, MISO, CS; led A (params: active high|low); button P (params: to gnd|vcc);
+// w25q32 SCK, MOSI, MISO, CS; led A (params: active high|low; its "brightness" reading is the
+// lit fraction over the last 20 ms); button P (params: to gnd|vcc); bme280 SCL, SDA (params:
+// address 0x76|0x77, temperature in degC, pressure in Pa, humidity in %RH: the environment it
+// measures, also controls); ssd1306 SCL, SDA (params: address 0x3C|0x3D, vcc charge_pump|
+// external; its panel is the part's picture, --display-png);
 // potentiometer SIG, its wiper (params: vcc, the voltage across its track, default 3.3; position
 // 0..1, default 0), an analog source on its net (core/net.hpp); slide-switch 1, 2, 3, pin 2
 // common, joined to pin 1 at position 0 and to pin 3 at position 1 (params: position 0|1,

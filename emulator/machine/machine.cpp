@@ -149,10 +149,17 @@ void Machine::wire_irqs(InterruptController* controller) {
                                      board_.source_path, p.line, p.name, p.model, name));
       return irq;
     };
+    // Each wired output is also a pin on its own net, "<device>.<output>", for observers.
+    auto show = [&](const std::string& name, IrqLine* irq) {
+      irq_pins_.push_back(std::make_unique<Pin>(p.name + "." + name, &scheduler_));
+      netlist_.connect(*irq_pins_.back(), p.name + "." + name);
+      irq->show_on(irq_pins_.back().get());
+    };
     for (const auto& [name, line] : p.irqs) {
       if (!controller || line >= controller->num_inputs())
         throw BoardError(fmt::format("{}:{}: peripheral '{}': irqs.{}: the board has no interrupt input {}",
                                      board_.source_path, p.line, p.name, name, line));
+      show(name, output(name));
       // Several outputs may drive one input: the input is their OR.
       output(name)->connect([this, controller, line = line](bool level) {
         irq_sources_high_[line] += level ? 1 : -1;
@@ -165,6 +172,7 @@ void Machine::wire_irqs(InterruptController* controller) {
         throw BoardError(fmt::format("{}:{}: peripheral '{}': irqs.{}: the {} CPU has no line 'cpu.{}'",
                                      board_.source_path, p.line, p.name, name, board_.cpu_arch, line));
       output(name)->connect(std::move(sink));
+      show(name, output(name));
     }
   }
 }

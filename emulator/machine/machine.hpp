@@ -113,6 +113,7 @@ class Machine {
   Netlist netlist_{&scheduler_};
   std::vector<std::unique_ptr<Part>> parts_;      // the circuit's, in file order
   std::vector<std::unique_ptr<Pin>> resistors_;   // nets' pull-ups and pull-downs
+  std::vector<std::unique_ptr<Pin>> irq_pins_;    // interrupt outputs shown on nets (IrqLine)
   std::vector<int> irq_sources_high_;  // per interrupt-controller input: sources asserting it
   bool system_reset_requested_ = false;  // a device asked for a system reset
 };

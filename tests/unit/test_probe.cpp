@@ -163,3 +163,32 @@ TEST(BoardProbe, DecodesI2cOnTheNetsAndShowsTheDisplay) {
 
 }  // namespace
 }  // namespace boardemu
+
+namespace boardemu {
+namespace {
+
+// Interrupt lines are nets too ("<device>.<output>"): the GPIO block's interrupt, raised by an
+// edge on a pin and cleared through GPIO_STATUS_W1TC, is seen on net "gpio.irq" with its times.
+TEST(BoardProbe, SeesInterruptLinesAsNets) {
+  Bench b;
+  constexpr std::uint32_t GPIO_STATUS_W1TC = 0x24, GPIO_PIN0 = 0x28;
+  b.probe.record("gpio.irq");
+  EXPECT_EQ(b.probe.level("gpio.irq"), Level::low);
+  b.write32(GPIO_PIN0, 2u << 7);  // INT_TYPE 2: falling edge
+  b.wait(100);
+  b.probe.set_control("btn1", "pressed", 1);  // GPIO0 falls
+  EXPECT_EQ(b.probe.level("gpio.irq"), Level::high);
+  b.wait(50);
+  b.write32(GPIO_STATUS_W1TC, 1u);  // the handler acknowledges
+  EXPECT_EQ(b.probe.level("gpio.irq"), Level::low);
+  const auto& h = b.probe.history("gpio.irq");
+  ASSERT_EQ(h.size(), 3u);
+  EXPECT_EQ(h[1], (BoardProbe::Change{100, Level::high}));
+  EXPECT_EQ(h[2], (BoardProbe::Change{150, Level::low}));
+  bool listed = false;
+  for (Net* n : b.m.nets()) listed |= n->name() == "uart0.irq";
+  EXPECT_TRUE(listed);
+}
+
+}  // namespace
+}  // namespace boardemu
