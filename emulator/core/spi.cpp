@@ -1,6 +1,8 @@
 // SPI targets, buses, bit-level engines. See spi.hpp.
 #include "core/spi.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <stdexcept>
 
@@ -296,6 +298,67 @@ std::vector<std::uint8_t> BitBangSpiController::transfer(unsigned cs,
   for (std::uint8_t b : out) in.push_back(exchange(b));
   deselect(cs);
   return in;
+}
+
+// ---- SpiMonitor ------------------------------------------------------------------------------------
+
+SpiMonitor::SpiMonitor(Net& sck, Net& mosi, Net& miso, Net& cs, const Scheduler* clock, SpiFormat format)
+    : sck_(sck), mosi_(mosi), miso_(miso), cs_(cs), clock_(clock), format_(format), sck_high_(sck.level() == Level::high) {
+  sck_id_ = sck_.observe([this](const Net&, Level level, Cycles) { sck_changed(level); });
+  cs_id_ = cs_.observe([this](const Net&, Level level, Cycles) { cs_changed(level); });
+  if (cs_.level() == Level::low) cs_changed(Level::low);
+}
+
+SpiMonitor::~SpiMonitor() {
+  sck_.unobserve(sck_id_);
+  cs_.unobserve(cs_id_);
+}
+
+void SpiMonitor::cs_changed(Level level) {
+  const Cycles now = clock_ ? clock_->now() : 0;
+  if (level == Level::low && !selected_) {
+    selected_ = true;
+    bits_ = 0;
+    current_ = SpiFrame{};
+    current_.start = now;
+  } else if (level != Level::low && selected_) {
+    selected_ = false;
+    current_.end = now;
+    done_.push_back(std::move(current_));
+    current_ = SpiFrame{};
+  }
+}
+
+void SpiMonitor::sck_changed(Level level) {
+  const bool high = level == Level::high;
+  if (high == sck_high_) return;
+  sck_high_ = high;
+  if (!selected_ || high != format_.samples_on_rising_edge()) return;
+  const bool o = mosi_.level() == Level::high, i = miso_.level() == Level::high;
+  if (format_.order == BitOrder::msb_first) {
+    out_ = static_cast<std::uint8_t>(out_ << 1 | o);
+    in_ = static_cast<std::uint8_t>(in_ << 1 | i);
+  } else {
+    out_ = static_cast<std::uint8_t>(out_ >> 1 | (o ? 0x80 : 0));
+    in_ = static_cast<std::uint8_t>(in_ >> 1 | (i ? 0x80 : 0));
+  }
+  if (++bits_ == 8) {
+    current_.mosi.push_back(out_);
+    current_.miso.push_back(in_);
+    bits_ = 0;
+  }
+}
+
+std::vector<std::string> SpiMonitor::lines() const {
+  std::vector<std::string> out;
+  for (const SpiFrame& f : done_) {
+    std::string line = "MOSI";
+    for (std::uint8_t b : f.mosi) line += fmt::format(" {:02X}", b);
+    line += " MISO";
+    for (std::uint8_t b : f.miso) line += fmt::format(" {:02X}", b);
+    out.push_back(line);
+  }
+  return out;
 }
 
 }  // namespace boardemu

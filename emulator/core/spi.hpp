@@ -285,4 +285,43 @@ class BitBangSpiController {
   unsigned undefined_samples_ = 0;
 };
 
+// ---- a passive decoder on the nets --------------------------------------------------------------
+
+// Decodes the SPI frames on four nets (SCK, MOSI, MISO and an active-low CS) from their levels,
+// for observers outside the board (the probe, the monitor, tests): what a logic analyser's SPI
+// decoder shows, in virtual time. It drives nothing. A frame runs from CS falling to CS rising;
+// on each sampling edge of `format`'s mode the MOSI and MISO levels are taken (high = 1, anything
+// else 0), eight bits a byte in the format's bit order; bits of an unfinished byte are dropped.
+class SpiMonitor {
+ public:
+  SpiMonitor(Net& sck, Net& mosi, Net& miso, Net& cs, const Scheduler* clock, SpiFormat format = {});
+  ~SpiMonitor();
+  SpiMonitor(const SpiMonitor&) = delete;
+  SpiMonitor& operator=(const SpiMonitor&) = delete;
+
+  // Every complete frame, oldest first.
+  const std::vector<SpiFrame>& frames() const { return done_; }
+  // One line per frame: "MOSI 9F 00 00 00 MISO FF EF 40 16".
+  std::vector<std::string> lines() const;
+  void clear() { done_.clear(); }
+
+ private:
+  void cs_changed(Level level);
+  void sck_changed(Level level);
+
+  Net& sck_;
+  Net& mosi_;
+  Net& miso_;
+  Net& cs_;
+  const Scheduler* clock_;
+  SpiFormat format_;
+  Net::ObserverId sck_id_ = 0, cs_id_ = 0;
+  bool selected_ = false;
+  bool sck_high_;
+  unsigned bits_ = 0;
+  std::uint8_t out_ = 0, in_ = 0;
+  SpiFrame current_;
+  std::vector<SpiFrame> done_;
+};
+
 }  // namespace boardemu

@@ -31,7 +31,7 @@ double number(const std::string& text) {
 }
 
 const char* kHelp =
-    "ok 14\n"
+    "ok 16\n"
     "time\n"
     "parts | nets\n"
     "level NET\n"
@@ -42,6 +42,8 @@ const char* kHelp =
     "png PART FILE [SCALE]\n"
     "i2c-watch SCL SDA\n"
     "i2c-log\n"
+    "spi-watch SCK MOSI MISO CS [MODE]\n"
+    "spi-log\n"
     "peek ADDR [LEN]\n"
     "help\n"
     "quit\n"
@@ -161,6 +163,27 @@ std::string Monitor::execute(const std::string& line) {
       std::string out = fmt::format("ok {}", lines.size() - i2c_seen_);
       for (std::size_t i = i2c_seen_; i < lines.size(); ++i) out += "\n" + lines[i];
       i2c_seen_ = lines.size();
+      return out;
+    }
+    if (cmd == "spi-watch") {
+      if (w.size() != 5 && w.size() != 6) throw std::invalid_argument("usage: spi-watch SCK MOSI MISO CS [MODE 0..3]");
+      SpiFormat format;
+      if (w.size() == 6) {
+        if (w[5].size() != 1 || w[5][0] < '0' || w[5][0] > '3')
+          throw std::invalid_argument("spi-watch: MODE must be 0, 1, 2 or 3, not '" + w[5] + "'");
+        format.mode = static_cast<SpiMode>(w[5][0] - '0');
+      }
+      spi_ = &probe_.watch_spi(w[1], w[2], w[3], w[4], format);
+      spi_seen_ = spi_->frames().size();
+      return "ok";
+    }
+    if (cmd == "spi-log") {
+      need(1, "spi-log");
+      if (!spi_) throw std::invalid_argument("spi-log: no spi-watch yet");
+      auto lines = spi_->lines();
+      std::string out = fmt::format("ok {}", lines.size() - spi_seen_);
+      for (std::size_t i = spi_seen_; i < lines.size(); ++i) out += "\n" + lines[i];
+      spi_seen_ = lines.size();
       return out;
     }
     if (cmd == "peek") {

@@ -17,6 +17,8 @@
 //   png PART FILE [SCALE]         writes a display part's panel as PNG
 //   i2c-watch SCL SDA             starts decoding I2C on two nets
 //   i2c-log                       ok <n>, then the decoded messages since the last i2c-log
+//   spi-watch SCK MOSI MISO CS [MODE]  starts decoding SPI frames on four nets (mode 0 default)
+//   spi-log                       ok <n>, then the frames since the last spi-log ("MOSI .. MISO ..")
 //   peek ADDR [LEN]               ok <LEN (default 4, at most 256) bytes in hex>: memory and
 //                                 device registers as the bus holds them, without side effects
 //   quit                          ends the run (as Ctrl-A x does)
@@ -60,6 +62,8 @@ class Monitor {
   std::string line_;
   I2cMonitor* i2c_ = nullptr;
   std::size_t i2c_seen_ = 0;
+  SpiMonitor* spi_ = nullptr;
+  std::size_t spi_seen_ = 0;
 };
 
 }  // namespace boardemu

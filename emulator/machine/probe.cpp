@@ -80,4 +80,16 @@ I2cMonitor& BoardProbe::watch_i2c(const std::string& scl, const std::string& sda
   return *m;
 }
 
+SpiMonitor& BoardProbe::watch_spi(const std::string& sck, const std::string& mosi, const std::string& miso,
+                                  const std::string& cs, SpiFormat format) {
+  std::vector<Net*> nets = {&net(sck), &net(mosi), &net(miso), &net(cs)};
+  for (std::size_t i = 0; i < nets.size(); ++i)
+    for (std::size_t j = i + 1; j < nets.size(); ++j)
+      if (nets[i] == nets[j] && !(i == 1 && j == 2))  // MOSI and MISO may share a 3-wire net
+        throw std::invalid_argument("watch_spi: two of SCK, MOSI, MISO, CS are the same net ('" + nets[i]->name() + "')");
+  auto& m = spi_monitors_[nets];
+  if (!m) m = std::make_unique<SpiMonitor>(*nets[0], *nets[1], *nets[2], *nets[3], &machine_.scheduler(), format);
+  return *m;
+}
+
 }  // namespace boardemu

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "core/i2c.hpp"
+#include "core/spi.hpp"
 #include "core/net.hpp"
 #include "machine/machine.hpp"
 #include "parts/part.hpp"
@@ -75,6 +76,10 @@ class BoardProbe {
   // ---- buses ----
   // A passive decoder of the I2C messages on two nets (pins or net names); one per pair.
   I2cMonitor& watch_i2c(const std::string& scl, const std::string& sda);
+  // A passive decoder of the SPI frames on four nets (CS active low), in `format`'s mode and bit
+  // order; one per set of nets.
+  SpiMonitor& watch_spi(const std::string& sck, const std::string& mosi, const std::string& miso,
+                        const std::string& cs, SpiFormat format = {});
 
  private:
   // The probe's own pin on the net of `name`, made on first use.
@@ -88,6 +93,7 @@ class BoardProbe {
   std::map<Net*, Recording> recordings_;
   std::map<Net*, std::unique_ptr<Pin>> drivers_;
   std::map<std::pair<Net*, Net*>, std::unique_ptr<I2cMonitor>> monitors_;
+  std::map<std::vector<Net*>, std::unique_ptr<SpiMonitor>> spi_monitors_;
 };
 
 }  // namespace boardemu

@@ -192,3 +192,43 @@ TEST(BoardProbe, SeesInterruptLinesAsNets) {
 
 }  // namespace
 }  // namespace boardemu
+
+namespace boardemu {
+namespace {
+
+// SpiMonitor: a passive decoder on four nets sees the frames a controller exchanges with a
+// W25Q32 part, in modes 0 and 3 (the chip takes both), MOSI and MISO byte for byte.
+TEST(BoardProbe, DecodesSpiFramesOnTheNets) {
+  Machine m(load_board_by_name("esp8266", kBoardsDir));
+  m.add_circuit(parse_circuit_text(R"(
+parts:
+  - {id: flash1, type: w25q32}
+nets:
+  - {name: sck, pins: [flash1.SCK]}
+  - {name: mosi, pins: [flash1.MOSI]}
+  - {name: miso, pins: [flash1.MISO]}
+  - {name: cs, pull: up, pins: [flash1.CS]}
+)", "spi.yaml"));
+  BoardProbe probe(m);
+  BitBangSpiController c("ctl", &m.scheduler(), {}, 1, 10);
+  for (auto [pin, net] : {std::pair{&c.sck(), "sck"}, {&c.mosi(), "mosi"}, {&c.miso(), "miso"}, {&c.cs(), "cs"}})
+    m.netlist().connect(*pin, net);
+  SpiMonitor& mon = probe.watch_spi("sck", "mosi", "miso", "cs");
+  EXPECT_EQ(&mon, &probe.watch_spi("sck", "mosi", "miso", "cs"));
+  const std::uint8_t rdid[] = {0x9F, 0, 0, 0};
+  EXPECT_EQ(c.transfer(0, rdid), (std::vector<std::uint8_t>{0xFF, 0xEF, 0x40, 0x16}));
+  const std::uint8_t status[] = {0x05, 0};
+  c.transfer(0, status);
+  ASSERT_EQ(mon.lines(), (std::vector<std::string>{"MOSI 9F 00 00 00 MISO FF EF 40 16", "MOSI 05 00 MISO FF 00"}));
+  EXPECT_LT(mon.frames()[0].start, mon.frames()[0].end);
+  // Mode 3 (clock idles high), which the chip also takes: a decoder in mode 3 reads it.
+  c.set_format({.mode = SpiMode::mode3});
+  BoardProbe probe3(m);
+  SpiMonitor& mode3 = probe3.watch_spi("sck", "mosi", "miso", "cs", {.mode = SpiMode::mode3});
+  EXPECT_EQ(c.transfer(0, rdid), (std::vector<std::uint8_t>{0xFF, 0xEF, 0x40, 0x16}));
+  EXPECT_EQ(mode3.lines(), (std::vector<std::string>{"MOSI 9F 00 00 00 MISO FF EF 40 16"}));
+  EXPECT_THROW(probe.watch_spi("sck", "sck", "miso", "cs"), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace boardemu
