@@ -328,9 +328,12 @@ class Parser {
   BoardDesc parse(const YAML::Node& root) {
     if (root.IsNull()) fail(0, "", "the file is empty (expected a board description)");
     Fields top(*this, root, "", line_of(root, 1),
-               {"name", "description", "cpu", "memory", "peripherals", "firmware"});
+               {"name", "description", "cpu", "memory", "peripherals", "parts", "nets", "firmware"});
     BoardDesc d;
     d.source_path = path_;
+    // On-board parts and their nets: the circuit-file format, read by the machine's circuit
+    // reader (machine/circuit.hpp, parse_board_circuit) from the same text.
+    d.has_circuit = top.get("parts") || top.get("nets");
     d.name = name_of(top.require("name"));
     if (const Field* f = top.get("description")) d.description = string_of(*f);
 
@@ -551,6 +554,7 @@ BoardDesc parse_yaml(const std::string& text, const std::string& path, const std
   try {
     YAML::Node root = YAML::Load(text);
     BoardDesc d = p.parse(root);
+    if (d.has_circuit) d.source_text = text;
     if (expected_name && d.name != *expected_name)
       p.fail(p.name_line(root), "name",
              "\"" + d.name + "\" does not match the file name (expected \"" + *expected_name + "\")");

@@ -57,6 +57,11 @@ struct BoardDesc {
   std::string name;
   std::string description;
   std::string source_path;  // the file it was read from
+  // The board carries parts wired by nets (`parts:` and `nets:`, the circuit-file format:
+  // machine/circuit.hpp), e.g. a development board's LED and button; then its text is kept for
+  // the circuit reader.
+  bool has_circuit = false;
+  std::string source_text;
 
   std::string cpu_arch;  // "cortex-m3" (later: "cortex-m4", "rv32imac", "lx106")
   std::uint64_t cpu_hz = 0;

@@ -145,11 +145,13 @@ class Reader {
     return n;
   }
 
-  CircuitDesc parse(const YAML::Node& root) const {
+  // `board`: the root is a board file, whose other keys the board reader checks.
+  CircuitDesc parse(const YAML::Node& root, bool board = false) const {
     CircuitDesc c;
     c.source_path = path_;
     if (root.IsNull()) return c;  // an empty circuit: nothing attached
-    Fields top = mapping(root, "", 1, {"parts", "nets"});
+    Fields top = board ? mapping(root, "", 1, {"parts", "nets", "name", "description", "cpu", "memory", "peripherals", "firmware"})
+                       : mapping(root, "", 1, {"parts", "nets"});
     each_entry(top, "parts", {"id", "type", "params"}, [&](const std::string& field, int line, Fields& m) {
       c.parts.push_back(parse_part(field, line, m, c));
     });
@@ -170,6 +172,16 @@ CircuitDesc parse_circuit_text(const std::string& text, const std::string& path)
   Reader r(path);
   try {
     return r.parse(YAML::Load(text));
+  } catch (const YAML::Exception& e) {
+    std::string where = e.mark.is_null() ? "" : ":" + std::to_string(e.mark.line + 1);
+    throw CircuitError(one_line(path + where + ": YAML syntax error: " + e.msg));
+  }
+}
+
+CircuitDesc parse_board_circuit(const std::string& board_text, const std::string& path) {
+  Reader r(path);
+  try {
+    return r.parse(YAML::Load(board_text), /*board=*/true);
   } catch (const YAML::Exception& e) {
     std::string where = e.mark.is_null() ? "" : ":" + std::to_string(e.mark.line + 1);
     throw CircuitError(one_line(path + where + ": YAML syntax error: " + e.msg));

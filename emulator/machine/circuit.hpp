@@ -64,6 +64,9 @@ constexpr std::uint64_t kMaxCircuitFileBytes = 1u << 20;
 
 // Reads and checks the file's form (names, keys, types). Whether the pins exist is checked
 // when a Machine builds it (Machine::add_circuit). Throws CircuitError.
+// The `parts:` and `nets:` of a board file (BoardDesc::has_circuit): on-board parts, in the same
+// format and with the same checks as a circuit file.
+CircuitDesc parse_board_circuit(const std::string& board_text, const std::string& path);
 CircuitDesc load_circuit_file(const std::string& path);
 CircuitDesc parse_circuit_text(const std::string& text, const std::string& path);
 

@@ -51,13 +51,21 @@ Machine::Machine(BoardDesc board) : board_(std::move(board)), bus_(scheduler_) {
     by_name_[p.name] = dev.get();
     devices_.push_back(std::move(dev));
   }
+  const CpuBackend* backend = nullptr;
   for (const CpuBackend& b : kCpuBackends)
-    if (board_.cpu_arch == b.arch) {
-      (this->*b.build)();
-      return;
+    if (board_.cpu_arch == b.arch) backend = &b;
+  if (!backend)
+    throw BoardError(fmt::format("{}: cpu.arch: '{}' has no backend yet (available: {})", board_.source_path,
+                                 board_.cpu_arch, fmt::join(cpu_architectures(), ", ")));
+  (this->*backend->build)();
+  // On-board parts (a development board's LED, button, sensor), wired like a circuit's.
+  if (board_.has_circuit) {
+    try {
+      add_circuit(parse_board_circuit(board_.source_text, board_.source_path));
+    } catch (const CircuitError& e) {
+      throw BoardError(e.what());
     }
-  throw BoardError(fmt::format("{}: cpu.arch: '{}' has no backend yet (available: {})", board_.source_path,
-                               board_.cpu_arch, fmt::join(cpu_architectures(), ", ")));
+  }
 }
 
 // The CPU backends by the architecture a board file names (`cpu.arch`), as device_registry.cpp

@@ -232,3 +232,41 @@ nets:
 
 }  // namespace
 }  // namespace boardemu
+
+namespace boardemu {
+namespace {
+
+// Board files hold on-board parts the same way circuits do (`parts:` and `nets:`): a
+// NodeMCU-like board is the esp8266 with its active-low LED on GPIO2.
+TEST(BoardParts, ABoardFileCarriesItsOwnPartsAndNets) {
+  std::ifstream f(kBoardsDir + "/esp8266.yaml");
+  std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  ASSERT_FALSE(text.empty());
+  std::string board = text + "\nparts:\n  - {id: onboard_led, type: led, params: {active: low}}\n"
+                             "nets:\n  - {name: led_gpio2, pins: [gpio.GPIO2, onboard_led.A]}\n";
+  BoardDesc d = parse_board_text(board, "nodemcu.yaml");
+  EXPECT_TRUE(d.has_circuit);
+  Machine m(d);
+  BoardProbe probe(m);
+  ASSERT_NE(m.part("onboard_led"), nullptr);
+  m.device("gpio")->write(0x10, 1u << 2, 4);  // GPIO_ENABLE_W1TS: GPIO2 an output, low
+  EXPECT_EQ(probe.reading("onboard_led", "lit"), 1.0);  // active low: lit
+  m.device("gpio")->write(0x04, 1u << 2, 4);  // GPIO_OUT_W1TS: high
+  EXPECT_EQ(probe.reading("onboard_led", "lit"), 0.0);
+  // A circuit on top of it adds its own parts.
+  m.add_circuit(parse_circuit_text("parts:\n  - {id: btn1, type: button}\nnets:\n  - {name: b, pins: [gpio.GPIO0, btn1.P]}\n", "c.yaml"));
+  EXPECT_NE(m.part("btn1"), nullptr);
+  // Mistakes in a board's parts are the board file's, with its line.
+  std::string bad = text + "\nparts:\n  - {id: x, type: flux-capacitor}\n";
+  try {
+    Machine broken(parse_board_text(bad, "bad.yaml"));
+    FAIL() << "built a board with an unknown part type";
+  } catch (const BoardError& e) {
+    EXPECT_NE(std::string(e.what()).find("bad.yaml:"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("unknown part type 'flux-capacitor'"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(parse_board_text(text, "esp8266.yaml").has_circuit);
+}
+
+}  // namespace
+}  // namespace boardemu
