@@ -265,6 +265,11 @@ void Machine::add_circuit(const CircuitDesc& c) {
         }
         fail(n.pin_lines[j], fmt::format("nets[{}].pins[{}]", i, j), fmt::format("no pin '{}'{}", n.pins[j], hint));
       }
+      // A pin the board file (or an earlier circuit) already wired stays where it is.
+      const std::vector<Net*> wired = netlist_.nets();
+      if (std::find(wired.begin(), wired.end(), &p->net()) != wired.end() && p->net().name() != n.name)
+        fail(n.pin_lines[j], fmt::format("nets[{}].pins[{}]", i, j),
+             fmt::format("pin '{}' is already on net '{}'", n.pins[j], p->net().name()));
       netlist_.connect(*p, n.name);
     }
     if (!n.pull.empty()) {

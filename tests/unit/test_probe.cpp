@@ -256,6 +256,12 @@ TEST(BoardParts, ABoardFileCarriesItsOwnPartsAndNets) {
   // A circuit on top of it adds its own parts.
   m.add_circuit(parse_circuit_text("parts:\n  - {id: btn1, type: button}\nnets:\n  - {name: b, pins: [gpio.GPIO0, btn1.P]}\n", "c.yaml"));
   EXPECT_NE(m.part("btn1"), nullptr);
+  try {
+    m.add_circuit(parse_circuit_text("nets:\n  - {name: mine, pins: [gpio.GPIO2]}\n", "c2.yaml"));
+    FAIL() << "re-wired a pin the board wires";
+  } catch (const CircuitError& e) {
+    EXPECT_STREQ(e.what(), "c2.yaml:2: nets[0].pins[0]: pin 'gpio.GPIO2' is already on net 'led_gpio2'");
+  }
   // Mistakes in a board's parts are the board file's, with its line.
   std::string bad = text + "\nparts:\n  - {id: x, type: flux-capacitor}\n";
   try {
