@@ -99,6 +99,11 @@ def main():
     cut = [l for l in mps2 if "uart0" not in l]
     (OUT / "mps2-without-uart0-lines.yaml").write_text("".join(cut))
     (OUT / "mps2-truncated.yaml").write_text("".join(mps2)[: len("".join(mps2)) * 2 // 3])
+    # A board with on-board parts and nets (the circuit-file sections a board may carry).
+    esp = (ROOT / "boards/esp8266.yaml").read_text()
+    (OUT / "esp8266-with-parts.yaml").write_text(
+        esp + "\nparts:\n  - {id: led1, type: led, params: {active: low}}\n"
+        "nets:\n  - {name: onboard_led, pins: [gpio.GPIO2, led1.A]}\n")
 
 
 if __name__ == "__main__":
