@@ -6,13 +6,12 @@ machine.Pin. Each run is a fresh board fed through its REPL.
 import math
 import os
 import re
-import socket
-import subprocess
 import unittest
 
+from monitor_session import MonitorSession
 from test_circuit import ESP_FW, EXIT_TIME_LIMIT, run
 from test_cli_hardening import Case
-from test_firmware import BOARDEMU, ROOT
+from test_firmware import ROOT
 
 EXAMPLE = os.path.join(ROOT, "examples", "esp8266", "potentiometer.yaml")
 
@@ -110,56 +109,20 @@ class Esp8266AdcTest(Case):
         self.assertRegex(err, r"c\.yaml:2: parts\[0\]: potentiometer: params\.position: expected a number from 0 to 1, got .1\.5.")
 
     def test_knob_and_switch_moved_through_the_monitor_while_the_firmware_reads(self):
-        p = subprocess.Popen([BOARDEMU, "run", "--board", "esp8266", "--circuit", EXAMPLE, "--monitor", "tcp:0"],
-                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        seen = [b""]
+        with MonitorSession("--board", "esp8266", "--circuit", EXAMPLE) as s:
+            def repl_line(line, tag):  # a whole output line "<tag> <number>"
+                return int(s.repl(line, rb"^%s (-?\d+)\r?\n" % tag.encode()).group(1))
 
-        def repl_line(line, tag):
-            p.stdin.write(line.encode() + b"\r")
-            p.stdin.flush()
-            pattern = re.compile(rb"^%s (-?\d+)\r?\n" % tag.encode(), re.M)  # a whole line only
-            while True:
-                m = pattern.search(seen[0])
-                if m:
-                    seen[0] = seen[0][m.end():]
-                    return int(m.group(1))
-                chunk = os.read(p.stdout.fileno(), 4096)
-                self.assertTrue(chunk, seen[0])
-                seen[0] += chunk
-
-        try:
-            port = None
-            while port is None:
-                line = p.stderr.readline().decode()
-                self.assertTrue(line, "boardemu ended before announcing the monitor")
-                m = re.search(r"monitor waiting for a client on tcp 127\.0\.0\.1:(\d+)", line)
-                port = m and int(m.group(1))
-            self.assertEqual(repl_line("from machine import ADC, Pin; a = ADC(0); print('adc', a.read())", "adc"),
-                             512)
-            with socket.create_connection(("127.0.0.1", port), timeout=20) as s:
-                f = s.makefile("rw", newline="\n")
-
-                def ask(cmd):
-                    f.write(cmd + "\n")
-                    f.flush()
-                    return f.readline().rstrip("\n")
-
-                for position in (0.0, 0.2, 0.65, 1.0):
-                    self.assertEqual(ask("set pot1 position %s" % position), "ok")
-                    self.assertEqual(ask("voltage a0"), "ok %g" % position)
-                    got = repl_line("print('adc', a.read())", "adc")
-                    self.assertLessEqual(abs(got - expected_code(position)), 1, "position %s: %d" % (position, got))
-                self.assertEqual(repl_line("print('pin', Pin(14, Pin.IN).value())", "pin"), 0)
-                self.assertEqual(ask("set sw1 position 1"), "ok")
-                self.assertEqual(repl_line("print('pin', Pin(14).value())", "pin"), 1)
-                self.assertEqual(ask("quit"), "ok")
-            self.assertEqual(p.wait(30), 0)
-        finally:
-            if p.poll() is None:
-                p.kill()
-                p.wait()
-            for stream in (p.stdin, p.stdout, p.stderr):
-                stream.close()
+            self.assertEqual(repl_line("from machine import ADC, Pin; a = ADC(0); print('adc', a.read())", "adc"), 512)
+            for position in (0.0, 0.2, 0.65, 1.0):
+                self.assertEqual(s.ask("set pot1 position %s" % position), "ok")
+                self.assertEqual(s.ask("voltage a0"), "ok %g" % position)
+                got = repl_line("print('adc', a.read())", "adc")
+                self.assertLessEqual(abs(got - expected_code(position)), 1, "position %s: %d" % (position, got))
+            self.assertEqual(repl_line("print('pin', Pin(14, Pin.IN).value())", "pin"), 0)
+            self.assertEqual(s.ask("set sw1 position 1"), "ok")
+            self.assertEqual(repl_line("print('pin', Pin(14).value())", "pin"), 1)
+            self.assertEqual(s.quit(), 0)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ import subprocess
 import tempfile
 import unittest
 
+from monitor_session import MonitorSession
 from test_esp8266 import BOARDEMU, ESP_FW, EXIT_TIME_LIMIT
 from test_firmware import ROOT
 
@@ -278,57 +279,19 @@ class Esp8266PwmLedTest(unittest.TestCase):
     monitor while the firmware changes the PWM duty: what a user watching the LED sees."""
 
     def test_led_brightness_follows_the_duty(self):
-        import socket
-        p = subprocess.Popen([BOARDEMU, "run", "--board", "esp8266", "--circuit", LOOPBACK, "--monitor", "tcp:0"],
-                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        try:
-            port = None
-            while port is None:
-                line = p.stderr.readline().decode()
-                self.assertTrue(line, "boardemu ended before announcing the monitor")
-                m = re.search(r"monitor waiting for a client on tcp 127\.0\.0\.1:(\d+)", line)
-                port = m and int(m.group(1))
-            seen = b""
+        with MonitorSession("--board", "esp8266", "--circuit", LOOPBACK) as s:
+            def settle():  # 40 ms of virtual time: two windows
+                t0 = s.ask_number("time")
+                while s.ask_number("time") < t0 + 40:
+                    pass
 
-            def repl(line, marker):
-                nonlocal seen
-                p.stdin.write(line.encode() + b"\r")
-                p.stdin.flush()
-                while marker.encode() not in seen:
-                    chunk = os.read(p.stdout.fileno(), 4096)
-                    self.assertTrue(chunk, seen)
-                    seen += chunk
-
-            with socket.create_connection(("127.0.0.1", port), timeout=20) as s:
-                f = s.makefile("rw", newline="\n")
-
-                def ask(cmd):
-                    f.write(cmd + "\n")
-                    f.flush()
-                    reply = f.readline().rstrip("\n")
-                    self.assertTrue(reply.startswith("ok "), reply)
-                    return float(reply.split()[-1])
-
-                def settle():  # 40 ms of virtual time: two windows
-                    t0 = ask("time")
-                    while ask("time") < t0 + 40:
-                        pass
-
-                repl("from machine import PWM, Pin; p = PWM(Pin(2), freq=500, duty=256); print('duty', 256)", "duty 256")
-                settle()
-                self.assertAlmostEqual(ask("get led1 brightness"), 0.25, delta=0.01)
-                repl("p.duty(768); print('duty', 768)", "duty 768")
-                settle()
-                self.assertAlmostEqual(ask("get led1 brightness"), 0.75, delta=0.01)
-                repl("p.deinit(); print('duty', 0)", "duty 0\r")
-                settle()
-                self.assertEqual(ask("get led1 brightness"), 0.0)
-                f.write("quit\n")
-                f.flush()
-            self.assertEqual(p.wait(30), 0)
-        finally:
-            if p.poll() is None:
-                p.kill()
-                p.wait()
-            for stream in (p.stdin, p.stdout, p.stderr):
-                stream.close()
+            s.repl("from machine import PWM, Pin; p = PWM(Pin(2), freq=500, duty=256); print('duty', 256)", rb"^duty 256")
+            settle()
+            self.assertAlmostEqual(s.ask_number("get led1 brightness"), 0.25, delta=0.01)
+            s.repl("p.duty(768); print('duty', 768)", rb"^duty 768")
+            settle()
+            self.assertAlmostEqual(s.ask_number("get led1 brightness"), 0.75, delta=0.01)
+            s.repl("p.deinit(); print('duty', 0)", rb"^duty 0\r")
+            settle()
+            self.assertEqual(s.ask_number("get led1 brightness"), 0.0)
+            self.assertEqual(s.quit(), 0)

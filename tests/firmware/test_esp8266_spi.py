@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import unittest
 
+from monitor_session import MonitorSession
 from test_cli_hardening import Case
 from test_firmware import BOARDEMU, ROOT
 
@@ -147,46 +148,16 @@ class Esp8266SpiMonitorTest(unittest.TestCase):
     exchanges over HSPI, as the firmware saw them."""
 
     def test_spi_log_lists_the_frames(self):
-        import socket
-        p = subprocess.Popen([BOARDEMU, "run", "--board", "esp8266", "--circuit", EXAMPLE, "--monitor", "tcp:0"],
-                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        try:
-            port = None
-            while port is None:
-                line = p.stderr.readline().decode()
-                self.assertTrue(line, "boardemu ended before announcing the monitor")
-                m = re.search(r"monitor waiting for a client on tcp 127\.0\.0\.1:(\d+)", line)
-                port = m and int(m.group(1))
-            with socket.create_connection(("127.0.0.1", port), timeout=20) as s:
-                f = s.makefile("rw", newline="\n")
-
-                def ask(cmd, extra_lines=0):
-                    f.write(cmd + "\n")
-                    f.flush()
-                    return [f.readline().rstrip("\n") for _ in range(1 + extra_lines)]
-
-                self.assertEqual(ask("spi-watch spi_sck spi_mosi spi_miso spi_cs"), ["ok"])
-                text = "".join(l + "\r" for l in SETUP + ["spi = SPI(1, baudrate=4000000)",
-                                                         "print('id', xfer(b'\\x9f\\x00\\x00\\x00').hex())",
-                                                         "print('sr', xfer(b'\\x05\\x00').hex())"])
-                p.stdin.write(text.encode())
-                p.stdin.flush()
-                seen = b""
-                while b"sr " not in seen or not seen.rstrip().endswith(b">>>"):
-                    chunk = os.read(p.stdout.fileno(), 4096)
-                    self.assertTrue(chunk, seen)
-                    seen += chunk
-                self.assertIn(b"id ffef4016", seen)
-                self.assertEqual(ask("spi-log", 2), ["ok 2", "MOSI 9F 00 00 00 MISO FF EF 40 16", "MOSI 05 00 MISO FF 00"])
-                self.assertEqual(ask("spi-log"), ["ok 0"])
-                self.assertEqual(ask("spi-watch spi_sck spi_mosi spi_miso spi_cs 7"),
-                                 ["error: spi-watch: MODE must be 0, 1, 2 or 3, not '7'"])
-                f.write("quit\n")
-                f.flush()
-            self.assertEqual(p.wait(30), 0)
-        finally:
-            if p.poll() is None:
-                p.kill()
-                p.wait()
-            for stream in (p.stdin, p.stdout, p.stderr):
-                stream.close()
+        with MonitorSession("--board", "esp8266", "--circuit", EXAMPLE) as s:
+            self.assertEqual(s.ask("spi-watch spi_sck spi_mosi spi_miso spi_cs"), "ok")
+            s.send("".join(l + "\r" for l in SETUP + ["spi = SPI(1, baudrate=4000000)",
+                                                     "print('id', xfer(b'\\x9f\\x00\\x00\\x00').hex())",
+                                                     "print('sr', xfer(b'\\x05\\x00').hex())"]).encode())
+            self.assertEqual(s.wait_for(rb"^id ([0-9a-f]+)").group(1), b"ffef4016")
+            s.wait_for(rb"^sr [0-9a-f]+")
+            self.assertEqual(s.ask("spi-log", extra_lines=2),
+                             ["ok 2", "MOSI 9F 00 00 00 MISO FF EF 40 16", "MOSI 05 00 MISO FF 00"])
+            self.assertEqual(s.ask("spi-log"), "ok 0")
+            self.assertEqual(s.ask("spi-watch spi_sck spi_mosi spi_miso spi_cs 7"),
+                             "error: spi-watch: MODE must be 0, 1, 2 or 3, not '7'")
+            self.assertEqual(s.quit(), 0)

@@ -13,14 +13,13 @@ the board's littlefs filesystem through the REPL, then imported.
 
 import os
 import re
-import socket
 import struct
 import subprocess
-import time
 import unittest
 import zlib
 
 from test_cli_hardening import Case
+from monitor_session import MonitorSession
 from test_firmware import BOARDEMU, ROOT
 
 ESP_FW = os.path.join(ROOT, "build", "firmware", "ESP8266", "firmware.elf")
@@ -138,56 +137,22 @@ class WeatherStationTest(Case):
         self.assertIn("reading 3: 21.50 C", out)
 
     def test_button_pressed_through_the_monitor_fires_the_pin_irq(self):
-        p = subprocess.Popen([BOARDEMU, "run", "--board", "esp8266", "--circuit", CIRCUIT, "--monitor", "tcp:0"],
-                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        try:
-            port = None
-            while port is None:
-                line = p.stderr.readline().decode()
-                self.assertTrue(line, "boardemu ended before announcing the monitor")
-                m = re.search(r"monitor waiting for a client on tcp 127\.0\.0\.1:(\d+)", line)
-                port = m and int(m.group(1))
+        with MonitorSession("--board", "esp8266", "--circuit", CIRCUIT) as s:
             code = ("from machine import Pin\n"
                     "n = 0\n"
                     "def pressed(pin):\n global n\n n += 1\n"
                     "Pin(0, Pin.IN).irq(trigger=Pin.IRQ_FALLING, handler=pressed)\n"
                     "print('armed', n)\n")
-            p.stdin.write(paste(code))
-            p.stdin.flush()
-            seen = b""
-            while b"armed 0" not in seen:
-                chunk = os.read(p.stdout.fileno(), 4096)
-                self.assertTrue(chunk, seen)
-                seen += chunk
-            with socket.create_connection(("127.0.0.1", port), timeout=20) as s:
-                f = s.makefile("rw", newline="\n")
-                replies = []
-                for cmd in ["level button", "set btn1 pressed 1", "level button", "set btn1 pressed 0",
-                            "set btn1 pressed 1", "set btn1 pressed 0", "get btn1 pressed", "set btn1 volume 3"]:
-                    f.write(cmd + "\n")
-                    f.flush()
-                    replies.append(f.readline().rstrip("\n"))
-                self.assertEqual(replies, ["ok high", "ok", "ok low", "ok", "ok", "ok", "ok 0",
-                                           "error: btn1: no control 'volume' (controls: pressed)"])
-                p.stdin.write(b"print('presses', n)\r")
-                p.stdin.flush()
-                while b"presses" not in seen:
-                    chunk = os.read(p.stdout.fileno(), 4096)
-                    self.assertTrue(chunk, seen)
-                    seen += chunk
-                while not re.search(rb"presses \d+", seen):
-                    seen += os.read(p.stdout.fileno(), 4096)
-                self.assertIn(b"presses 2", seen)  # two falling edges
-                f.write("quit\n")
-                f.flush()
-                self.assertEqual(f.readline().rstrip("\n"), "ok")
-            self.assertEqual(p.wait(30), 0)
-        finally:
-            if p.poll() is None:
-                p.kill()
-                p.wait()
-            for s in (p.stdin, p.stdout, p.stderr):
-                s.close()
+            s.send(paste(code))
+            s.wait_for(rb"^armed 0")
+            replies = [s.ask(cmd) for cmd in ["level button", "set btn1 pressed 1", "level button", "set btn1 pressed 0",
+                                              "set btn1 pressed 1", "set btn1 pressed 0", "get btn1 pressed",
+                                              "set btn1 volume 3"]]
+            self.assertEqual(replies, ["ok high", "ok", "ok low", "ok", "ok", "ok", "ok 0",
+                                       "error: btn1: no control 'volume' (controls: pressed)"])
+            presses = s.repl("print('presses', n)", rb"^presses (\d+)").group(1)
+            self.assertEqual(presses, b"2")  # two falling edges
+            self.assertEqual(s.quit(), 0)
 
 
 if __name__ == "__main__":
