@@ -65,7 +65,8 @@ class MonitorSession:
 
     def wait_for(self, pattern):
         """Reads REPL output until `pattern` (bytes regex) matches; returns the match and forgets
-        the output up to its end."""
+        the output up to its end. Output arrives in pieces: a pattern that captures a value must
+        end where the value ends (e.g. with \\r\\n), or it may match a partial line."""
         rx = re.compile(pattern, re.M)
         while True:
             m = rx.search(self.seen)

@@ -153,8 +153,8 @@ class Esp8266SpiMonitorTest(unittest.TestCase):
             s.send("".join(l + "\r" for l in SETUP + ["spi = SPI(1, baudrate=4000000)",
                                                      "print('id', xfer(b'\\x9f\\x00\\x00\\x00').hex())",
                                                      "print('sr', xfer(b'\\x05\\x00').hex())"]).encode())
-            self.assertEqual(s.wait_for(rb"^id ([0-9a-f]+)").group(1), b"ffef4016")
-            s.wait_for(rb"^sr [0-9a-f]+")
+            self.assertEqual(s.wait_for(rb"^id ([0-9a-f]+)\r\n").group(1), b"ffef4016")
+            s.wait_for(rb"^sr [0-9a-f]+\r\n")
             self.assertEqual(s.ask("spi-log", extra_lines=2),
                              ["ok 2", "MOSI 9F 00 00 00 MISO FF EF 40 16", "MOSI 05 00 MISO FF 00"])
             self.assertEqual(s.ask("spi-log"), "ok 0")

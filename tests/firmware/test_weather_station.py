@@ -150,7 +150,7 @@ class WeatherStationTest(Case):
                                               "set btn1 volume 3"]]
             self.assertEqual(replies, ["ok high", "ok", "ok low", "ok", "ok", "ok", "ok 0",
                                        "error: btn1: no control 'volume' (controls: pressed)"])
-            presses = s.repl("print('presses', n)", rb"^presses (\d+)").group(1)
+            presses = s.repl("print('presses', n)", rb"^presses (\d+)\r\n").group(1)
             self.assertEqual(presses, b"2")  # two falling edges
             self.assertEqual(s.quit(), 0)
 
