@@ -53,28 +53,14 @@
 #include <string>
 
 #include "core/device.hpp"
+#include "spi/esp8266_spi_registers.hpp"
 #include "core/registers.hpp"
 #include "flash/spi_nor_flash.hpp"
 
 namespace boardemu {
 
-class Esp8266SpiFlash : public Device {
+class Esp8266SpiFlash : public Device, public Esp8266SpiRegisters {
  public:
-  static constexpr std::uint32_t SPI_CMD = 0x00;
-  static constexpr std::uint32_t SPI_ADDR = 0x04;
-  static constexpr std::uint32_t SPI_CTRL = 0x08;
-  static constexpr std::uint32_t SPI_CTRL1 = 0x0C;
-  static constexpr std::uint32_t SPI_RD_STATUS = 0x10;
-  static constexpr std::uint32_t SPI_CTRL2 = 0x14;
-  static constexpr std::uint32_t SPI_CLOCK = 0x18;
-  static constexpr std::uint32_t SPI_USER = 0x1C;
-  static constexpr std::uint32_t SPI_USER1 = 0x20;
-  static constexpr std::uint32_t SPI_USER2 = 0x24;
-  static constexpr std::uint32_t SPI_WR_STATUS = 0x28;
-  static constexpr std::uint32_t SPI_PIN = 0x2C;
-  static constexpr std::uint32_t SPI_SLAVE = 0x30;
-  static constexpr std::uint32_t SPI_W0 = 0x40;
-  static constexpr std::uint32_t SPI_EXT0 = 0xF0;
 
   static constexpr std::uint32_t CMD_READ = 1u << 31;
   static constexpr std::uint32_t CMD_WREN = 1u << 30;

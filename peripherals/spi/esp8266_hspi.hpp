@@ -93,6 +93,7 @@
 #include <vector>
 
 #include "core/device.hpp"
+#include "spi/esp8266_spi_registers.hpp"
 #include "core/event.hpp"
 #include "core/registers.hpp"
 #include "core/scheduler.hpp"
@@ -101,26 +102,8 @@ namespace boardemu {
 
 class Esp8266Gpio;
 
-class Esp8266Hspi : public Device {
+class Esp8266Hspi : public Device, public Esp8266SpiRegisters {
  public:
-  static constexpr std::uint32_t SPI_CMD = 0x00;
-  static constexpr std::uint32_t SPI_ADDR = 0x04;
-  static constexpr std::uint32_t SPI_CTRL = 0x08;
-  static constexpr std::uint32_t SPI_CTRL1 = 0x0C;
-  static constexpr std::uint32_t SPI_RD_STATUS = 0x10;
-  static constexpr std::uint32_t SPI_CTRL2 = 0x14;
-  static constexpr std::uint32_t SPI_CLOCK = 0x18;
-  static constexpr std::uint32_t SPI_USER = 0x1C;
-  static constexpr std::uint32_t SPI_USER1 = 0x20;
-  static constexpr std::uint32_t SPI_USER2 = 0x24;
-  static constexpr std::uint32_t SPI_WR_STATUS = 0x28;
-  static constexpr std::uint32_t SPI_PIN = 0x2C;
-  static constexpr std::uint32_t SPI_SLAVE = 0x30;
-  static constexpr std::uint32_t SPI_SLAVE1 = 0x34;
-  static constexpr std::uint32_t SPI_SLAVE2 = 0x38;
-  static constexpr std::uint32_t SPI_SLAVE3 = 0x3C;
-  static constexpr std::uint32_t SPI_W0 = 0x40;
-  static constexpr std::uint32_t SPI_EXT0 = 0xF0;
 
   static constexpr std::uint32_t CMD_USR = 1u << 18;
   static constexpr std::uint32_t CTRL_WR_BIT_ORDER = 1u << 26;
