@@ -94,6 +94,12 @@ class Device {
   // the board and circuits wire to nets, and what observers (VCD, GUI, tests) watch. Empty
   // for a device without pins.
   virtual std::vector<Pin*> pins() { return {}; }
+  // What one of its pins does now, as the datasheet names the function ("GPIO", "U0TXD",
+  // "HSPI_CLK"): for observers that show a chip's pins. Empty if the model does not say.
+  virtual std::string pin_function(const Pin& pin) const {
+    (void)pin;
+    return {};
+  }
   // The memory that keeps its contents without power (a flash chip behind a controller), for
   // host-side stores such as `--flash FILE`; nullptr if the device has none.
   virtual NonVolatileMemory* nonvolatile() { return nullptr; }

@@ -9,23 +9,39 @@
 
 namespace boardemu {
 
-void write_png_gray8(const std::string& path, unsigned width, unsigned height,
-                     std::span<const std::uint8_t> pixels) {
-  if (width == 0 || height == 0 || pixels.size() != std::size_t{width} * height)
-    throw std::invalid_argument(fmt::format("PNG {}: {} bytes are not a {} x {} greyscale image", path,
-                                            pixels.size(), width, height));
+namespace {
+
+void write_png(const std::string& path, unsigned width, unsigned height, std::span<const std::uint8_t> pixels,
+               unsigned channels, png_uint_32 format, const char* kind) {
+  if (width == 0 || height == 0 || pixels.size() != std::size_t{width} * height * channels)
+    throw std::invalid_argument(fmt::format("PNG {}: {} bytes are not a {} x {} {} image", path, pixels.size(),
+                                            width, height, kind));
   png_image image;
   std::memset(&image, 0, sizeof image);
   image.version = PNG_IMAGE_VERSION;
   image.width = width;
   image.height = height;
-  image.format = PNG_FORMAT_GRAY;  // one 8-bit channel: colour type 0, bit depth 8
+  image.format = format;
   if (!png_image_write_to_file(&image, path.c_str(), /*convert_to_8bit=*/0, pixels.data(),
-                               static_cast<png_int_32>(width), /*colormap=*/nullptr)) {
+                               static_cast<png_int_32>(width * channels), /*colormap=*/nullptr)) {
     std::string why = image.message;
     png_image_free(&image);
     throw std::runtime_error(fmt::format("cannot write PNG {}: {}", path, why));
   }
+}
+
+}  // namespace
+
+void write_png_gray8(const std::string& path, unsigned width, unsigned height,
+                     std::span<const std::uint8_t> pixels) {
+  // One 8-bit channel: colour type 0, bit depth 8.
+  write_png(path, width, height, pixels, 1, PNG_FORMAT_GRAY, "greyscale");
+}
+
+void write_png_rgb8(const std::string& path, unsigned width, unsigned height,
+                    std::span<const std::uint8_t> pixels) {
+  // Three 8-bit channels: colour type 2, bit depth 8.
+  write_png(path, width, height, pixels, 3, PNG_FORMAT_RGB, "RGB");
 }
 
 }  // namespace boardemu

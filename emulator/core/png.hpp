@@ -4,7 +4,7 @@
 // Written with libpng's "simplified API" (png.h, libpng 1.6: png_image_write_to_file), which
 // reports errors through png_image::message instead of longjmp, so no C++ frame is ever jumped
 // over. The file is a PNG (ISO/IEC 15948, W3C PNG 2nd edition) with an IHDR of bit depth 8,
-// colour type 0 (greyscale), no interlace.
+// colour type 0 (greyscale) or 2 (RGB), no interlace.
 #pragma once
 
 #include <cstdint>
@@ -19,5 +19,10 @@ namespace boardemu {
 // `path` and libpng's reason when the file cannot be written.
 void write_png_gray8(const std::string& path, unsigned width, unsigned height,
                      std::span<const std::uint8_t> pixels);
+
+// The same for colour: `pixels` holds width x height x 3 bytes (red, green, blue), written as an
+// 8-bit RGB PNG (colour type 2). Screenshots of the GUI.
+void write_png_rgb8(const std::string& path, unsigned width, unsigned height,
+                    std::span<const std::uint8_t> pixels);
 
 }  // namespace boardemu

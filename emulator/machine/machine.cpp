@@ -203,6 +203,12 @@ Part* Machine::part(const std::string& id) {
   return nullptr;
 }
 
+const CircuitPart* Machine::part_description(const std::string& id) const {
+  for (const CircuitPart& d : part_descs_)
+    if (d.id == id) return &d;
+  return nullptr;
+}
+
 std::vector<Part*> Machine::parts() {
   std::vector<Part*> out;
   for (auto& p : parts_) out.push_back(p.get());
@@ -244,6 +250,7 @@ void Machine::add_circuit(const CircuitDesc& c) {
     if (device(cp.id)) fail(cp.line, field + ".id", fmt::format("'{}' is already a device of board '{}'", cp.id, board_.name));
     try {
       parts_.push_back(create_part(cp.type, cp.id, cp.params, ctx));
+      part_descs_.push_back(cp);
     } catch (const std::invalid_argument& e) {
       fail(cp.line, field, e.what());
     }

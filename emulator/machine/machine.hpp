@@ -67,6 +67,8 @@ class Machine {
   // A pin of a device or part by its full name ("gpio.GPIO4", "eeprom1.SDA"); nullptr if none.
   Pin* pin(const std::string& name);
   Part* part(const std::string& id);
+  // How the circuit described part `id` (its type and parameters); nullptr if there is none.
+  const CircuitPart* part_description(const std::string& id) const;
   // The circuit's parts, in file order.
   std::vector<Part*> parts();
   // The pins of the device or part called `owner` (empty if there is none).
@@ -112,6 +114,7 @@ class Machine {
   std::unique_ptr<Cpu> cpu_;
   Netlist netlist_{&scheduler_};
   std::vector<std::unique_ptr<Part>> parts_;      // the circuit's, in file order
+  std::vector<CircuitPart> part_descs_;           // as the circuit gave them, same order
   std::vector<std::unique_ptr<Pin>> resistors_;   // nets' pull-ups and pull-downs
   std::vector<std::unique_ptr<Pin>> irq_pins_;    // interrupt outputs shown on nets (IrqLine)
   std::vector<int> irq_sources_high_;  // per interrupt-controller input: sources asserting it

@@ -1,0 +1,56 @@
+// Flash: the board's flash chip and the parts' memories as a map of 4 KiB sectors: blank
+// (all 0xFF), holding data, and erased or programmed recently (brighter the more recent).
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "gui/windows.hpp"
+
+namespace boardemu::gui {
+
+void draw_flash(Frame& f) {
+  if (!ImGui::Begin("Flash")) {
+    ImGui::End();
+    return;
+  }
+  const BoardState& s = f.state;
+  if (s.flash.empty()) ImGui::TextDisabled("this board has no flash chip");
+  for (const FlashView& v : s.flash) {
+    ImGui::Text("%s: %u KiB, %llu erase/program operations", v.name.c_str(), v.size / 1024,
+                static_cast<unsigned long long>(v.total_writes));
+    const int cols = 64;
+    const float cell = std::max(3.0f, std::floor((ImGui::GetContentRegionAvail().x - 4) / cols));
+    ImVec2 o = ImGui::GetCursorScreenPos();
+    ImDrawList* dl = ImGui::GetWindowDrawList();
+    const std::size_t n = v.writes.size();
+    const int rows = static_cast<int>((n + cols - 1) / cols);
+    const double second = static_cast<double>(s.hz);
+    int hovered = -1;
+    for (std::size_t i = 0; i < n; ++i) {
+      float x = o.x + static_cast<float>(i % cols) * cell, y = o.y + static_cast<float>(i / cols) * cell;
+      ImU32 c = v.blank[i] ? IM_COL32(40, 40, 48, 255) : IM_COL32(70, 110, 160, 255);
+      if (v.writes[i]) {
+        // Written: orange fading to the data colour over ten seconds of virtual time.
+        double age = static_cast<double>(s.now - v.last_write[i]) / second;
+        float heat = static_cast<float>(std::clamp(1.0 - age / 10.0, 0.0, 1.0));
+        c = ImGui::GetColorU32(ImVec4(0.27f + 0.73f * heat, 0.43f + 0.2f * heat, 0.63f - 0.5f * heat, 1));
+      }
+      dl->AddRectFilled(ImVec2(x, y), ImVec2(x + cell - 1, y + cell - 1), c);
+      if (ImGui::IsMouseHoveringRect(ImVec2(x, y), ImVec2(x + cell, y + cell))) hovered = static_cast<int>(i);
+    }
+    ImGui::Dummy(ImVec2(cell * cols, cell * static_cast<float>(rows) + 4));
+    if (hovered >= 0 && ImGui::IsWindowHovered()) {
+      const std::size_t i = static_cast<std::size_t>(hovered);
+      ImGui::BeginTooltip();
+      ImGui::Text("sector %zu: 0x%06zX..0x%06zX", i, i * v.sector, (i + 1) * v.sector - 1);
+      ImGui::Text("%s", v.blank[i] ? "blank (all FF)" : "holds data");
+      if (v.writes[i])
+        ImGui::Text("%u operations, last at %s", v.writes[i], format_time(v.last_write[i], s.hz).c_str());
+      ImGui::EndTooltip();
+    }
+  }
+  ImGui::End();
+}
+
+}  // namespace boardemu::gui
