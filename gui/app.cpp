@@ -55,7 +55,7 @@ void place(float x, float y, float w, float h, const ImVec2& display) {
   ImGui::SetNextWindowSize(ImVec2(std::floor(w * sx), std::floor(h * sy)), ImGuiCond_FirstUseEver);
 }
 
-void draw_menu(Frame& f, Windows& w, bool* quit) {
+void draw_menu(Frame& f, Windows& w, bool* quit, bool* save) {
   if (!ImGui::BeginMainMenuBar()) return;
   if (ImGui::BeginMenu("Board")) {
     const bool paused = f.state.run == RunState::paused;
@@ -64,6 +64,7 @@ void draw_menu(Frame& f, Windows& w, bool* quit) {
     if (ImGui::MenuItem("Step instruction", "F10", false, paused)) f.live.step();
     if (ImGui::MenuItem("Reset", nullptr, false, f.state.run != RunState::ended)) f.live.reset();
     ImGui::Separator();
+    if (ImGui::MenuItem("Save screenshot", "F12")) *save = true;
     if (ImGui::MenuItem("Quit", "Ctrl+Q")) *quit = true;
     ImGui::EndMenu();
   }
@@ -84,7 +85,62 @@ void draw_menu(Frame& f, Windows& w, bool* quit) {
   ImGui::EndMainMenuBar();
 }
 
+// What a key press sends to a terminal, for keys that are not text (SDL_TEXTINPUT brings text).
+std::string terminal_bytes(const SDL_KeyboardEvent& k) {
+  const SDL_Keycode sym = k.keysym.sym;
+  if ((k.keysym.mod & KMOD_CTRL) && sym >= SDLK_a && sym <= SDLK_z && sym != SDLK_q)
+    return std::string(1, static_cast<char>(sym - SDLK_a + 1));
+  switch (sym) {
+    case SDLK_RETURN:
+    case SDLK_KP_ENTER: return "\r";
+    case SDLK_BACKSPACE: return "\x7f";
+    case SDLK_TAB: return "\t";
+    case SDLK_ESCAPE: return "\x1b";
+    case SDLK_UP: return "\x1b[A";
+    case SDLK_DOWN: return "\x1b[B";
+    case SDLK_RIGHT: return "\x1b[C";
+    case SDLK_LEFT: return "\x1b[D";
+    case SDLK_HOME: return "\x1b[H";
+    case SDLK_END: return "\x1b[F";
+    case SDLK_DELETE: return "\x1b[3~";
+    default: return {};
+  }
+}
+
+// The widgets noted this frame (note_widget), written out for tests.
+std::map<std::string, std::pair<ImVec2, ImVec2>> g_widgets;
+
+void write_widgets(const char* path) {
+  std::string text;
+  for (const auto& [name, r] : g_widgets)
+    text += fmt::format("{} {:.0f} {:.0f} {:.0f} {:.0f}\n", name, r.first.x, r.first.y, r.second.x, r.second.y);
+  std::string tmp = std::string(path) + ".tmp";
+  if (std::FILE* out = std::fopen(tmp.c_str(), "w")) {
+    std::fputs(text.c_str(), out);
+    std::fclose(out);
+    std::rename(tmp.c_str(), path);  // readers never see half a file
+  }
+}
+
+// Saves what the window shows as a PNG; returns an error message or "".
+std::string save_png(SDL_Renderer* renderer, const std::string& path) {
+  int w = 0, h = 0;
+  SDL_GetRendererOutputSize(renderer, &w, &h);
+  std::vector<std::uint8_t> rgb(static_cast<std::size_t>(w) * h * 3);
+  if (SDL_RenderReadPixels(renderer, nullptr, SDL_PIXELFORMAT_RGB24, rgb.data(), w * 3) != 0)
+    return fmt::format("cannot read the window's pixels: {}", SDL_GetError());
+  try {
+    write_png_rgb8(path, static_cast<unsigned>(w), static_cast<unsigned>(h), rgb);
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  return {};
+}
+
 }  // namespace
+
+void note_widget(const std::string& name, ImVec2 min, ImVec2 max) { g_widgets[name] = {min, max}; }
+void note_widget(const std::string& name) { note_widget(name, ImGui::GetItemRectMin(), ImGui::GetItemRectMax()); }
 
 ImU32 level_colour(Level level) {
   switch (level) {
@@ -214,6 +270,8 @@ int run_gui(cli::Session& session, const GuiOptions& g) {
   std::map<std::string, Trace> traces;
   std::vector<BusMessage> messages;
   bool console_focused = false;
+  bool save_requested = false;
+  std::string typed;  // keyboard bytes of the events since the last frame
 
   auto frame = [&](bool deterministic, bool* quit) {
     auto state = live.state();
@@ -222,8 +280,8 @@ int run_gui(cli::Session& session, const GuiOptions& g) {
     ImGui_ImplSDL2_NewFrame();
     if (deterministic) io.DeltaTime = 1.0f / 60.0f;
     ImGui::NewFrame();
-    Frame f{live, *state, traces, messages, renderer, deterministic, console_focused};
-    draw_menu(f, shown, quit);
+    Frame f{live, *state, traces, messages, renderer, deterministic, console_focused, typed};
+    draw_menu(f, shown, quit, &save_requested);
     const ImVec2 d = io.DisplaySize;
     if (shown.board) {
       place(0, 0, 700, 520, d);
@@ -274,25 +332,21 @@ int run_gui(cli::Session& session, const GuiOptions& g) {
       }
       frame(true, &quit);
     }
-    int w = 0, h = 0;
-    SDL_GetRendererOutputSize(renderer, &w, &h);
-    std::vector<std::uint8_t> rgb(static_cast<std::size_t>(w) * h * 3);
-    if (SDL_RenderReadPixels(renderer, nullptr, SDL_PIXELFORMAT_RGB24, rgb.data(), w * 3) != 0) {
-      status = fail(kExitBadInput, fmt::format("--screenshot: cannot read the window's pixels: {}", SDL_GetError()));
-    } else {
-      try {
-        write_png_rgb8(g.screenshot, static_cast<unsigned>(w), static_cast<unsigned>(h), rgb);
-      } catch (const std::exception& e) {
-        status = fail(kExitBadInput, fmt::format("--screenshot: {}", e.what()));
-      }
-    }
+    if (std::string err = save_png(renderer, g.screenshot); !err.empty())
+      status = fail(kExitBadInput, fmt::format("--screenshot: {}", err));
   } else {
     live.start();
     bool quit = false;
+    const char* widgets_file = std::getenv("BOARDEMU_GUI_WIDGETS");
+    int shots = 0;
     while (!quit) {
       SDL_Event e;
+      bool save = false;
       while (SDL_PollEvent(&e)) {
         ImGui_ImplSDL2_ProcessEvent(&e);
+        if (e.type == SDL_KEYDOWN && e.key.keysym.sym == SDLK_F12) save = true;
+        if (e.type == SDL_KEYDOWN) typed += terminal_bytes(e.key);
+        if (e.type == SDL_TEXTINPUT) typed += e.text.text;
         if (e.type == SDL_QUIT) quit = true;
         if (e.type == SDL_WINDOWEVENT && e.window.event == SDL_WINDOWEVENT_CLOSE &&
             e.window.windowID == SDL_GetWindowID(window))
@@ -301,7 +355,17 @@ int run_gui(cli::Session& session, const GuiOptions& g) {
       }
       if (Machine::quit_requested()) quit = true;  // SIGINT, SIGTERM
       auto t0 = SDL_GetTicks64();
+      g_widgets.clear();
       frame(false, &quit);
+      typed.clear();
+      if (widgets_file) write_widgets(widgets_file);
+      if (save || save_requested) {
+        // F12 (Board > Save screenshot): the window as it is now, before it is shown.
+        save_requested = false;
+        std::string path = fmt::format("boardemu-screenshot-{}.png", ++shots);
+        std::string err = save_png(renderer, path);
+        std::fprintf(stderr, "boardemu: %s\n", err.empty() ? ("screenshot saved to " + path).c_str() : err.c_str());
+      }
       SDL_RenderPresent(renderer);
       auto spent = SDL_GetTicks64() - t0;
       if (spent < 16) SDL_Delay(static_cast<Uint32>(16 - spent));  // about 60 frames per second

@@ -103,6 +103,7 @@ void draw_display(Frame& f, BoardViewState& s, const PartView& p) {
   SDL_UpdateTexture(tex, nullptr, rgb.data(), static_cast<int>(pic.width * 3));
   const float scale = 2.0f;
   ImGui::Image(reinterpret_cast<ImTextureID>(tex), ImVec2(pic.width * scale, pic.height * scale));
+  note_widget("display:" + p.id);
 }
 
 void draw_part(Frame& f, BoardViewState& s, const PartView& p, int key) {
@@ -126,6 +127,7 @@ void draw_part(Frame& f, BoardViewState& s, const PartView& p, int key) {
     dl->AddCircleFilled(centre, 11, ImGui::GetColorU32(body), 32);
     dl->AddCircle(centre, 11, IM_COL32(200, 200, 200, 120), 32);
     ImGui::Dummy(ImVec2(36, 32));
+    note_widget("led:" + p.id);
     ImGui::SameLine();
     ImGui::Text("%s  %3.0f%%", b > 0.5 ? "on " : "off", b * 100.0);
   }
@@ -136,6 +138,7 @@ void draw_part(Frame& f, BoardViewState& s, const PartView& p, int key) {
       if (down) ImGui::PushStyleColor(ImGuiCol_Button, ImVec4(0.8f, 0.4f, 0.1f, 1));
       std::string label = key ? fmt::format("press  [{}]", key) : std::string("press");
       ImGui::Button(label.c_str(), ImVec2(110, 28));
+      note_widget("button:" + p.id);
       if (down) ImGui::PopStyleColor();
       bool held = ImGui::IsItemActive();
       if (key && !f.console_focused) {
@@ -155,7 +158,7 @@ void draw_part(Frame& f, BoardViewState& s, const PartView& p, int key) {
     } else {
       Range r = range_of(control);
       float v = static_cast<float>(value);
-      ImGui::SetNextItemWidth(200);
+      ImGui::SetNextItemWidth(-95);
       if (ImGui::SliderFloat(control.c_str(), &v, r.lo, r.hi, r.format)) f.live.set_control(p.id, control, v);
     }
   }
@@ -191,8 +194,8 @@ void draw_board_view(Frame& f, BoardViewState& s) {
   // The chip: a package with its pins on the left and right, alternately.
   const auto& pins = st.chip_pins;
   const std::size_t left = (pins.size() + 1) / 2;
-  const float pitch = 22, pin_w = 14, label_w = 150;
-  const float chip_w = 120;
+  const float pitch = 22, pin_w = 14, label_w = 124;
+  const float chip_w = 96;
   const float chip_h = std::max(80.0f, pitch * static_cast<float>(left) + 16);
   ImVec2 origin = ImGui::GetCursorScreenPos();
   ImDrawList* dl = ImGui::GetWindowDrawList();
@@ -211,6 +214,7 @@ void draw_board_view(Frame& f, BoardViewState& s) {
     ImVec2 b(a.x + pin_w, y + 12);
     dl->AddRectFilled(a, b, level_colour(p.level));
     dl->AddRect(a, b, IM_COL32(180, 180, 180, 255));
+    note_widget("pin:" + p.name, a, b);
     std::string text = p.label;
     if (!p.function.empty() && p.function != "GPIO") text += " " + p.function;
     text += p.drive == Drive::low || p.drive == Drive::high ? " >" : " <";

@@ -7,51 +7,6 @@
 
 namespace boardemu::gui {
 
-namespace {
-
-std::string utf8(ImWchar c) {
-  std::string out;
-  unsigned u = c;
-  if (u < 0x80) {
-    out.push_back(static_cast<char>(u));
-  } else if (u < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (u >> 6)));
-    out.push_back(static_cast<char>(0x80 | (u & 0x3F)));
-  } else {
-    out.push_back(static_cast<char>(0xE0 | (u >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((u >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (u & 0x3F)));
-  }
-  return out;
-}
-
-// What the keyboard produced this frame, as terminal bytes.
-std::string typed_bytes() {
-  ImGuiIO& io = ImGui::GetIO();
-  std::string out;
-  if (io.KeyCtrl) {
-    for (int k = SDL_SCANCODE_A; k <= SDL_SCANCODE_Z; ++k)
-      if (ImGui::IsKeyPressed(k)) out.push_back(static_cast<char>(k - SDL_SCANCODE_A + 1));
-  } else {
-    for (ImWchar c : io.InputQueueCharacters) out += utf8(c);
-  }
-  struct Key {
-    int scancode;
-    const char* bytes;
-  };
-  static const Key keys[] = {
-      {SDL_SCANCODE_RETURN, "\r"},     {SDL_SCANCODE_KP_ENTER, "\r"}, {SDL_SCANCODE_BACKSPACE, "\x7f"},
-      {SDL_SCANCODE_TAB, "\t"},        {SDL_SCANCODE_ESCAPE, "\x1b"}, {SDL_SCANCODE_UP, "\x1b[A"},
-      {SDL_SCANCODE_DOWN, "\x1b[B"},   {SDL_SCANCODE_RIGHT, "\x1b[C"}, {SDL_SCANCODE_LEFT, "\x1b[D"},
-      {SDL_SCANCODE_HOME, "\x1b[H"},   {SDL_SCANCODE_END, "\x1b[F"},  {SDL_SCANCODE_DELETE, "\x1b[3~"},
-  };
-  for (const Key& k : keys)
-    if (ImGui::IsKeyPressed(k.scancode)) out += k.bytes;
-  return out;
-}
-
-}  // namespace
-
 bool draw_consoles(Frame& f, std::map<std::string, ConsoleState>& states) {
   bool focused = false;
   if (!ImGui::Begin("UART consoles")) {
@@ -83,12 +38,13 @@ bool draw_consoles(Frame& f, std::map<std::string, ConsoleState>& states) {
 
       ImGui::PushStyleColor(ImGuiCol_ChildBg, ImVec4(0.05f, 0.05f, 0.06f, 1));
       ImGui::BeginChild("screen", ImVec2(0, 0), true, ImGuiWindowFlags_HorizontalScrollbar);
+      note_widget("console:" + c->uart(), ImGui::GetWindowPos(),
+                  ImVec2(ImGui::GetWindowPos().x + ImGui::GetWindowSize().x, ImGui::GetWindowPos().y + ImGui::GetWindowSize().y));
       const bool has_focus = ImGui::IsWindowFocused();
       focused |= has_focus;
       if (has_focus) {
-        std::string bytes = typed_bytes();
-        if (!bytes.empty()) {
-          c->type(bytes);
+        if (!f.typed.empty()) {
+          c->type(f.typed);
           st.follow = true;
         }
       }

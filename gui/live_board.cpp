@@ -52,8 +52,10 @@ std::vector<std::string> register_names(CpuDebug* debug) {
     if (n < names.size()) names[n] = (*it)[1];
     next = n + 1;
   }
-  for (unsigned i = 0; i < names.size(); ++i)
+  for (unsigned i = 0; i < names.size(); ++i) {
+    if (std::string own = debug->register_name(i); !own.empty()) names[i] = own;
     if (names[i].empty()) names[i] = fmt::format("r{}", i);
+  }
   return names;
 }
 

@@ -113,6 +113,7 @@ void draw_logic_analyzer(Frame& f, LogicAnalyzerState& s) {
   if (ImGui::Button("Zoom in")) s.cycles_per_pixel = std::max(s.cycles_per_pixel / 2, 0.05);
   ImGui::SameLine();
   if (ImGui::Button("Zoom out")) s.cycles_per_pixel = std::min(s.cycles_per_pixel * 2, hz * 100);
+  note_widget("logic:zoom-out");
   ImGui::SameLine();
   ImGui::SetNextItemWidth(160);
   char path[256];
@@ -179,6 +180,7 @@ void draw_logic_analyzer(Frame& f, LogicAnalyzerState& s) {
   float y = top;
   for (const std::string& name : s.shown) {
     dl->AddText(ImVec2(origin.x + 2, y + 3), IM_COL32(220, 220, 220, 255), name.c_str());
+    note_widget("logic:net:" + name, ImVec2(wave_x, y), ImVec2(wave_x + wave_w, y + kRowHeight));
     auto it = f.traces.find(name);
     if (it != f.traces.end() && !it->second.changes.empty()) {
       const auto& ch = it->second.changes;
@@ -219,6 +221,7 @@ void draw_logic_analyzer(Frame& f, LogicAnalyzerState& s) {
   // Decoded rows.
   for (const std::string& bus : buses) {
     dl->AddText(ImVec2(origin.x + 2, y + 3), IM_COL32(240, 200, 120, 255), bus.c_str());
+    note_widget("logic:bus:" + bus, ImVec2(wave_x, y), ImVec2(wave_x + wave_w, y + kBusRowHeight));
     for (const BusMessage& m : f.messages) {
       if (m.bus != bus || static_cast<double>(m.end) < left_t || static_cast<double>(m.start) > s.right_edge) continue;
       float x0 = std::max(x_of(static_cast<double>(m.start)), wave_x);

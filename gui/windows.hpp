@@ -28,6 +28,9 @@ struct Frame {
   // The console had the keyboard in the last frame (keys then go to the guest, not to
   // shortcuts such as the buttons' digit keys).
   bool console_focused = false;
+  // What the keyboard typed since the last frame, in order, as a terminal sends it (Enter is
+  // CR, Backspace DEL, arrows ESC [ A..D, Ctrl+letter its control code): for the console.
+  const std::string& typed;
 };
 
 // Level colours shared by the board view and the logic analyzer.
@@ -81,6 +84,12 @@ void draw_peripherals(Frame& f, PeripheralsState& s);
 
 // ---- Flash (gui/flash_window.cpp) ----
 void draw_flash(Frame& f);
+
+// Where named widgets are on the screen in this frame ("button:btn1", "console:uart0"), for
+// tests that click them with xdotool: written to $BOARDEMU_GUI_WIDGETS as "name x0 y0 x1 y1"
+// lines when that variable is set. note_widget() takes the last item's rectangle.
+void note_widget(const std::string& name);
+void note_widget(const std::string& name, ImVec2 min, ImVec2 max);
 
 // A message as one line of text (UART bytes as an escaped string).
 std::string message_text(const BusMessage& m);

@@ -44,6 +44,12 @@ class CpuDebug {
   // False for a number the backend does not know (the stub answers E..).
   virtual bool gdb_read_register(unsigned regno, std::uint32_t* value) = 0;
   virtual bool gdb_write_register(unsigned regno, std::uint32_t value) = 0;
+  // The register's name for displays (the GUI's CPU window), in GDB's numbering; empty if the
+  // target description (gdb_target_xml) names it.
+  virtual std::string register_name(unsigned regno) const {
+    (void)regno;
+    return {};
+  }
 
   // Z0/Z1 (software/hardware breakpoints are the same thing in an emulator). Returns false if
   // the backend cannot place it (the stub answers E..). Inserting twice is harmless; removal of

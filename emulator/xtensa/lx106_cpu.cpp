@@ -1000,6 +1000,20 @@ RunResult Lx106Cpu::run_slices(Cycles deadline) {
 
 // ---- Debugger interface (core/debug.hpp) ------------------------------------------------------
 
+std::string Lx106Cpu::register_name(unsigned regno) const {
+  // GDB's names for the lx106 `g` packet (kGdbSpecialRegs order).
+  static constexpr const char* kSpecialNames[kGdbRegisterCount - kGdbFirstSpecial] = {
+      "sar", "litbase", "configid0", "configid1", "ps", "mmid", "ibreakenable", "ddr",
+      "ibreaka0", "dbreaka0", "dbreakc0", "epc1", "epc2", "epc3", "depc", "eps2", "eps3",
+      "excsave1", "excsave2", "excsave3", "interrupt", "intset", "intclear", "intenable",
+      "vecbase", "exccause", "debugcause", "ccount", "prid", "icount", "icountlevel",
+      "excvaddr", "ccompare0"};
+  if (regno < 16) return "a" + std::to_string(regno);
+  if (regno == kGdbPc) return "pc";
+  if (regno < kGdbRegisterCount) return kSpecialNames[regno - kGdbFirstSpecial];
+  return {};
+}
+
 bool Lx106Cpu::gdb_read_register(unsigned regno, std::uint32_t* value) {
   if (regno < 16) {
     *value = a_[regno];

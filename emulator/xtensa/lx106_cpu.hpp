@@ -131,6 +131,7 @@ class Lx106Cpu : public Cpu, public InterruptController, public CpuDebug {
   // DEBUGCAUSE.
   std::string gdb_target_xml() const override { return {}; }
   unsigned gdb_register_count() const override { return kGdbRegisterCount; }
+  std::string register_name(unsigned regno) const override;
   bool gdb_read_register(unsigned regno, std::uint32_t* value) override;
   bool gdb_write_register(unsigned regno, std::uint32_t value) override;
   bool insert_breakpoint(std::uint32_t addr) override;
