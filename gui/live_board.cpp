@@ -239,9 +239,11 @@ void LiveBoard::anchor_pacing() {
 }
 
 RunResult LiveBoard::run_slices(Cycles pause_at) {
-  const Cycles slice = std::max<Cycles>(m_.board().cpu_hz / 1000, 1);  // 1 ms of virtual time
   const double hz = static_cast<double>(m_.board().cpu_hz);
   for (;;) {
+    // 1 ms of virtual time per slice when paced (smooth pacing, prompt input); 5 ms as fast as
+    // possible, where each slice takes a fraction of a frame of host time anyway.
+    const Cycles slice = std::max<Cycles>(m_.board().cpu_hz / (speed_ > 0 ? 1000 : 200), 1);
     run_commands();
     if (stop_ || Machine::quit_requested()) return {StopReason::host_quit, 0, {}};
     Cycles now = m_.scheduler().now();
