@@ -33,6 +33,11 @@
 //       clock_hz: 25000000           # optional; defaults to the CPU clock
 //       wait_states: 0               # optional (default 0)
 //       params: {key: value}         # optional; model-specific, kept as strings
+//   partitions:                      # optional: how the firmware divides the flash chip
+//     - name: vfs                    # required, unique among partitions
+//       offset: 0x100000             # required; in the chip, from 0
+//       size: 0x300000               # required, > 0; partitions may not overlap
+//       kind: filesystem             # required; firmware | romfs | filesystem | data
 //   firmware:                        # optional
 //     default: build/firmware/MPS2_AN385/firmware.elf   # relative to the repository root
 //
@@ -328,7 +333,7 @@ class Parser {
   BoardDesc parse(const YAML::Node& root) {
     if (root.IsNull()) fail(0, "", "the file is empty (expected a board description)");
     Fields top(*this, root, "", line_of(root, 1),
-               {"name", "description", "cpu", "memory", "peripherals", "parts", "nets", "firmware"});
+               {"name", "description", "cpu", "memory", "peripherals", "partitions", "parts", "nets", "firmware"});
     BoardDesc d;
     d.source_path = path_;
     // On-board parts and their nets: the circuit-file format, read by the machine's circuit
@@ -361,6 +366,8 @@ class Parser {
       }
     }
 
+    if (const Field* part = top.get("partitions")) parse_partitions(*part, d);
+
     if (const Field* fw = top.get("firmware")) {
       Fields f(*this, fw->value, fw->path, fw->line, {"default"});
       if (const Field* def = f.get("default")) {
@@ -389,6 +396,42 @@ class Parser {
   }
 
  private:
+  void parse_partitions(const Field& pf, BoardDesc& d) {
+    YAML::Node list = list_of(pf);
+    if (list.size() > kMaxPartitions)
+      fail(pf.line, pf.path,
+           std::to_string(list.size()) + " partitions (at most " + std::to_string(kMaxPartitions) + ")");
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      std::string path = "partitions[" + std::to_string(i) + "]";
+      int line = line_of(list[i], pf.line);
+      Fields f(*this, list[i], path, line, {"name", "offset", "size", "kind"});
+      FlashPartition p;
+      p.line = line;
+      p.name = name_of(f.require("name"));
+      for (const FlashPartition& q : d.partitions)
+        if (q.name == p.name)
+          fail(f.require("name").line, path + ".name",
+               "duplicate partition name \"" + p.name + "\" (first at line " + std::to_string(q.line) + ")");
+      p.offset = static_cast<std::uint32_t>(uint_of(f.require("offset"), 0xFFFFFFFFull));
+      const Field& size = f.require("size");
+      std::uint64_t sz = nonzero_uint_of(size, 0x100000000ull - p.offset);
+      p.size = static_cast<std::uint32_t>(sz);
+      const Field& kind = f.require("kind");
+      std::string k = string_of(kind);
+      if (k == "firmware") p.kind = PartitionKind::firmware;
+      else if (k == "romfs") p.kind = PartitionKind::romfs;
+      else if (k == "filesystem") p.kind = PartitionKind::filesystem;
+      else if (k == "data") p.kind = PartitionKind::data;
+      else fail(kind.line, kind.path, "expected firmware, romfs, filesystem or data, got \"" + k + "\"");
+      for (const FlashPartition& q : d.partitions)
+        if (p.offset < std::uint64_t{q.offset} + q.size && q.offset < std::uint64_t{p.offset} + p.size)
+          fail(line, path, "overlaps partition \"" + q.name + "\" (line " + std::to_string(q.line) + ")");
+      d.partitions.push_back(p);
+    }
+    std::sort(d.partitions.begin(), d.partitions.end(),
+              [](const FlashPartition& a, const FlashPartition& b) { return a.offset < b.offset; });
+  }
+
   void parse_cpu(const Field& cf, BoardDesc& d) {
     Fields c(*this, cf.value, cf.path, cf.line,
              {"arch", "clock_hz", "nvic_priority_bits", "num_irqs", "unmapped", "systick_ref_hz",
@@ -637,6 +680,15 @@ BoardDesc load_board_by_name(const std::string& name, const std::string& boards_
     throw BoardError("unknown board '" + name + "' (boards available in " + boards_dir + ": " + list + ")");
   }
   return load(file.string(), &name);
+}
+
+const char* to_string(PartitionKind kind) {
+  switch (kind) {
+    case PartitionKind::firmware: return "firmware";
+    case PartitionKind::romfs: return "romfs";
+    case PartitionKind::filesystem: return "filesystem";
+    default: return "data";
+  }
 }
 
 }  // namespace boardemu

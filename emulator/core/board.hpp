@@ -32,6 +32,18 @@ struct MemoryRegion {
   bool word_only = false;
 };
 
+// A part of the board's flash chip as the firmware uses it (`partitions:`): where the firmware
+// image, a MicroPython ROMFS image or a filesystem lives. Offsets are in the chip, from 0.
+enum class PartitionKind { firmware, romfs, filesystem, data };
+struct FlashPartition {
+  std::string name;
+  std::uint32_t offset = 0;
+  std::uint32_t size = 0;
+  PartitionKind kind = PartitionKind::data;
+  int line = 0;  // where it was declared
+};
+const char* to_string(PartitionKind kind);
+
 enum class UnmappedPolicy {
   bus_fault,  // deliver a precise bus fault to the guest (and log it under guest_error)
   stop,       // stop the run with an error naming PC and address
@@ -85,6 +97,9 @@ struct BoardDesc {
 
   std::vector<MemoryRegion> memory;
   std::vector<PeripheralDesc> peripherals;
+  // How the firmware divides the board's flash chip (its first non-volatile memory), in
+  // offset order; empty if the board file does not say.
+  std::vector<FlashPartition> partitions;
 
   std::string default_firmware;  // path relative to the repository root
 };
@@ -98,6 +113,7 @@ constexpr std::uint64_t kMaxBoardFileBytes = 1u << 20;
 // built: the CPU engines refuse (Unicorn) or assert on windows beyond these.
 constexpr std::size_t kMaxMemoryRegions = 64;
 constexpr std::size_t kMaxPeripherals = 256;
+constexpr std::size_t kMaxPartitions = 32;
 // The granule in which the CPU engine maps memory and device windows: base and size of every
 // window must be multiples of it (Unicorn 2.1's target page: 1 KiB for Arm, 4 KiB for RISC-V;
 // the LX106 interpreter maps at any byte). tests/unit/test_board.cpp checks these against the

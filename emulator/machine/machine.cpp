@@ -58,6 +58,20 @@ Machine::Machine(BoardDesc board) : board_(std::move(board)), bus_(scheduler_) {
     throw BoardError(fmt::format("{}: cpu.arch: '{}' has no backend yet (available: {})", board_.source_path,
                                  board_.cpu_arch, fmt::join(cpu_architectures(), ", ")));
   (this->*backend->build)();
+  // Flash partitions lie inside the board's flash chip.
+  if (!board_.partitions.empty()) {
+    auto flash = nonvolatile_memories(/*parts=*/false);
+    const FlashPartition& first = board_.partitions.front();
+    if (flash.empty())
+      throw BoardError(fmt::format("{}:{}: partitions: board '{}' has no flash chip to divide", board_.source_path,
+                                   first.line, board_.name));
+    const std::uint64_t chip = flash.front().second->nvm_size();
+    for (const FlashPartition& p : board_.partitions)
+      if (std::uint64_t{p.offset} + p.size > chip)
+        throw BoardError(fmt::format("{}:{}: partitions: '{}' (0x{:X}..0x{:X}) ends beyond the {} KiB flash chip of {}",
+                                     board_.source_path, p.line, p.name, p.offset,
+                                     std::uint64_t{p.offset} + p.size - 1, chip / 1024, flash.front().first));
+  }
   // On-board parts (a development board's LED, button, sensor), wired like a circuit's.
   if (board_.has_circuit) {
     try {

@@ -89,6 +89,40 @@ Esp8266Gpio::Esp8266Gpio(std::string name, Scheduler* scheduler)
   reset();
 }
 
+// The pads' functions by IO_MUX function number 0..4, as the ESP8266 NONOS SDK's eagle_soc.h
+// names them (FUNC_* macros; "" where the pad has no such function). GPIO6..11 carry the flash.
+namespace {
+constexpr const char* kPadFunctions[16][5] = {
+    {"GPIO", "SPICS2", "", "", "CLK_OUT"},                 // GPIO0
+    {"U0TXD", "SPICS1", "", "GPIO", "CLK_RTC_BK"},         // GPIO1
+    {"GPIO", "I2SO_WS", "U1TXD_BK", "", "U0TXD_BK"},       // GPIO2
+    {"U0RXD", "I2SO_DATA", "", "GPIO", "CLK_XTAL_BK"},     // GPIO3
+    {"GPIO", "CLK_XTAL", "", "", ""},                      // GPIO4
+    {"GPIO", "CLK_RTC", "", "", ""},                       // GPIO5
+    {"SD_CLK", "SPICLK", "", "GPIO", "U1CTS"},             // GPIO6
+    {"SD_DATA0", "SPIQ_MISO", "", "GPIO", "U1TXD"},        // GPIO7
+    {"SD_DATA1", "SPID_MOSI", "", "GPIO", "U1RXD"},        // GPIO8
+    {"SD_DATA2", "SPIHD", "", "GPIO", "HSPIHD"},           // GPIO9
+    {"SD_DATA3", "SPIWP", "", "GPIO", "HSPIWP"},           // GPIO10
+    {"SD_CMD", "SPICS0", "", "GPIO", "U1RTS"},             // GPIO11
+    {"MTDI", "I2SI_DATA", "HSPIQ_MISO", "GPIO", "U0DTR"},  // GPIO12
+    {"MTCK", "I2SI_BCK", "HSPID_MOSI", "GPIO", "U0CTS"},   // GPIO13
+    {"MTMS", "I2SI_WS", "HSPI_CLK", "GPIO", "U0DSR"},      // GPIO14
+    {"MTDO", "I2SO_BCK", "HSPI_CS", "GPIO", "U0RTS"},      // GPIO15
+};
+}  // namespace
+
+std::string Esp8266Gpio::pin_function(const Pin& p) const {
+  for (unsigned n = 0; n < kPins; ++n) {
+    if (pins_[n].get() != &p) continue;
+    if (pad_is_gpio(n)) return "GPIO";
+    unsigned f = pad_function_[n];
+    const char* name = f < 5 ? kPadFunctions[n][f] : "";
+    return *name ? name : "function " + std::to_string(f);
+  }
+  return {};
+}
+
 std::vector<Pin*> Esp8266Gpio::pins() {
   std::vector<Pin*> out;
   for (auto& p : pins_) out.push_back(p.get());

@@ -123,6 +123,8 @@ class Esp8266Gpio : public Device {
 
   const RegisterBank* registers() const override { return &regs_; }
   std::vector<Pin*> pins() override;
+  // "GPIO" while the pad is in the GPIO function, else the IO_MUX function's name.
+  std::string pin_function(const Pin& pin) const override;
   Pin& pin(unsigned n) { return *pins_.at(n); }
 
  private:

@@ -554,5 +554,34 @@ TEST(BoardShipped, EveryShippedBoardLoads) {
   EXPECT_GE(n, 1);
 }
 
+TEST_F(BoardFileTest, Partitions) {
+  std::string text = kGood + "partitions:\n"
+                             "  - {name: vfs, offset: 0x100000, size: 0x300000, kind: filesystem}\n"
+                             "  - {name: fw, offset: 0, size: 0xB0000, kind: firmware}\n"
+                             "  - {name: rom, offset: 0xB0000, size: 0x50000, kind: romfs}\n";
+  BoardDesc b = load_board_file(write("ok.yaml", text));
+  ASSERT_EQ(b.partitions.size(), 3u);
+  // In offset order, whatever the file's order.
+  EXPECT_EQ(b.partitions[0].name, "fw");
+  EXPECT_EQ(b.partitions[0].kind, PartitionKind::firmware);
+  EXPECT_EQ(b.partitions[1].name, "rom");
+  EXPECT_EQ(b.partitions[1].offset, 0xB0000u);
+  EXPECT_EQ(b.partitions[1].size, 0x50000u);
+  EXPECT_EQ(b.partitions[2].kind, PartitionKind::filesystem);
+  EXPECT_STREQ(to_string(b.partitions[2].kind), "filesystem");
+}
+
+TEST_F(BoardFileTest, PartitionErrors) {
+  const std::string head = kGood + "partitions:\n  - {name: a, offset: 0, size: 0x1000, kind: data}\n";
+  EXPECT_HAS(error_of(head + "  - {name: b, offset: 0x800, size: 0x1000, kind: data}\n"),
+             "overlaps partition \"a\"");
+  EXPECT_HAS(error_of(head + "  - {name: a, offset: 0x1000, size: 0x1000, kind: data}\n"), "duplicate partition name");
+  EXPECT_HAS(error_of(head + "  - {name: b, offset: 0x1000, size: 0x1000, kind: nvs}\n"),
+             "expected firmware, romfs, filesystem or data");
+  EXPECT_HAS(error_of(head + "  - {name: b, offset: 0x1000, size: 0, kind: data}\n"), "must not be zero");
+  EXPECT_HAS(error_of(head + "  - {name: b, offset: 0xFFFFF000, size: 0x2000, kind: data}\n"), "too large");
+  EXPECT_HAS(error_of(head + "  - {name: b, offset: 0x1000, kind: data}\n"), "partitions[1].size: required");
+}
+
 }  // namespace
 }  // namespace boardemu

@@ -38,6 +38,31 @@ const MemoryRegion* region(const BoardDesc& b, const std::string& name) {
   return nullptr;
 }
 
+TEST(Esp8266Board, FlashPartitions) {
+  // As the port's linker script (firmware below 0xB0000), romfs.c (320 KiB at 0xB0000) and
+  // flashbdev.py (littlefs from 1 MiB to the end of the 4 MiB chip) divide the flash.
+  BoardDesc b = load_board_by_name("esp8266", kBoardsDir);
+  ASSERT_EQ(b.partitions.size(), 3u);
+  EXPECT_EQ(b.partitions[0].kind, PartitionKind::firmware);
+  EXPECT_EQ(b.partitions[1].kind, PartitionKind::romfs);
+  EXPECT_EQ(b.partitions[1].offset, 0xB0000u);
+  EXPECT_EQ(b.partitions[1].size, 320u * 1024);
+  EXPECT_EQ(b.partitions[2].kind, PartitionKind::filesystem);
+  EXPECT_EQ(b.partitions[2].offset, 0x100000u);
+  EXPECT_EQ(b.partitions[2].offset + b.partitions[2].size, 4u * 1024 * 1024);
+  Machine m(b);  // they fit the chip
+  // A partition past the end of the 4 MiB chip is refused, naming the partition and the line.
+  b.partitions[2].size = 0x400000;
+  try {
+    Machine bad(b);
+    FAIL() << "a partition beyond the chip was accepted";
+  } catch (const BoardError& e) {
+    EXPECT_NE(std::string(e.what()).find("'vfs' (0x100000..0x4FFFFF) ends beyond the 4096 KiB flash chip"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
 TEST(Esp8266Board, MemoryMapAndCpu) {
   BoardDesc b = load_board_by_name("esp8266", kBoardsDir);
   EXPECT_EQ(b.cpu_arch, "lx106");
