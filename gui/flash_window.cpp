@@ -19,6 +19,28 @@ void draw_flash(Frame& f) {
   for (const FlashView& v : s.flash) {
     ImGui::Text("%s: %u KiB, %llu erase/program operations", v.name.c_str(), v.size / 1024,
                 static_cast<unsigned long long>(v.total_writes));
+    if (!v.partitions.empty() &&
+        ImGui::BeginTable(("partitions" + v.name).c_str(), 5, ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_RowBg)) {
+      for (const char* h : {"partition", "kind", "offset", "size", "in use"}) ImGui::TableSetupColumn(h);
+      ImGui::TableHeadersRow();
+      for (const FlashPartition& p : v.partitions) {
+        std::size_t used = 0, total = 0;
+        for (std::uint32_t a = p.offset; a < p.offset + p.size && a / v.sector < v.blank.size(); a += v.sector, ++total)
+          used += !v.blank[a / v.sector];
+        ImGui::TableNextRow();
+        ImGui::TableNextColumn();
+        ImGui::TextUnformatted(p.name.c_str());
+        ImGui::TableNextColumn();
+        ImGui::TextUnformatted(to_string(p.kind));
+        ImGui::TableNextColumn();
+        ImGui::Text("0x%06X", p.offset);
+        ImGui::TableNextColumn();
+        ImGui::Text("%u KiB", p.size / 1024);
+        ImGui::TableNextColumn();
+        ImGui::Text("%zu of %zu sectors", used, total);
+      }
+      ImGui::EndTable();
+    }
     const int cols = 64;
     const float cell = std::max(3.0f, std::floor((ImGui::GetContentRegionAvail().x - 4) / cols));
     ImVec2 o = ImGui::GetCursorScreenPos();

@@ -149,7 +149,10 @@ LiveBoard::LiveBoard(cli::Session& session, std::vector<ConsoleBackend*> console
     w.view.blank.assign(sectors, 1);
     flash_.push_back(std::move(w));
   };
-  for (auto& [name, memory] : m_.nonvolatile_memories(false)) add_flash("flash chip of " + name, memory);
+  for (auto& [name, memory] : m_.nonvolatile_memories(false)) {
+    add_flash("flash chip of " + name, memory);
+    if (flash_.size() == 1) flash_.back().view.partitions = m_.board().partitions;
+  }
   for (auto& [name, memory] : m_.nonvolatile_memories(true)) add_flash("memory of part " + name, memory);
   for (std::size_t i = 0; i < flash_.size(); ++i) {
     flash_[i].id = flash_[i].memory->observe_nvm_changes([this, i](std::uint32_t addr, std::uint32_t len) {

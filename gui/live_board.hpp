@@ -78,6 +78,7 @@ struct FlashView {
   std::vector<Cycles> last_write;         // per sector: when (0: never)
   std::vector<std::uint8_t> blank;        // per sector: 1 if all 0xFF now (sampled)
   std::uint64_t total_writes = 0;
+  std::vector<FlashPartition> partitions;  // the board's flash chip only (board file)
 };
 
 enum class RunState { running, paused, ended };

@@ -121,6 +121,7 @@ void draw_logic_analyzer(Frame& f, LogicAnalyzerState& s) {
   if (ImGui::InputText("##vcd", path, sizeof path)) s.export_path = path;
   ImGui::SameLine();
   if (ImGui::Button("Export VCD")) s.export_message = export_vcd(f, s.shown, s.export_path);
+  note_widget("logic:export");
   ImGui::SameLine();
   ImGui::TextDisabled("%s", s.export_message.c_str());
 

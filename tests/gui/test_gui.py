@@ -252,6 +252,25 @@ class GuiTest(unittest.TestCase):
         time.sleep(1.5)
         self.assertGreater(row_middle_pixels(s.screenshot()), 0, "SDA edges after i2c.scan()")
         self.assertIn("logic:bus:i2c i2c_scl/i2c_sda", s.widgets(), "a decoded I2C row")
+        # Export VCD writes the shown nets; sigrok's I2C decoder finds the scan's addresses.
+        s.click("logic:export")
+        vcd = os.path.join(s.dir, "boardemu-gui.vcd")
+        wait_for("the VCD", lambda: os.path.exists(vcd) and os.path.getsize(vcd) > 0)
+        time.sleep(0.3)
+        out = subprocess.run(["sigrok-cli", "-I", "vcd", "-i", vcd, "-P", "i2c:scl=i2c_scl:sda=i2c_sda",
+                              "-A", "i2c=address-write"], capture_output=True, text=True, timeout=60).stdout
+        for address in ("3C", "50", "76"):  # SSD1306, EEPROM, BME280 answer the scan
+            self.assertIn("Address write: " + address, out)
+
+    def test_layout_is_remembered(self):
+        s = self.session("--board", "esp8266", "--paused")
+        time.sleep(0.5)
+        layout = os.path.join(s.dir, "gui.ini")
+        self.assertEqual(s.close(), 0)
+        with open(layout) as f:
+            text = f.read()
+        for window in ("Board view", "UART consoles", "Logic analyzer", "CPU"):
+            self.assertIn("[Window][%s]" % window, text)
 
 
 @unittest.skipUnless(HAVE_TOOLS, "needs Xvfb and xdotool (scripts/setup.sh installs xvfb and xdotool)")
@@ -293,6 +312,43 @@ class GuiCommandLineTest(unittest.TestCase):
         self.assertEqual(run.returncode, 3)
         self.assertEqual(gui.returncode, 3)
         self.assertEqual(gui.stderr, run.stderr)
+
+    def test_gdb_attaches_while_the_gui_runs(self):
+        # mps2-an385 (Cortex-M3 on Unicorn): the GUI is not tied to the esp8266 board.
+        x = Xvfb()
+        self.addCleanup(x.close)
+        env = dict(os.environ, DISPLAY=x.display)
+        p = subprocess.Popen([BOARDEMU, "gui", "--board", "mps2-an385", "--gdb", "0", "--layout", os.devnull],
+                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        self.addCleanup(lambda: (p.poll() is None and p.kill(), p.wait()))
+        line = p.stderr.readline()
+        port = int(re.search(r"gdb stub listening on 127\.0\.0\.1:(\d+)", line).group(1))
+        time.sleep(1.0)  # the window is up and the firmware running
+        sock = socket.create_connection(("127.0.0.1", port), timeout=20)
+
+        def packet(body):
+            sock.sendall(b"$%s#%02x" % (body, sum(body) & 0xFF))
+            data = b""
+            while not re.search(rb"\$([^#]*)#..", data):
+                chunk = sock.recv(4096)
+                self.assertTrue(chunk, "the stub closed the connection")
+                data += chunk
+            return re.search(rb"\$([^#]*)#..", data).group(1)
+
+        self.assertRegex(packet(b"?"), rb"^[ST]05", "attaching halts the target")
+        self.assertGreater(len(packet(b"g")), 16)  # the registers (run-length encoded)
+        sock.sendall(b"+$c#63")
+        time.sleep(0.5)
+        sock.sendall(b"\x03")  # interrupt
+        data = b""
+        while b"#" not in data.split(b"$", 1)[-1]:
+            data += sock.recv(4096)
+        self.assertRegex(data, rb"\$[ST]0[25]")
+        self.assertIsNone(p.poll(), "the GUI keeps running")
+        self.assertEqual(packet(b"D"), b"OK")
+        sock.close()
+        p.terminate()
+        self.assertEqual(p.wait(20), 0)
 
     def test_same_cycle_counts_as_run(self):
         # The same firmware for the same virtual time: same instructions with and without the GUI.
