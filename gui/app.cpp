@@ -110,8 +110,10 @@ std::string terminal_bytes(const SDL_KeyboardEvent& k) {
 // The widgets noted this frame (note_widget), written out for tests.
 std::map<std::string, std::pair<ImVec2, ImVec2>> g_widgets;
 
-void write_widgets(const char* path) {
-  std::string text;
+void write_widgets(const char* path, const BoardState& st) {
+  // And the run's state, as "state:<running|paused|ended> cycles instructions pc 0".
+  const char* run = st.run == RunState::running ? "running" : st.run == RunState::paused ? "paused" : "ended";
+  std::string text = fmt::format("state:{} {} {} {} 0\n", run, st.now, st.instructions, st.pc);
   for (const auto& [name, r] : g_widgets)
     text += fmt::format("{} {:.0f} {:.0f} {:.0f} {:.0f}\n", name, r.first.x, r.first.y, r.second.x, r.second.y);
   std::string tmp = std::string(path) + ".tmp";
@@ -358,7 +360,7 @@ int run_gui(cli::Session& session, const GuiOptions& g) {
       g_widgets.clear();
       frame(false, &quit);
       typed.clear();
-      if (widgets_file) write_widgets(widgets_file);
+      if (widgets_file) write_widgets(widgets_file, *live.state());
       if (save || save_requested) {
         // F12 (Board > Save screenshot): the window as it is now, before it is shown.
         save_requested = false;

@@ -15,12 +15,15 @@ void draw_cpu(Frame& f) {
   const bool paused = s.run == RunState::paused;
   ImGui::BeginDisabled(ended);
   if (ImGui::Button(paused ? "Run" : "Pause", ImVec2(70, 0))) paused ? f.live.resume() : f.live.pause();
+  note_widget("cpu:run-pause");
   ImGui::SameLine();
   ImGui::BeginDisabled(!paused);
   if (ImGui::Button("Step", ImVec2(70, 0))) f.live.step();
+  note_widget("cpu:step");
   ImGui::EndDisabled();
   ImGui::SameLine();
   if (ImGui::Button("Reset", ImVec2(70, 0))) f.live.reset();
+  note_widget("cpu:reset");
   ImGui::EndDisabled();
   if (!f.console_focused) {
     if (ImGui::IsKeyPressed(SDL_SCANCODE_F5) && !ended) paused ? f.live.resume() : f.live.pause();

@@ -327,10 +327,22 @@ void LiveBoard::resume() {
 void LiveBoard::step() {
   post([this](Machine& m) {
     if (!paused_ || ended_) return;
-    RunResult r = m.step();
-    if (r.reason != StopReason::deadline && r.reason != StopReason::debug) {
-      std::lock_guard lock(mu_);
-      error_ = fmt::format("step: {}", r.message.empty() ? "the run ended" : r.message);
+    // One instruction. A CPU asleep (WFI, WAITI) executes none until an interrupt wakes it:
+    // then time moves on from event to event until one does (at most 100000 events).
+    // (Taking an interrupt, which moves the PC to its vector, counts as the step.)
+    const std::uint64_t before = m.cpu().instructions();
+    for (int i = 0; i < 100000; ++i) {
+      const std::uint32_t pc = m.cpu().pc();
+      RunResult r = m.step();
+      if (r.reason != StopReason::deadline && r.reason != StopReason::debug) {
+        std::lock_guard lock(mu_);
+        error_ = fmt::format("step: {}", r.message.empty() ? "the run ended" : r.message);
+        break;
+      }
+      if (m.cpu().instructions() != before || m.cpu().pc() != pc) break;
+      const Cycles next = m.scheduler().next_deadline();
+      if (next == kNever || next >= session_.limit()) break;
+      m.run(session_.limit(), next);
     }
     record_history();
   });

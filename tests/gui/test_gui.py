@@ -106,6 +106,13 @@ class GuiSession:
         self.xdotool("type", "--delay", "10", text)
         self.xdotool("key", "Return")
 
+    def state(self):
+        """(run state, cycles, instructions, pc) as the window last showed them."""
+        for name, v in self.widgets().items():
+            if name.startswith("state:"):
+                return name[6:], int(v[0]), int(v[1]), int(v[2])
+        raise AssertionError("no state line in the widgets file")
+
     def ask(self, cmd):
         self.f.write(cmd + "\n")
         self.f.flush()
@@ -261,6 +268,43 @@ class GuiTest(unittest.TestCase):
                               "-A", "i2c=address-write"], capture_output=True, text=True, timeout=60).stdout
         for address in ("3C", "50", "76"):  # SSD1306, EEPROM, BME280 answer the scan
             self.assertIn("Address write: " + address, out)
+
+    def test_pause_step_run_and_reset(self):
+        s = self.session("--board", "esp8266", "--circuit", WEATHER)
+        self.wait_prompt(s)
+        self.focus_console(s)
+        s.type_line("from machine import Pin; Pin(2, Pin.OUT).on()")
+        wait_for("the LED", lambda: s.reading("led1", "lit") == 1.0)
+        s.type_line("while True: pass")
+        s.xdotool("key", "Return")  # the firmware is busy: each Step is one instruction
+        time.sleep(0.3)
+        s.click("cpu:run-pause")
+        wait_for("paused", lambda: s.state()[0] == "paused")
+        _, cycles, instructions, pc = s.state()
+        time.sleep(0.5)
+        self.assertEqual(s.state()[1:], (cycles, instructions, pc), "nothing runs while paused")
+        for n in range(1, 4):
+            s.click("cpu:step")
+            wait_for("step %d" % n, lambda: s.state()[2] == instructions + n)
+        self.assertEqual(s.state()[2], instructions + 3, "one instruction per Step")
+        s.click("cpu:run-pause")
+        wait_for("running again", lambda: s.state()[0] == "running" and s.state()[1] > cycles + 1000000)
+        # Reset: the board restarts from the firmware (GPIO2 an input again: the LED goes out).
+        s.click("cpu:reset")
+        wait_for("the LED to go out after reset", lambda: s.reading("led1", "lit") == 0.0)
+        # Paused while the REPL waits for input (the CPU asleep in WAITI), Step runs on to the
+        # interrupt that wakes it: the PC moves to the vector, then one instruction per Step.
+        time.sleep(1.0)
+        s.click("cpu:run-pause")
+        wait_for("paused", lambda: s.state()[0] == "paused")
+        _, cycles, instructions, pc = s.state()
+        s.click("cpu:step")
+        wait_for("a step out of WAITI", lambda: s.state()[3] != pc)
+        self.assertLessEqual(s.state()[2], instructions + 1)
+        self.assertGreater(s.state()[1], cycles, "time moved on to the waking interrupt")
+        _, _, instructions, _ = s.state()
+        s.click("cpu:step")
+        wait_for("the next step", lambda: s.state()[2] == instructions + 1)
 
     def test_layout_is_remembered(self):
         s = self.session("--board", "esp8266", "--paused")
