@@ -20,13 +20,14 @@ Exit status: 0 ok, 1 a run failed, 2 usage error or something missing.
 
 import argparse
 import os
-import re
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from repl_timing import time_to_result  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BOARDEMU = os.environ.get("BOARDEMU", os.path.join(ROOT, "build", "boardemu"))
@@ -41,37 +42,6 @@ def workload(board):
         assert "a = fib(25)" in code
         code = code.replace("a = fib(25)", "a = fib(20)")
     return code
-
-
-def timed_run(cmd, env, code, expected, deadline_s=900):
-    """Seconds from the firmware's banner to the workload's checksum line."""
-    start = time.monotonic()
-    t0 = None
-    p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
-    p.stdin.write(b"\x05" + code.encode().replace(b"\n", b"\r") + b"\x04")
-    p.stdin.flush()
-    seen = b""
-    try:
-        while True:
-            chunk = os.read(p.stdout.fileno(), 4096)
-            if not chunk:
-                raise RuntimeError("boardemu ended early: %r" % seen[-300:])
-            seen += chunk
-            if t0 is None and b"MicroPython v" in seen:
-                t0 = time.monotonic()  # booted: the window (if any) is open and the REPL starts
-            if b"Traceback" in seen or time.monotonic() - start > deadline_s:
-                raise RuntimeError("no result: %r" % seen[-300:])
-            m = re.search(rb"\nchecksum [-\d ]+\r\n", seen)
-            if m and t0 is not None:
-                elapsed = time.monotonic() - t0
-                if m.group(0).decode().strip() != expected:
-                    raise RuntimeError("wrong output %r (expected %r)" % (m.group(0), expected))
-                return elapsed
-    finally:
-        p.kill()
-        p.wait()
-        p.stdin.close()
-        p.stdout.close()
 
 
 def main():
@@ -113,7 +83,7 @@ def main():
             times = []
             for _ in range(a.runs):
                 try:
-                    times.append(timed_run(cmd, env, code, expected))
+                    times.append(time_to_result(cmd, code, expected, env=env, start_marker=b"MicroPython v"))
                 except RuntimeError as e:
                     print("bench-gui: %s: %s" % (label, e), file=sys.stderr)
                     status = 1

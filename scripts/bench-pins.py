@@ -30,7 +30,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from repl_timing import time_to_result  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BOARDEMU = os.environ.get("BOARDEMU", os.path.join(ROOT, "build", "boardemu"))
@@ -53,34 +55,9 @@ def workload():
     return code.replace("a = fib(25)", "a = fib(20)")
 
 
-def cpu_bound(extra, expected, deadline_s=600):
+def cpu_bound(extra, expected):
     """Seconds from process start to the workload's checksum line."""
-    code = workload()
-    t0 = time.monotonic()
-    p = subprocess.Popen([BOARDEMU, "run", "--board", "esp8266", *extra], stdin=subprocess.PIPE,
-                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    p.stdin.write(paste(code))
-    p.stdin.flush()
-    seen = b""
-    try:
-        while True:
-            chunk = os.read(p.stdout.fileno(), 4096)
-            if not chunk:
-                raise RuntimeError("boardemu ended early: %r" % seen[-300:])
-            seen += chunk
-            if b"Traceback" in seen or time.monotonic() - t0 > deadline_s:
-                raise RuntimeError("no result: %r" % seen[-300:])
-            m = re.search(rb"\nchecksum [-\d ]+\r\n", seen)  # the result line, not the echoed source
-            if m:
-                elapsed = time.monotonic() - t0
-                if m.group(0).decode().strip() != expected:
-                    raise RuntimeError("wrong output %r (expected %r)" % (m.group(0), expected))
-                return elapsed
-    finally:
-        p.kill()
-        p.wait()
-        p.stdin.close()
-        p.stdout.close()
+    return time_to_result([BOARDEMU, "run", "--board", "esp8266", *extra], workload(), expected, deadline_s=600)
 
 
 def polling(extra, seconds):

@@ -150,7 +150,7 @@ class Reader {
     CircuitDesc c;
     c.source_path = path_;
     if (root.IsNull()) return c;  // an empty circuit: nothing attached
-    Fields top = board ? mapping(root, "", 1, {"parts", "nets", "name", "description", "cpu", "memory", "peripherals", "firmware"})
+    Fields top = board ? mapping(root, "", 1, {"parts", "nets", "name", "description", "cpu", "memory", "peripherals", "partitions", "firmware"})
                        : mapping(root, "", 1, {"parts", "nets"});
     each_entry(top, "parts", {"id", "type", "params"}, [&](const std::string& field, int line, Fields& m) {
       c.parts.push_back(parse_part(field, line, m, c));
