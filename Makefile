@@ -41,7 +41,8 @@ mpy-tests: build
 # AddressSanitizer (with LeakSanitizer) and UndefinedBehaviorSanitizer; any report fails the test
 # (CMake option BOARDEMU_SANITIZE; leak suppressions in tests/sanitizer/lsan.supp).
 sanitize-tests: setup
-	@cmake -S . -B build/asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBOARDEMU_SANITIZE=ON >/dev/null
+	@cmake -S . -B build/asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBOARDEMU_SANITIZE=ON \
+	  -DMICROPYTHON_DIR=$(CURDIR)/build/deps/micropython >/dev/null
 	@cmake --build build/asan -j $(JOBS) --target unit_tests cpu_tests fuzz_replays
 	@cd build/asan && ctest --output-on-failure -j $(JOBS) -L 'unit|cpu'
 

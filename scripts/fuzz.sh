@@ -55,7 +55,8 @@ esac
 # The build directory lists the targets it built (tests/fuzz/CMakeLists.txt writes the list).
 list_file=$build/tests/fuzz/fuzz_targets.txt
 if [[ ! -f $build/build.ninja ]]; then
-  cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DMICROPYTHON_DIR="$root/build/deps/micropython" >/dev/null
 fi
 if [[ ! -s $list_file ]]; then
   echo "fuzz.sh: no libFuzzer targets in $build (is clang++ with libFuzzer installed? see the CMake output)" >&2
