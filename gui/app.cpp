@@ -294,11 +294,11 @@ int run_gui(cli::Session& session, const GuiOptions& g) {
       draw_cpu(f);
     }
     if (shown.peripherals) {
-      place(1040, 0, 360, 300, d);
+      place(1040, 0, 360, 250, d);
       draw_peripherals(f, peripherals);
     }
     if (shown.flash) {
-      place(1040, 300, 360, 220, d);
+      place(1040, 250, 360, 270, d);
       draw_flash(f);
     }
     if (shown.console) {

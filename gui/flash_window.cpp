@@ -41,6 +41,31 @@ void draw_flash(Frame& f) {
       }
       ImGui::EndTable();
     }
+    for (const auto& [name, files] : v.files) {
+      std::string title = fmt::format("files of {} ({})###files-{}", name,
+                                      files.status.empty() ? fmt::format("{} entries", files.entries.size()) : files.status,
+                                      name);
+      ImGui::SetNextItemOpen(true, ImGuiCond_FirstUseEver);
+      if (!ImGui::TreeNode(title.c_str())) continue;
+      if (!files.status.empty()) ImGui::TextDisabled("%s", files.status.c_str());
+      if (!files.entries.empty() &&
+          ImGui::BeginTable(("files" + name).c_str(), 2, ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_RowBg)) {
+        for (const FsEntry& e : files.entries) {
+          ImGui::TableNextRow();
+          ImGui::TableNextColumn();
+          if (e.directory)
+            ImGui::TextColored(ImVec4(0.6f, 0.8f, 1, 1), "%s/", e.path.c_str());
+          else
+            ImGui::TextUnformatted(e.path.c_str());
+          note_widget("flash:file:" + name + ":" + e.path);
+          ImGui::TableNextColumn();
+          if (!e.directory)
+            ImGui::Text("%llu B%s", static_cast<unsigned long long>(e.size), e.bytecode ? ", .mpy" : "");
+        }
+        ImGui::EndTable();
+      }
+      ImGui::TreePop();
+    }
     const int cols = 64;
     const float cell = std::max(3.0f, std::floor((ImGui::GetContentRegionAvail().x - 4) / cols));
     ImVec2 o = ImGui::GetCursorScreenPos();

@@ -8,6 +8,8 @@
 #include "core/debug.hpp"
 #include "core/elf_loader.hpp"
 #include "core/registers.hpp"
+#include "fs/littlefs.hpp"
+#include "fs/romfs.hpp"
 #include "gdb/machine_target.hpp"
 
 namespace boardemu::gui {
@@ -433,6 +435,27 @@ void LiveBoard::record_history() {
     pending_messages_.erase(pending_messages_.begin(), pending_messages_.end() - kMaxMessages);
 }
 
+void LiveBoard::list_files(FlashWatch& f) {
+  for (const FlashPartition& p : f.view.partitions) {
+    if (p.kind != PartitionKind::romfs && p.kind != PartitionKind::filesystem) continue;
+    FlashView::Files& out = f.view.files[p.name];
+    out = {};
+    std::vector<std::uint8_t> bytes(p.size);
+    f.memory->nvm_read(p.offset, bytes);
+    try {
+      if (p.kind == PartitionKind::romfs) {
+        if (!is_romfs(bytes)) out.status = "no ROMFS image";
+        else out.entries = list_romfs(bytes);
+      } else {
+        if (!is_littlefs(bytes)) out.status = "no littlefs filesystem";
+        else out.entries = list_littlefs(bytes);
+      }
+    } catch (const FsError& e) {
+      out.status = e.what();
+    }
+  }
+}
+
 std::string LiveBoard::symbol_at(std::uint32_t pc) const {
   auto it = std::upper_bound(symbols_.begin(), symbols_.end(), pc,
                              [](std::uint32_t v, const auto& s) { return v < s.second; });
@@ -547,6 +570,10 @@ void LiveBoard::publish(bool force) {
         std::uint32_t len = std::min<std::uint32_t>(f.view.sector, f.view.size - addr);
         f.memory->nvm_read(addr, std::span<std::uint8_t>(buf.data(), len));
         f.view.blank[i] = std::all_of(buf.begin(), buf.begin() + len, [](std::uint8_t b) { return b == 0xFF; });
+      }
+      if (f.listed_at_writes != f.view.total_writes) {
+        f.listed_at_writes = f.view.total_writes;
+        list_files(f);
       }
     }
     s->flash.push_back(f.view);

@@ -32,6 +32,7 @@
 #include "core/i2c.hpp"
 #include "core/net.hpp"
 #include "core/spi.hpp"
+#include "fs/fs_entry.hpp"
 #include "gui/console.hpp"
 #include "machine/machine.hpp"
 #include "machine/probe.hpp"
@@ -79,6 +80,13 @@ struct FlashView {
   std::vector<std::uint8_t> blank;        // per sector: 1 if all 0xFF now (sampled)
   std::uint64_t total_writes = 0;
   std::vector<FlashPartition> partitions;  // the board's flash chip only (board file)
+  // The files of each romfs and filesystem partition (read when the flash changed, at most
+  // once a second), by partition name; `status` says "no ROMFS image", an error, or "".
+  struct Files {
+    std::string status;
+    std::vector<FsEntry> entries;
+  };
+  std::map<std::string, Files> files;
 };
 
 enum class RunState { running, paused, ended };
@@ -171,6 +179,9 @@ class LiveBoard {
   void publish(bool force);
   void record_history();
   std::string symbol_at(std::uint32_t pc) const;
+  struct FlashWatch;
+  // Reads the files of the romfs and filesystem partitions of `f` into its view.
+  void list_files(FlashWatch& f);
   void anchor_pacing();
 
   friend class GuiTarget;
@@ -212,6 +223,7 @@ class LiveBoard {
     NonVolatileMemory* memory;
     NonVolatileMemory::ObserverId id;
     FlashView view;
+    std::uint64_t listed_at_writes = ~std::uint64_t{0};  // total_writes when the files were read
   };
   std::vector<FlashWatch> flash_;
 

@@ -196,6 +196,8 @@ class GuiTest(unittest.TestCase):
     def test_button_click_is_a_press_for_the_firmware(self):
         s = self.session("--board", "esp8266", "--circuit", WEATHER)
         self.wait_prompt(s)
+        # (The Flash window lists the littlefs files the firmware made on its first boot.)
+        wait_for("boot.py in the Flash window", lambda: "flash:file:vfs:/boot.py" in s.widgets())
         self.focus_console(s)
         # A falling edge on GPIO0 (the button pulls it to ground) counts and lights the LED.
         s.type_line("from machine import Pin; led = Pin(2, Pin.OUT); led.off(); n = [0]")
