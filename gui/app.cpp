@@ -208,8 +208,9 @@ int run_gui(cli::Session& session, const GuiOptions& g) {
   if (int status = session.open()) return status;
 
   const char* forced = std::getenv("SDL_VIDEODRIVER");
-  const bool display = (std::getenv("DISPLAY") && *std::getenv("DISPLAY")) ||
-                       (std::getenv("WAYLAND_DISPLAY") && *std::getenv("WAYLAND_DISPLAY"));
+  const bool x11 = std::getenv("DISPLAY") && *std::getenv("DISPLAY");
+  const bool wayland = std::getenv("WAYLAND_DISPLAY") && *std::getenv("WAYLAND_DISPLAY");
+  const bool display = x11 || wayland;
   if (shot) {
     SDL_SetHint(SDL_HINT_RENDER_DRIVER, "software");  // the same pixels on every machine
     // A screenshot needs no screen: without one, SDL's off-screen video driver draws it.
@@ -219,14 +220,17 @@ int run_gui(cli::Session& session, const GuiOptions& g) {
       return fail(kExitBadInput,
                   "gui: no display available (neither DISPLAY nor WAYLAND_DISPLAY is set); use `boardemu run` "
                   "without a window, or run under Xvfb: xvfb-run -a boardemu gui ...");
-    SDL_SetHint(SDL_HINT_VIDEODRIVER, "x11,wayland");  // never a console framebuffer
+    // Only the display the environment names (never a console framebuffer; no probing of the
+    // other, which prints its own complaints).
+    SDL_SetHint(SDL_HINT_VIDEODRIVER, x11 && wayland ? "x11,wayland" : x11 ? "x11" : "wayland");
   }
   SDL_SetHint(SDL_HINT_VIDEO_X11_NET_WM_BYPASS_COMPOSITOR, "0");
   if (SDL_Init(SDL_INIT_VIDEO) != 0) {
     std::string why = SDL_GetError();
     return fail(kExitBadInput,
-                fmt::format("gui: no display available ({}); use `boardemu run` without a window, or run under "
+                fmt::format("gui: no display available ({}{}); use `boardemu run` without a window, or run under "
                             "Xvfb: xvfb-run -a boardemu gui ...",
+                            x11 ? fmt::format("cannot open DISPLAY {}: ", std::getenv("DISPLAY")) : "",
                             why.empty() ? "SDL could not open a video device" : why));
   }
   SDL_Window* window = SDL_CreateWindow(

@@ -349,6 +349,12 @@ class GuiCommandLineTest(unittest.TestCase):
         self.assertEqual(len(r.stderr.strip().splitlines()), 1, r.stderr)
         self.assertIn("no display", r.stderr)
         self.assertIn("xvfb-run", r.stderr)
+        # A DISPLAY naming no X server: the same, naming it.
+        env["DISPLAY"] = ":4242"
+        r = self.run_boardemu("gui", "--board", "esp8266", env=env, timeout=20)
+        self.assertEqual(r.returncode, 3)
+        self.assertEqual(len(r.stderr.strip().splitlines()), 1, r.stderr)
+        self.assertIn("cannot open DISPLAY :4242", r.stderr)
 
     def test_bad_circuit_same_message_as_run_before_any_window(self):
         with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as f:
