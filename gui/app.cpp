@@ -197,6 +197,8 @@ int run_gui(cli::Session& session, const GuiOptions& g) {
   } else if (!g.at_virtual_ms.empty()) {
     return fail(kExitUsage, "--at-virtual-ms needs --screenshot FILE");
   }
+  if (!g.screenshot.empty() && !session.options().gdb.empty())
+    return fail(kExitUsage, "--screenshot runs without a debugger: leave out --gdb");
   const bool shot = !g.screenshot.empty();
 
   // Every UART the user gave no backend gets a console window.
@@ -273,6 +275,7 @@ int run_gui(cli::Session& session, const GuiOptions& g) {
   BusMonitorState bus;
   std::map<std::string, ConsoleState> console_state;
   PeripheralsState peripherals;
+  CpuState cpu;
   std::map<std::string, Trace> traces;
   std::vector<BusMessage> messages;
   bool console_focused = false;
@@ -295,7 +298,7 @@ int run_gui(cli::Session& session, const GuiOptions& g) {
     }
     if (shown.cpu) {
       place(700, 0, 340, 520, d);
-      draw_cpu(f);
+      draw_cpu(f, cpu);
     }
     if (shown.peripherals) {
       place(1040, 0, 360, 250, d);

@@ -5,7 +5,7 @@
 
 namespace boardemu::gui {
 
-void draw_cpu(Frame& f) {
+void draw_cpu(Frame& f, CpuState& cs) {
   if (!ImGui::Begin("CPU")) {
     ImGui::End();
     return;
@@ -69,9 +69,8 @@ void draw_cpu(Frame& f) {
     ImGui::EndTable();
   }
   // The last command that failed (a control value out of range, a step at the end).
-  static std::string last_error;
-  if (std::string err = f.live.take_error(); !err.empty()) last_error = err;
-  if (!last_error.empty()) ImGui::TextColored(ImVec4(1, 0.4f, 0.4f, 1), "%s", last_error.c_str());
+  if (std::string err = f.live.take_error(); !err.empty()) cs.last_error = err;
+  if (!cs.last_error.empty()) ImGui::TextColored(ImVec4(1, 0.4f, 0.4f, 1), "%s", cs.last_error.c_str());
   ImGui::End();
 }
 

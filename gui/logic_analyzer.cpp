@@ -24,7 +24,10 @@ std::vector<std::string> initial_nets(const Frame& f) {
     if (!p.wired.empty() && seen.insert(p.net).second && f.traces.count(p.net)) out.push_back(p.net);
   for (const PartView& part : f.state.parts)
     for (const std::string& pin : part.pins) {
-      std::string net = pin.substr(pin.find("-> ") + 3);
+      // "SDA -> i2c_sda"; an unwired pin sits on a net named after itself ("WP -> eeprom1.WP").
+      std::string label = pin.substr(0, pin.find(" -> "));
+      std::string net = pin.substr(pin.find(" -> ") + 4);
+      if (net == part.id + "." + label) continue;
       if (seen.insert(net).second && f.traces.count(net)) out.push_back(net);
     }
   if (out.empty())

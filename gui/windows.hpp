@@ -74,7 +74,10 @@ struct ConsoleState {
 bool draw_consoles(Frame& f, std::map<std::string, ConsoleState>& s);
 
 // ---- CPU (gui/cpu_window.cpp) ----
-void draw_cpu(Frame& f);
+struct CpuState {
+  std::string last_error;  // of the last command that failed (a control out of range, a step)
+};
+void draw_cpu(Frame& f, CpuState& s);
 
 // ---- Peripherals (gui/peripherals_window.cpp) ----
 struct PeripheralsState {
