@@ -281,6 +281,7 @@ int run_gui(cli::Session& session, const GuiOptions& g) {
   bool console_focused = false;
   bool save_requested = false;
   std::string typed;  // keyboard bytes of the events since the last frame
+  std::vector<int> key_presses;  // and the keys pressed
 
   auto frame = [&](bool deterministic, bool* quit) {
     auto state = live.state();
@@ -289,7 +290,7 @@ int run_gui(cli::Session& session, const GuiOptions& g) {
     ImGui_ImplSDL2_NewFrame();
     if (deterministic) io.DeltaTime = 1.0f / 60.0f;
     ImGui::NewFrame();
-    Frame f{live, *state, traces, messages, renderer, deterministic, console_focused, typed};
+    Frame f{live, *state, traces, messages, renderer, deterministic, console_focused, typed, key_presses};
     draw_menu(f, shown, quit, &save_requested);
     const ImVec2 d = io.DisplaySize;
     if (shown.board) {
@@ -355,6 +356,7 @@ int run_gui(cli::Session& session, const GuiOptions& g) {
         ImGui_ImplSDL2_ProcessEvent(&e);
         if (e.type == SDL_KEYDOWN && e.key.keysym.sym == SDLK_F12) save = true;
         if (e.type == SDL_KEYDOWN) typed += terminal_bytes(e.key);
+        if (e.type == SDL_KEYDOWN && !e.key.repeat) key_presses.push_back(e.key.keysym.scancode);
         if (e.type == SDL_TEXTINPUT) typed += e.text.text;
         if (e.type == SDL_QUIT) quit = true;
         if (e.type == SDL_WINDOWEVENT && e.window.event == SDL_WINDOWEVENT_CLOSE &&
@@ -367,6 +369,7 @@ int run_gui(cli::Session& session, const GuiOptions& g) {
       g_widgets.clear();
       frame(false, &quit);
       typed.clear();
+      key_presses.clear();
       if (widgets_file) write_widgets(widgets_file, *live.state());
       if (save || save_requested) {
         // F12 (Board > Save screenshot): the window as it is now, before it is shown.

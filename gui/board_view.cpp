@@ -143,7 +143,7 @@ void draw_part(Frame& f, BoardViewState& s, const PartView& p, int key) {
       bool held = ImGui::IsItemActive();
       if (key && !f.console_focused) {
         // Digit keys 1..9 hold buttons while the console does not have the keyboard.
-        held |= ImGui::IsKeyDown(SDL_SCANCODE_1 + key - 1);
+        held |= ImGui::IsKeyDown(SDL_SCANCODE_1 + key - 1) || f.pressed(SDL_SCANCODE_1 + key - 1);
       }
       bool& was = s.key_held[p.id];
       if (held != was) {
@@ -151,15 +151,28 @@ void draw_part(Frame& f, BoardViewState& s, const PartView& p, int key) {
         was = held;
       }
     } else if (p.type == "slide-switch" && control == "position") {
+      // A slide switch: click a side, or its digit key flips it.
       int pos = static_cast<int>(value);
       if (ImGui::RadioButton("1-2", pos == 0)) f.live.set_control(p.id, control, 0);
       ImGui::SameLine();
       if (ImGui::RadioButton("2-3", pos == 1)) f.live.set_control(p.id, control, 1);
+      note_widget("switch:" + p.id);
+      if (key) {
+        ImGui::SameLine();
+        ImGui::TextDisabled("[%d]", key);
+        if (!f.console_focused && f.pressed(SDL_SCANCODE_1 + key - 1))
+          f.live.set_control(p.id, control, pos ? 0 : 1);
+      }
     } else {
       Range r = range_of(control);
       float v = static_cast<float>(value);
       ImGui::SetNextItemWidth(-95);
       if (ImGui::SliderFloat(control.c_str(), &v, r.lo, r.hi, r.format)) f.live.set_control(p.id, control, v);
+      // The slider's frame, without its label.
+      const float frame_w = ImGui::GetItemRectSize().x - ImGui::CalcTextSize(control.c_str()).x -
+                            ImGui::GetStyle().ItemInnerSpacing.x;
+      note_widget("slider:" + p.id + "." + control, ImGui::GetItemRectMin(),
+                  ImVec2(ImGui::GetItemRectMin().x + frame_w, ImGui::GetItemRectMax().y));
     }
   }
   for (const auto& [name, value] : p.readings) {
@@ -234,11 +247,12 @@ void draw_board_view(Frame& f, BoardViewState& s) {
   if (beside) ImGui::SetCursorScreenPos(ImVec2(origin.x + parts_x, origin.y));
   ImGui::BeginGroup();
   if (st.parts.empty()) ImGui::TextDisabled("no circuit (--circuit FILE wires parts to the pins)");
+  // Buttons and switches get the digit keys 1..9, in circuit order.
   int key = 0;
   for (const PartView& p : st.parts) {
-    bool button = false;
-    for (const auto& c : p.controls) button |= c.first == "pressed";
-    draw_part(f, s, p, button && key < 9 ? ++key : 0);
+    bool keyed = p.type == "slide-switch";
+    for (const auto& c : p.controls) keyed |= c.first == "pressed";
+    draw_part(f, s, p, keyed && key < 9 ? ++key : 0);
     ImGui::Separator();
   }
   ImGui::EndGroup();

@@ -26,8 +26,8 @@ void draw_cpu(Frame& f, CpuState& cs) {
   note_widget("cpu:reset");
   ImGui::EndDisabled();
   if (!f.console_focused) {
-    if (ImGui::IsKeyPressed(SDL_SCANCODE_F5) && !ended) paused ? f.live.resume() : f.live.pause();
-    if (ImGui::IsKeyPressed(SDL_SCANCODE_F10) && paused) f.live.step();
+    if (f.pressed(SDL_SCANCODE_F5) && !ended) paused ? f.live.resume() : f.live.pause();
+    if (f.pressed(SDL_SCANCODE_F10) && paused) f.live.step();
   }
 
   // Speed: real time (and slower or faster), or as fast as possible.

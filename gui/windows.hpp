@@ -6,6 +6,7 @@
 #include <SDL.h>
 #include <imgui.h>
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <string>
@@ -31,6 +32,12 @@ struct Frame {
   // What the keyboard typed since the last frame, in order, as a terminal sends it (Enter is
   // CR, Backspace DEL, arrows ESC [ A..D, Ctrl+letter its control code): for the console.
   const std::string& typed;
+  // The keys pressed since the last frame (SDL scancodes, in order), however short the press:
+  // ImGui's per-frame key state misses a press and release within one frame.
+  const std::vector<int>& key_presses;
+  bool pressed(int scancode) const {
+    return std::find(key_presses.begin(), key_presses.end(), scancode) != key_presses.end();
+  }
 };
 
 // Level colours shared by the board view and the logic analyzer.

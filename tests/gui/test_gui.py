@@ -310,6 +310,21 @@ class GuiTest(unittest.TestCase):
         s.click("cpu:step")
         wait_for("the next step", lambda: s.state()[2] == instructions + 1)
 
+    def test_switch_key_and_potentiometer_slider(self):
+        s = self.session("--board", "esp8266", "--circuit", os.path.join(ROOT, "examples/esp8266/potentiometer.yaml"))
+        self.assertEqual(s.reading("sw1", "position"), 0.0)
+        # The switch is the circuit's first keyed part: key 1 flips it (the console not focused).
+        x0, y0, x1, y1 = s.widget("switch:sw1")
+        s.xdotool("mousemove", "--window", s.window, str(int(x1) + 40), str(int(y0)))
+        s.xdotool("key", "1")
+        wait_for("the switch to flip", lambda: s.reading("sw1", "position") == 1.0)
+        wait_for("the firmware's pin to read it", lambda: s.ask("level switch") == "ok high")
+        # The potentiometer's slider: a click at its right end sets the wiper near 1.
+        x0, y0, x1, y1 = s.widget("slider:pot1.position")
+        s.xdotool("mousemove", "--window", s.window, str(int(x1) - 3), str(int((y0 + y1) / 2)), "click", "1")
+        wait_for("the wiper to move", lambda: s.reading("pot1", "position") > 0.95)
+        self.assertGreater(float(s.ask("voltage a0").split()[1]), 0.95)
+
     def test_layout_is_remembered(self):
         s = self.session("--board", "esp8266", "--paused")
         time.sleep(0.5)
