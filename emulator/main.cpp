@@ -19,6 +19,7 @@
 #include <limits>
 #include <memory>
 
+#include "cli/romfs_tool.hpp"
 #include "cli/session.hpp"
 #include "core/board.hpp"
 #include "machine/machine.hpp"
@@ -90,6 +91,9 @@ void add_session_options(CLI::App* cmd, boardemu::cli::SessionOptions& o) {
                       "Keep the board's flash in FILE (created on first use, then every erase and program is written "
                       "through at once; the firmware's segments are written over it at start). Parts with "
                       "EEPROM or flash keep theirs in FILE.<part id>");
+  cmd->add_option("--romfs", o.romfs,
+                  "Write this ROMFS image (`boardemu romfs check` it first) into the board's ROMFS partition before "
+                  "boot; the firmware mounts it at /rom. With --flash it is kept in the flash file");
   cmd->add_option("--monitor", o.monitor,
                       "A text monitor (tcp:[HOST:]PORT, pty, stdio): observe and control the board while it runs "
                       "(press buttons, set sensors, read nets, dump displays; `help` lists the commands)");
@@ -132,6 +136,14 @@ int main(int argc, char** argv) {
       "4 fatal emulation error, 124 virtual-time limit reached.\n"
       "In the stdio console, Ctrl-A x quits.");
 
+  auto* romfs_cmd = app.add_subcommand("romfs", "MicroPython ROMFS images: list or check one");
+  romfs_cmd->require_subcommand(1);
+  std::string romfs_image;
+  auto* romfs_ls_cmd = romfs_cmd->add_subcommand("ls", "Print an image's tree with sizes and which files are bytecode");
+  romfs_ls_cmd->add_option("IMAGE", romfs_image, "ROMFS image file")->required();
+  auto* romfs_check_cmd = romfs_cmd->add_subcommand("check", "Check an image; name the offset and problem of its first defect");
+  romfs_check_cmd->add_option("IMAGE", romfs_image, "ROMFS image file")->required();
+
   auto* boards_cmd = app.add_subcommand("boards", "List the available boards");
   std::string boards_dir;
   boards_cmd->add_option("--boards-dir", boards_dir, "Directory with board files");
@@ -148,7 +160,7 @@ int main(int argc, char** argv) {
   }
 
   // An option given with an empty value ("--firmware ''") is a mistake, never the default.
-  for (CLI::App* cmd : {run_cmd, gui_cmd, boards_cmd})
+  for (CLI::App* cmd : {run_cmd, gui_cmd, boards_cmd, romfs_ls_cmd, romfs_check_cmd})
     if (cmd->parsed())
       for (const CLI::Option* opt : cmd->get_options())
         for (const std::string& value : opt->results())
@@ -156,6 +168,9 @@ int main(int argc, char** argv) {
             return fail(kExitUsage, fmt::format("{}: empty value (leave the option out for its default)", opt->get_name()));
 
   install_signal_handlers();
+
+  if (romfs_ls_cmd->parsed()) return boardemu::cli::romfs_ls(romfs_image);
+  if (romfs_check_cmd->parsed()) return boardemu::cli::romfs_check(romfs_image);
 
   if (boards_cmd->parsed()) {
     std::string dir = boards_dir.empty() ? boardemu::cli::repo_root() + "/boards" : boards_dir;

@@ -9,6 +9,7 @@
 
 #include "core/board.hpp"
 #include "core/elf_loader.hpp"
+#include "cli/romfs_tool.hpp"
 #include "core/log.hpp"
 #include "gdb/machine_target.hpp"
 #include "machine/circuit.hpp"
@@ -112,6 +113,9 @@ int Session::open() {
                                                   "flash chip of " + memories.front().first));
     }
     machine_->load_firmware(firmware_);
+    // After the firmware and before the flash file is brought up to date: with --flash the
+    // image is kept there too, as if it had been deployed.
+    if (!o.romfs.empty()) install_romfs(*machine_, read_romfs_image(o.romfs), o.romfs);
     if (!o.circuit.empty()) machine_->add_circuit(load_circuit_file(o.circuit));
     if (!o.flash.empty()) {
       // Each part's EEPROM or flash beside it, in FILE.<part id>.
@@ -153,6 +157,8 @@ int Session::open() {
     return fail(kExitBadInput, e.what());
   } catch (const NvmFileError& e) {
     return fail(kExitBadInput, fmt::format("--flash: {}", e.what()));
+  } catch (const RomfsError& e) {
+    return fail(kExitBadInput, fmt::format("--romfs: {}", e.what()));
   } catch (const UnicornError& e) {
     // The board reader refuses what the engine cannot map; this is the last resort.
     return fail(kExitBadInput, fmt::format("board '{}': the CPU engine refused it: {}", o.board, e.what()));

@@ -39,6 +39,7 @@ struct SessionOptions {
   std::string vcd;          // VCD output file
   std::string vcd_signals;  // comma-separated patterns of net names (default: all)
   std::string flash;        // file the board's flash (and parts' non-volatile memory) lives in
+  std::string romfs;        // ROMFS image written into the board's ROMFS partition before boot
   std::string monitor;      // backend spec of the text monitor (machine/monitor.hpp)
   std::vector<std::string> display_png;  // PART=FILE: a display part's panel as PNG at the end
   std::string log;
