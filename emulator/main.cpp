@@ -143,6 +143,14 @@ int main(int argc, char** argv) {
   romfs_ls_cmd->add_option("IMAGE", romfs_image, "ROMFS image file")->required();
   auto* romfs_check_cmd = romfs_cmd->add_subcommand("check", "Check an image; name the offset and problem of its first defect");
   romfs_check_cmd->add_option("IMAGE", romfs_image, "ROMFS image file")->required();
+  std::string romfs_dir, mpy_cross = boardemu::cli::default_mpy_cross();
+  bool no_mpy = false;
+  auto* romfs_build_cmd = romfs_cmd->add_subcommand(
+      "build", "Make the ROMFS image of a directory, as `mpremote romfs build` does (.py compiled to .mpy)");
+  romfs_build_cmd->add_option("DIR", romfs_dir, "Source directory")->required();
+  romfs_build_cmd->add_option("-o,--output", romfs_image, "Image file to write")->required();
+  romfs_build_cmd->add_flag("--no-mpy", no_mpy, "Keep .py files as they are");
+  romfs_build_cmd->add_option("--mpy-cross", mpy_cross, "The mpy-cross to compile with")->capture_default_str();
 
   auto* boards_cmd = app.add_subcommand("boards", "List the available boards");
   std::string boards_dir;
@@ -160,7 +168,7 @@ int main(int argc, char** argv) {
   }
 
   // An option given with an empty value ("--firmware ''") is a mistake, never the default.
-  for (CLI::App* cmd : {run_cmd, gui_cmd, boards_cmd, romfs_ls_cmd, romfs_check_cmd})
+  for (CLI::App* cmd : {run_cmd, gui_cmd, boards_cmd, romfs_ls_cmd, romfs_check_cmd, romfs_build_cmd})
     if (cmd->parsed())
       for (const CLI::Option* opt : cmd->get_options())
         for (const std::string& value : opt->results())
@@ -171,6 +179,7 @@ int main(int argc, char** argv) {
 
   if (romfs_ls_cmd->parsed()) return boardemu::cli::romfs_ls(romfs_image);
   if (romfs_check_cmd->parsed()) return boardemu::cli::romfs_check(romfs_image);
+  if (romfs_build_cmd->parsed()) return boardemu::cli::romfs_build(romfs_dir, romfs_image, !no_mpy, mpy_cross);
 
   if (boards_cmd->parsed()) {
     std::string dir = boards_dir.empty() ? boardemu::cli::repo_root() + "/boards" : boards_dir;

@@ -31,6 +31,18 @@ int romfs_ls(const std::string& path);
 // first defect with its offset (exit 3).
 int romfs_check(const std::string& path);
 
+// `boardemu romfs build DIR -o IMAGE [--no-mpy]`: the ROMFS image of a directory tree, as
+// `mpremote romfs build` makes it (tools/mpremote/mpremote/romfs.py): entries sorted by name,
+// directories recursively; each .py compiled to .mpy by `mpy_cross` (run as `MPY_CROSS -o TMP
+// DIR/rel/path.py`, the source path spelled as mpremote spells it, so the .mpy is the same)
+// unless a .mpy of that name is already beside it or `mpy` is false. For the same tree and
+// mpy-cross the bytes are those of mpremote. Returns the exit status (3 after one line naming
+// the path and problem: an unreadable file, a non-ASCII name, a .py that mpy-cross rejects).
+int romfs_build(const std::string& dir, const std::string& output, bool mpy, const std::string& mpy_cross);
+
+// The mpy-cross the firmware build made (build/deps/micropython/mpy-cross/build/mpy-cross).
+std::string default_mpy_cross();
+
 // Writes `image` into the romfs partition of the machine's flash chip, the rest of the
 // partition erased (0xFF). Throws RomfsError when the board has no ROMFS partition or the image
 // does not fit it.

@@ -7,7 +7,10 @@ Images are made by MicroPython's own writer (tools/mpremote/mpremote/romfs.py, w
 romfs build` uses) from the source tree scripts/setup.sh unpacks.
 """
 
+import contextlib
+import io
 import os
+import re
 import subprocess
 import sys
 import unittest
@@ -16,8 +19,12 @@ from test_cli_hardening import Case
 from test_firmware import BOARDEMU, ROOT
 from test_flash import EXIT_BAD_INPUT, ESP_FW, run
 
-sys.path.insert(0, os.path.join(ROOT, "build", "deps", "micropython", "tools", "mpremote"))
-from mpremote.romfs import VfsRomWriter  # noqa: E402
+MPREMOTE = os.path.join(ROOT, "build", "deps", "micropython", "tools", "mpremote")
+MPY_CROSS_MODULE = os.path.join(ROOT, "scripts", "python")  # the project's `mpy_cross` module
+sys.path.insert(0, MPREMOTE)
+sys.path.insert(0, MPY_CROSS_MODULE)
+from mpremote.romfs import VfsRomWriter, make_romfs  # noqa: E402
+import mpremote.romfs  # noqa: E402
 
 
 def make_image(files):
@@ -70,6 +77,105 @@ class RomfsToolTest(Case):
         self.one_line(self.tool("check", bad), EXIT_BAD_INPUT, "cut.img: offset 0x", "past the end")
         self.one_line(self.tool("ls", self.image(b"\xff" * 32, "erased.img")), EXIT_BAD_INPUT, "not a ROMFS image")
         self.one_line(self.tool("check", os.path.join(self.dir, "missing.img")), EXIT_BAD_INPUT, "missing.img")
+
+
+def write_tree(root, files):
+    for path, data in files.items():
+        full = os.path.join(root, path)
+        os.makedirs(os.path.dirname(full), exist_ok=True)
+        with open(full, "wb") as f:
+            f.write(data)
+
+
+TREE = {"main.py": b"import lib.pkg.mod\nprint('main', lib.pkg.mod.f(3))\n",
+        "lib/pkg/__init__.py": b"", "lib/pkg/mod.py": b"def f(x):\n    return x * 7\n",
+        "lib/data.bin": bytes(range(256)) * 9, "lib/pre.py": b"print(1)\n"}
+
+
+class RomfsBuildTest(Case):
+    """`boardemu romfs build` against mpremote's own `romfs build` (make_romfs), which compiles
+    through the project's mpy_cross module: the same bytes, with and without .mpy."""
+
+    def setUp(self):
+        super().setUp()
+        self.assertIsNotNone(mpremote.romfs.mpy_cross_run, "scripts/python's mpy_cross module is importable")
+        self.cwd = os.getcwd()
+        os.chdir(self.dir)  # the tree is named relatively, as a user types it
+        write_tree("app", TREE)
+        # A .mpy already beside a .py: both are taken as they are.
+        subprocess.run([os.path.join(ROOT, "build/deps/micropython/mpy-cross/build/mpy-cross"), "-o",
+                        "app/lib/pre.mpy", "app/lib/pre.py"], check=True)
+
+    def tearDown(self):
+        os.chdir(self.cwd)
+        super().tearDown()
+
+    def build(self, *args):
+        return subprocess.run([BOARDEMU, "romfs", "build", *args], capture_output=True, timeout=60)
+
+    def test_byte_identical_to_mpremote_with_and_without_mpy(self):
+        for mpy, extra in ((True, []), (False, ["--no-mpy"])):
+            r = self.build("app", "-o", "ours.img", *extra)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            with open("ours.img", "rb") as f:
+                ours = f.read()
+            with contextlib.redirect_stdout(io.StringIO()):  # its tree drawing
+                theirs = make_romfs("app", mpy_cross=mpy)
+            self.assertEqual(ours, theirs, "mpy=%s" % mpy)
+        names = subprocess.run([BOARDEMU, "romfs", "ls", "ours.img"], capture_output=True, check=True).stdout.decode()
+        self.assertIn("/lib/pkg/mod.py", names)  # --no-mpy: the .py as it is
+        r = self.build("app", "-o", "ours.img")
+        names = subprocess.run([BOARDEMU, "romfs", "ls", "ours.img"], capture_output=True, check=True).stdout.decode()
+        self.assertRegex(names, r"/lib/pkg/mod\.mpy +\d+  bytecode")
+        self.assertRegex(names, r"/lib/pre\.py +9\n")  # kept: a .mpy was beside it
+        self.assertNotIn("mod.mpy", os.listdir("app/lib/pkg"), "nothing left behind in the tree")
+
+    @unittest.skipUnless(os.path.exists(ESP_FW), "ESP8266 firmware not built (make build)")
+    def test_the_mpy_image_runs_in_place(self):
+        self.assertEqual(self.build("app", "-o", "app.img").returncode, 0)
+        r = run("--romfs", os.path.join(self.dir, "app.img"), stdin=b"import lib.pkg.mod\rprint(lib.pkg.mod.f(6))\r")
+        self.assertIn("42", r.stdout.decode(errors="replace"))
+
+    def test_bad_sources_are_one_line(self):
+        write_tree("bad", {"ok.py": b"x = 1\n", "sub/broken.py": b"def f(:\n"})
+        self.one_line(self.build("bad", "-o", "bad.img"), EXIT_BAD_INPUT, "bad/sub/broken.py: mpy-cross:", "SyntaxError")
+        self.assertFalse(os.path.exists("bad.img"))
+        self.one_line(self.build("nothing-here", "-o", "x.img"), EXIT_BAD_INPUT, "nothing-here: not a directory")
+        write_tree("uni", {"caf\u00e9.py".encode().decode(): b""})
+        self.one_line(self.build("uni", "-o", "x.img", "--no-mpy"), EXIT_BAD_INPUT, "ROMFS names are ASCII")
+
+
+@unittest.skipUnless(os.path.exists(ESP_FW), "ESP8266 firmware not built (make build)")
+class MpremoteRomfsTest(Case):
+    """mpremote's own `romfs deploy` and `query` against the board over a pty, .py compiled
+    through the project's mpy_cross module; the image stays in the --flash file."""
+
+    def mpremote(self, pty, *args):
+        env = dict(os.environ, PYTHONPATH=MPY_CROSS_MODULE + os.pathsep + MPREMOTE)
+        return subprocess.run(["/usr/bin/python3", "-m", "mpremote", "connect", pty, *args], capture_output=True,
+                              timeout=120, env=env, cwd=self.dir)
+
+    def test_deploy_query_and_a_new_run(self):
+        write_tree(os.path.join(self.dir, "app"), TREE)
+        flash = os.path.join(self.dir, "flash.bin")
+        p = subprocess.Popen([BOARDEMU, "run", "--board", "esp8266", "--flash", flash, "--uart0", "pty"],
+                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        try:
+            pty = re.search(rb"/dev/pts/\d+", p.stdout.readline()).group(0).decode()
+            r = self.mpremote(pty, "romfs", "deploy", "app")
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            self.assertIn(b"ROMFS image deployed", r.stdout)
+            self.assertIn(b"main.py -> .mpy", r.stdout)  # compiled through scripts/python/mpy_cross
+            r = self.mpremote(pty, "romfs", "query")
+            self.assertIn(b"Raw contents: d2:cd:31", r.stdout)
+        finally:
+            p.terminate()
+            p.wait(20)
+            p.stdout.close()
+        # A new run with the same flash file: the image is there, at /rom.
+        r = run("--flash", flash, stdin=b"import os; print(os.listdir('/rom'))\rimport lib.pkg.mod\r")
+        out = r.stdout.decode(errors="replace")
+        self.assertIn("['lib', 'main.mpy']", out)
 
 
 @unittest.skipUnless(os.path.exists(ESP_FW), "ESP8266 firmware not built (make build)")
