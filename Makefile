@@ -4,12 +4,12 @@
 #               sanitizer build, MicroPython's own test suite)
 #   make sanitize-tests  the unit tests, CPU tests and fuzz-corpus replays built with
 #               ASan + UBSan in build/asan, and run
-#   make build  set up what is missing and build the emulator and the firmware
+#   make build  set up what is missing and build the emulator, the firmware and the ROMFS images
 #   make bench  compare boardemu with QEMU on the same firmware (prints figures, not a test)
 JOBS ?= 2
 BOARD ?= mps2-an385
 
-.PHONY: all setup build emulator firmware run test unit-tests sanitize-tests mpy-tests bench clean
+.PHONY: all setup build emulator firmware romfs-images run test unit-tests sanitize-tests mpy-tests bench clean
 
 all: build
 
@@ -23,7 +23,11 @@ emulator: setup
 firmware: setup
 	@$(MAKE) --no-print-directory -C firmware -j$(JOBS)
 
-build: emulator firmware
+# ROMFS images of romfs_images/ (build/romfs_images/*.img), compiled with the firmware's mpy-cross.
+romfs-images: emulator firmware
+	@bash scripts/build-romfs-images.sh >/dev/null
+
+build: emulator firmware romfs-images
 
 run: build
 	@build/boardemu run --board $(BOARD)

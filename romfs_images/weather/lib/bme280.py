@@ -1,0 +1,1 @@
+../../../examples/esp8266/lib/bme280.py

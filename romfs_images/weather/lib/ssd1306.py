@@ -1,0 +1,1 @@
+../../../examples/esp8266/lib/ssd1306.py
