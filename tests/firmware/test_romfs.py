@@ -178,6 +178,35 @@ class MpremoteRomfsTest(Case):
         self.assertIn("['lib', 'main.mpy']", out)
 
 
+WEATHER_IMG = os.path.join(ROOT, "build", "romfs_images", "weather.img")
+
+
+@unittest.skipUnless(os.path.exists(WEATHER_IMG), "build/romfs_images/weather.img not built (make build)")
+class WeatherImageTest(Case):
+    """romfs_images/weather: the station package runs from /rom and draws its big digits from
+    the font file read in place (romfs_images/tools/make_digits.py made it)."""
+
+    def test_station_draws_the_temperature_with_the_rom_font(self):
+        sys.path.insert(0, os.path.join(ROOT, "romfs_images", "tools"))
+        import make_digits
+        ls = subprocess.run([BOARDEMU, "romfs", "ls", WEATHER_IMG], capture_output=True, check=True).stdout.decode()
+        self.assertRegex(ls, r"/lib/station/__init__\.mpy +\d+  bytecode")
+        self.assertRegex(ls, r"/lib/station/digits\.bin +480\n")
+        png = os.path.join(self.dir, "oled.png")
+        r = run("--romfs", WEATHER_IMG, "--circuit", os.path.join(ROOT, "examples/esp8266/weather-station.yaml"),
+                "--display-png", "oled=" + png, stdin=b"import station\rstation.run(1, 10)\r")
+        self.assertIn("station 1: 21.50 C 1013.3 hPa 45.0 %RH", r.stdout.decode(errors="replace"))
+        from PIL import Image
+        panel = Image.open(png).convert("L")
+        # "21.5": the glyph of 2 at (0, 4), of 1 at (18, 4), bit for bit.
+        for digit, x0 in ((2, 0), (1, 18)):
+            g = make_digits.glyph(make_digits.DIGITS[digit])
+            for y in range(make_digits.H):
+                for x in range(make_digits.W):
+                    want = (g[y * 2 + x // 8] >> (7 - x % 8)) & 1
+                    self.assertEqual(panel.getpixel((x0 + x, 4 + y)) > 127, bool(want), (digit, x, y))
+
+
 @unittest.skipUnless(os.path.exists(ESP_FW), "ESP8266 firmware not built (make build)")
 class RunRomfsTest(Case):
     def image(self, data, name="app.img"):
