@@ -19,6 +19,7 @@
 #include <limits>
 #include <memory>
 
+#include "cli/flash_tool.hpp"
 #include "cli/romfs_tool.hpp"
 #include "cli/session.hpp"
 #include "core/board.hpp"
@@ -152,6 +153,16 @@ int main(int argc, char** argv) {
   romfs_build_cmd->add_flag("--no-mpy", no_mpy, "Keep .py files as they are");
   romfs_build_cmd->add_option("--mpy-cross", mpy_cross, "The mpy-cross to compile with")->capture_default_str();
 
+  auto* flash_cmd = app.add_subcommand("flash", "Flash files (what --flash FILE keeps)");
+  flash_cmd->require_subcommand(1);
+  std::string mkfs_board = "esp8266", mkfs_boards_dir, mkfs_dir, mkfs_file;
+  auto* mkfs_cmd = flash_cmd->add_subcommand(
+      "mkfs", "Put a host directory's files into a littlefs filesystem in the board's filesystem partition of FILE");
+  mkfs_cmd->add_option("--board", mkfs_board, "Board name")->capture_default_str();
+  mkfs_cmd->add_option("--boards-dir", mkfs_boards_dir, "Directory with board files");
+  mkfs_cmd->add_option("--littlefs", mkfs_dir, "The directory whose files the filesystem gets")->required();
+  mkfs_cmd->add_option("FILE", mkfs_file, "Flash file (created, or updated in that partition only)")->required();
+
   auto* boards_cmd = app.add_subcommand("boards", "List the available boards");
   std::string boards_dir;
   boards_cmd->add_option("--boards-dir", boards_dir, "Directory with board files");
@@ -168,7 +179,7 @@ int main(int argc, char** argv) {
   }
 
   // An option given with an empty value ("--firmware ''") is a mistake, never the default.
-  for (CLI::App* cmd : {run_cmd, gui_cmd, boards_cmd, romfs_ls_cmd, romfs_check_cmd, romfs_build_cmd})
+  for (CLI::App* cmd : {run_cmd, gui_cmd, boards_cmd, romfs_ls_cmd, romfs_check_cmd, romfs_build_cmd, mkfs_cmd})
     if (cmd->parsed())
       for (const CLI::Option* opt : cmd->get_options())
         for (const std::string& value : opt->results())
@@ -177,6 +188,7 @@ int main(int argc, char** argv) {
 
   install_signal_handlers();
 
+  if (mkfs_cmd->parsed()) return boardemu::cli::flash_mkfs(mkfs_board, mkfs_boards_dir, mkfs_dir, mkfs_file);
   if (romfs_ls_cmd->parsed()) return boardemu::cli::romfs_ls(romfs_image);
   if (romfs_check_cmd->parsed()) return boardemu::cli::romfs_check(romfs_image);
   if (romfs_build_cmd->parsed()) return boardemu::cli::romfs_build(romfs_dir, romfs_image, !no_mpy, mpy_cross);

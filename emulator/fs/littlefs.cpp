@@ -157,6 +157,73 @@ bool is_littlefs(std::span<const std::uint8_t> region, std::uint32_t block_size)
   return false;
 }
 
+void make_littlefs(std::span<std::uint8_t> region, const std::vector<FsFile>& files, std::uint32_t block_size) {
+  if (block_size == 0 || block_size % kCacheSize != 0) {
+    throw FsError(fmt::format("littlefs: block size {} is not a multiple of {}", block_size, kCacheSize));
+  }
+  if (region.size() / block_size < 2) throw FsError("littlefs: the region holds fewer than 2 blocks");
+  struct Device {
+    std::span<std::uint8_t> region;
+  } device{region};
+  std::vector<std::uint8_t> read_buffer(kCacheSize), prog_buffer(kCacheSize), file_buffer(kCacheSize),
+      lookahead(kLookahead);
+  lfs2_config c{};
+  c.context = &device;
+  c.read = [](const lfs2_config* c, lfs2_block_t b, lfs2_off_t off, void* buf, lfs2_size_t size) {
+    auto* d = static_cast<Device*>(c->context);
+    std::memcpy(buf, &d->region[std::size_t{b} * c->block_size + off], size);
+    return int{LFS2_ERR_OK};
+  };
+  c.prog = [](const lfs2_config* c, lfs2_block_t b, lfs2_off_t off, const void* buf, lfs2_size_t size) {
+    auto* d = static_cast<Device*>(c->context);
+    std::memcpy(&d->region[std::size_t{b} * c->block_size + off], buf, size);
+    return int{LFS2_ERR_OK};
+  };
+  c.erase = [](const lfs2_config* c, lfs2_block_t b) {
+    auto* d = static_cast<Device*>(c->context);
+    std::memset(&d->region[std::size_t{b} * c->block_size], 0xFF, c->block_size);
+    return int{LFS2_ERR_OK};
+  };
+  c.sync = [](const lfs2_config*) { return int{LFS2_ERR_OK}; };
+  c.read_size = kReadSize;
+  c.prog_size = kProgSize;
+  c.block_size = block_size;
+  c.block_count = static_cast<lfs2_size_t>(region.size() / block_size);
+  c.block_cycles = kBlockCycles;
+  c.cache_size = kCacheSize;
+  c.lookahead_size = kLookahead;
+  c.read_buffer = read_buffer.data();
+  c.prog_buffer = prog_buffer.data();
+  c.lookahead_buffer = lookahead.data();
+  auto check = [](int err, const std::string& where) {
+    if (err < 0) {
+      const char* what = err == LFS2_ERR_NOSPC ? "no space left in the file system" : nullptr;
+      throw FsError(what ? fmt::format("littlefs: {}: {}", where, what)
+                         : fmt::format("littlefs: {}: {}", where, describe(err)));
+    }
+  };
+  std::fill(region.begin(), region.end(), std::uint8_t{0xFF});
+  lfs2_t lfs{};
+  check(lfs2_format(&lfs, &c), "format");
+  check(lfs2_mount(&lfs, &c), "mount");
+  for (const FsFile& f : files) {
+    const std::string path = "/" + f.path;
+    if (f.directory) {
+      int err = lfs2_mkdir(&lfs, path.c_str());
+      if (err != LFS2_ERR_EXIST) check(err, path);
+      continue;
+    }
+    lfs2_file_t file;
+    lfs2_file_config fc{};
+    fc.buffer = file_buffer.data();
+    check(lfs2_file_opencfg(&lfs, &file, path.c_str(), LFS2_O_WRONLY | LFS2_O_CREAT | LFS2_O_TRUNC, &fc), path);
+    lfs2_ssize_t n = lfs2_file_write(&lfs, &file, f.data.data(), static_cast<lfs2_size_t>(f.data.size()));
+    int closed = lfs2_file_close(&lfs, &file);
+    check(n < 0 ? static_cast<int>(n) : closed, path);
+  }
+  check(lfs2_unmount(&lfs), "unmount");
+}
+
 std::vector<FsEntry> list_littlefs(std::span<const std::uint8_t> region, std::uint32_t block_size) {
   // littlefs needs the cache (128 bytes here) to divide the block size, and at least 128-byte blocks.
   if (block_size == 0 || block_size % kCacheSize != 0) {

@@ -1,4 +1,4 @@
-// Read-only listing of a littlefs v2 file system held in memory: the ESP8266 port's "/" (made
+// Listing (and, for `boardemu flash mkfs`, making) a littlefs v2 file system held in memory: the ESP8266 port's "/" (made
 // by vfs.VfsLfs2 over firmware/esp8266/modules/flashbdev.py: 4 KiB blocks from
 // esp.flash_user_start(), 0x100000, to the end of the flash), for the GUI's Flash window.
 //
@@ -20,6 +20,7 @@
 
 #include <cstdint>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "fs/fs_entry.hpp"
@@ -40,5 +41,17 @@ bool is_littlefs(std::span<const std::uint8_t> region, std::uint32_t block_size 
 // count against its superblock. A region without the magic (see is_littlefs) lists as empty;
 // a block size that is not a multiple of 128, or a malformed image, throws FsError.
 std::vector<FsEntry> list_littlefs(std::span<const std::uint8_t> region, std::uint32_t block_size = 4096);
+
+// One file or directory to put into a new file system ('/'-separated path from its root).
+struct FsFile {
+  std::string path;  // "lib/x.py"
+  bool directory = false;
+  std::vector<std::uint8_t> data;
+};
+// Formats `region` (whole blocks) as a littlefs v2 file system with the parameters vfs.VfsLfs2
+// uses, so the firmware mounts it as its own, and writes `files` into it in order (a directory
+// before its contents). Throws FsError "littlefs: <path>: <problem>" (no space left, a name too
+// long, a block size that is not a multiple of 128).
+void make_littlefs(std::span<std::uint8_t> region, const std::vector<FsFile>& files, std::uint32_t block_size = 4096);
 
 }  // namespace boardemu

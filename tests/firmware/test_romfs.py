@@ -241,3 +241,50 @@ class RunRomfsTest(Case):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+@unittest.skipUnless(os.path.exists(ESP_FW), "ESP8266 firmware not built (make build)")
+class FlashMkfsTest(Case):
+    """`boardemu flash mkfs --littlefs DIR FILE`: the board boots with the directory's files in
+    its littlefs (main.py runs at boot), a ROMFS image already in FILE stays, bad input is one
+    line."""
+
+    def mkfs(self, *args):
+        return subprocess.run([BOARDEMU, "flash", "mkfs", *args], capture_output=True, timeout=60)
+
+    def test_files_are_there_at_boot_and_romfs_stays(self):
+        src = os.path.join(self.dir, "files")
+        write_tree(src, {"main.py": b"print('main.py from the host')\n",
+                         "lib/hey.py": b"def hi():\n    return 'hi from /lib'\n", "data/blob.bin": bytes(range(256)) * 40})
+        flash = os.path.join(self.dir, "flash.bin")
+        # A ROMFS image first, kept in the flash file.
+        img = os.path.join(self.dir, "app.img")
+        with open(img, "wb") as f:
+            f.write(make_image(APP))
+        run("--flash", flash, "--romfs", img, stdin=b"print('first')\r")
+        r = self.mkfs("--board", "esp8266", "--littlefs", src, flash)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(b"3 files, 2 directories", r.stdout)
+        r = run("--flash", flash, stdin=b"import os, sys\rprint(sorted(os.listdir('/')), sorted(os.listdir('/rom')))\r"
+                                      b"sys.path.append('/lib'); import hey; print(hey.hi())\r"
+                                      b"print(len(open('/data/blob.bin','rb').read()))\r")
+        out = r.stdout.decode(errors="replace")
+        self.assertTrue(out.startswith("main.py from the host"), out[:200])  # ran at boot
+        self.assertNotIn("Making a littlefs filesystem", out)
+        self.assertIn("['data', 'lib', 'main.py', 'rom'] ['lib', 'main.py']", out)  # littlefs and the ROMFS mount
+        self.assertIn("hi from /lib", out)
+        self.assertIn("10240", out)
+
+    def test_bad_input_is_one_line(self):
+        src = os.path.join(self.dir, "big")
+        write_tree(src, {"huge.bin": os.urandom(3200 * 1024)})
+        out = os.path.join(self.dir, "x.bin")
+        self.one_line(self.mkfs("--littlefs", src, out), EXIT_BAD_INPUT, "huge.bin: no space left")
+        self.assertFalse(os.path.exists(out), "nothing written on failure")
+        self.one_line(self.mkfs("--board", "mps2-an385", "--littlefs", src, out), EXIT_BAD_INPUT,
+                      "has no filesystem partition")
+        wrong = os.path.join(self.dir, "wrong.bin")
+        with open(wrong, "wb") as f:
+            f.write(bytes(100))
+        self.one_line(self.mkfs("--littlefs", src, wrong), EXIT_BAD_INPUT, "not a flash file of this board")
+        self.one_line(self.mkfs("--littlefs", os.path.join(self.dir, "none"), out), EXIT_BAD_INPUT, "not a directory")
