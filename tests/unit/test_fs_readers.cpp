@@ -12,6 +12,7 @@
 #include <random>
 #include <string>
 #include <string_view>
+#include <map>
 #include <vector>
 
 #include "fs/littlefs.hpp"
@@ -342,6 +343,40 @@ TEST(Littlefs, RandomMutationsNeverCrash) {
   }
   EXPECT_GT(errors, 0);
   EXPECT_GT(listed, 0);
+}
+
+TEST(Littlefs, MakeThenListRoundTrip) {
+  // make_littlefs (boardemu flash mkfs) writes what list_littlefs then finds, sizes and all.
+  std::vector<std::uint8_t> region(64 * 4096, 0);
+  std::vector<FsFile> files = {{"lib", true, {}},
+                               {"lib/mod.mpy", false, {'M', 6, 0, 31, 1, 2, 3}},
+                               {"main.py", false, std::vector<std::uint8_t>(9000, 'x')},
+                               {"lib/sub", true, {}},
+                               {"lib/sub/empty.txt", false, {}}};
+  make_littlefs(region, files);
+  ASSERT_TRUE(is_littlefs(region));
+  auto entries = list_littlefs(region);
+  ASSERT_EQ(entries.size(), 5u);
+  std::map<std::string, FsEntry> by_path;
+  for (const FsEntry& e : entries) by_path[e.path] = e;
+  EXPECT_TRUE(by_path.at("/lib").directory);
+  EXPECT_EQ(by_path.at("/lib/mod.mpy").size, 7u);
+  EXPECT_TRUE(by_path.at("/lib/mod.mpy").bytecode);
+  EXPECT_EQ(by_path.at("/main.py").size, 9000u);
+  EXPECT_FALSE(by_path.at("/main.py").bytecode);
+  EXPECT_TRUE(by_path.at("/lib/sub").directory);
+  EXPECT_EQ(by_path.at("/lib/sub/empty.txt").size, 0u);
+}
+
+TEST(Littlefs, MakeReportsNoSpaceNamingTheFile) {
+  std::vector<std::uint8_t> region(8 * 4096, 0);
+  std::vector<FsFile> files = {{"big.bin", false, std::vector<std::uint8_t>(64 * 1024, 1)}};
+  try {
+    make_littlefs(region, files);
+    FAIL() << "64 KiB fitted into 32 KiB";
+  } catch (const FsError& e) {
+    EXPECT_NE(std::string(e.what()).find("littlefs: /big.bin: no space left"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace
