@@ -87,18 +87,12 @@ if ! emu_wait_for_pty "$EMU_CMD"; then
   exit 2
 fi
 
-# Per-board exclusions, each with its reason.
-# These four tests import `unittest` (from lib/micropython-lib, not in the Debian source); the
-# esp8266 firmware has its own (firmware/esp8266/modules/unittest.py) and runs them.
-unittest_excludes=(-e 'extmod/(vfs_rom|machine1|marshal_micropython|ssl_noleak)\.py')
+# Per-board exclusions, each with its reason. (None today: the tests that import `unittest`,
+# which lib/micropython-lib would bring and the Debian source lacks, run on every board with the
+# unittest every firmware freezes, firmware/lib/unittest.py; extmod/deflate_decompress.py, which
+# needs one contiguous 32 KiB window, runs on esp8266 since its heap is ~82 KiB.)
+unittest_excludes=()
 board_excludes=()
-case "$board" in
-  esp8266)
-    unittest_excludes=()
-    # (extmod/deflate_decompress.py, which needs one contiguous 32 KiB window, runs since the
-    # port's heap grew to ~82 KiB with the whole 96 KiB of DRAM.)
-    ;;
-esac
 
 RESULT_DIR="${MPY_TESTS_RESULT_DIR:-$ROOT/build/mpy-tests/$emulator-$board}"
 mkdir -p "$RESULT_DIR"
