@@ -36,7 +36,7 @@ unit-tests: build
 	@cd build && ctest --output-on-failure -j $(JOBS)
 
 # MicroPython's own test suite on every board (upstream ports/qemu firmware; our esp8266 port).
-MPY_TEST_BOARDS ?= mps2-an385 virt-rv32 esp8266
+MPY_TEST_BOARDS ?= mps2-an385 virt-rv32 esp8266 esp8266-v2
 mpy-tests: build
 	@status=0; for b in $(MPY_TEST_BOARDS); do \
 	  bash scripts/run-mpy-tests.sh --emulator boardemu --board $$b || status=1; \

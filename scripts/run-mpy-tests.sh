@@ -103,7 +103,7 @@ LOG="$RESULT_DIR/run-tests.log"
 hw_tests=() hw_circuit=""
 named_tests=0
 for a in "${extra[@]}"; do case "$a" in *.py) named_tests=1 ;; esac; done
-if [ "$board" = esp8266 ] && [ "$named_tests" -eq 0 ]; then
+if [ "$EMU_BOARD" = esp8266 ] && [ "$named_tests" -eq 0 ]; then
   if [ "$emulator" = boardemu ]; then
     hw_circuit="$ROOT/examples/esp8266/loopback.yaml"
     hw_tests=(extmod_hardware/machine_pwm.py)

@@ -11,7 +11,7 @@
 #include "py/mperrno.h"
 #include "py/mphal.h"
 #include "py/runtime.h"
-#include "py/stackctrl.h"
+#include "py/cstack.h"
 #include "extmod/vfs.h"
 #include "shared/runtime/pyexec.h"
 #include "shared/runtime/softtimer.h"
@@ -38,10 +38,9 @@ void esp8266_main(void) {
     lx106_restore_ps(LX106_PS_UM);
 
     for (;;) {
-        mp_stack_set_top(_stack_top);
         // Leave some margin below the stack limit for the ISR frame and the C code that runs
-        // between two stack checks.
-        mp_stack_set_limit(MICROPY_STACK_SIZE - 1024);
+        // between two stack checks. (py/cstack.h: the API that stays in MicroPython 2.0.)
+        mp_cstack_init_with_top(_stack_top, MICROPY_STACK_SIZE - 1024);
         gc_init(_heap_start, _heap_end);
         #if MICROPY_EMIT_MACHINE_CODE
         esp8266_native_code_init();

@@ -29,17 +29,22 @@ BOARDEMU_BIN="${BOARDEMU:-$ROOT/build/boardemu}"
 # esp8266 runs our own port (firmware/esp8266); QEMU has no ESP8266 machine, so its QEMU
 # reference is the same port built for `-M sim -cpu lx106` (QEMU_FIRMWARE, console through
 # simcall semihosting, served on a pty by firmware/esp8266/tools/qemu-sim-pty.py).
+# esp8266-v2 is the esp8266 board running the port's MicroPython 2.0 preview build
+# (build/firmware/ESP8266_V2; boardemu only: there is no QEMU reference for it).
 emu_board() {
   QEMU_FIRMWARE=""
+  EMU_BOARD="$1"
+  EMU_FIRMWARE_ARG=""
   case "$1" in
     mps2-an385) BOARD_DIR=MPS2_AN385; QEMU_CMD="qemu-system-arm -machine mps2-an385" ;;
     virt-rv32)  BOARD_DIR=VIRT_RV32;  QEMU_CMD="qemu-system-riscv32 -bios none -machine virt" ;;
     esp8266)    BOARD_DIR=ESP8266;    QEMU_CMD="qemu-system-xtensa -M sim -cpu lx106"
                 QEMU_FIRMWARE="$ROOT/build/firmware/LX106_SIM/firmware.elf" ;;
-    *) die "unknown board '$1' (mps2-an385, virt-rv32 or esp8266)" ;;
+    esp8266-v2) BOARD_DIR=ESP8266_V2; QEMU_CMD=""; EMU_BOARD=esp8266 ;;
+    *) die "unknown board '$1' (mps2-an385, virt-rv32, esp8266 or esp8266-v2)" ;;
   esac
-  EMU_BOARD="$1"
   FIRMWARE="$ROOT/build/firmware/$BOARD_DIR/firmware.elf"
+  [ "$1" = esp8266-v2 ] && EMU_FIRMWARE_ARG=" --firmware $FIRMWARE"
 }
 
 # Checks, each dying with a one-line message that says how to fix it.
@@ -53,6 +58,7 @@ emu_require_pyserial() {
   "$PY" -c 'import serial' 2>/dev/null || die "$PY lacks pyserial: install python3-serial"
 }
 emu_require_qemu() {
+  [ -n "$QEMU_CMD" ] || die "board $EMU_BOARD$EMU_FIRMWARE_ARG has no QEMU reference"
   command -v "${QEMU_CMD%% *}" >/dev/null || die "${QEMU_CMD%% *} not installed"
 }
 emu_require_spaceless_root() {
@@ -64,7 +70,7 @@ emu_require_spaceless_root() {
 # emu_boardemu_command [EXTRA]: sets EMU_CMD to boardemu serving the board's UART0 on a pty;
 # EXTRA, when given (even empty), is appended after a space.
 emu_boardemu_command() {
-  EMU_CMD="$BOARDEMU_BIN run --board $EMU_BOARD --uart0 pty${1+ $1}"
+  EMU_CMD="$BOARDEMU_BIN run --board $EMU_BOARD$EMU_FIRMWARE_ARG --uart0 pty${1+ $1}"
 }
 
 # emu_qemu_command [EXTRA]: sets EMU_CMD to QEMU running the firmware with its UART on a pty, as
