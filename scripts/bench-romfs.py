@@ -16,6 +16,11 @@ import keeps (gc.mem_alloc() after gc.collect(), after minus before), the heap l
 the largest single block that can still be allocated afterwards (found by bisection), which
 bounds the biggest buffer the application could still make.
 
+Then the largest application that still fits each way: a synthetic application of N modules
+(each six functions of 30 statements, about 5.3 KiB of source, 2.3 KiB of .mpy) whose main
+module imports them all; N is bisected for the largest that imports without MemoryError
+(ROMFS: and whose image fits the 320 KiB partition).
+
 Environment: BOARDEMU = boardemu binary (default build/boardemu).
 Exit status: 0 ok, 1 a run failed, 2 something missing.
 """
@@ -102,6 +107,70 @@ def tree(kind, dest):
     return dest
 
 
+def synthetic_app(dest, n, kind):
+    """N modules app_m<i> and app_main importing them all, as .py or compiled .mpy."""
+    os.makedirs(dest)
+    # Six functions of 30 statements each: bytecode-heavy, as application code is.
+    stmts = "".join("    x = (x * %d + %d) %% 65521\n" % (j + 3, j) for j in range(30))
+    body = "".join("def f%d(x):\n%s    return x\n\n" % (k, stmts) for k in range(6))
+    for i in range(n):
+        with open(os.path.join(dest, "app_m%d.py" % i), "w") as f:
+            f.write("# module %d\nNAME = 'app_m%d'\n\n%s" % (i, i, body))
+    with open(os.path.join(dest, "app_main.py"), "w") as f:
+        f.write("".join("import app_m%d\n" % i for i in range(n)) + "print('app ok', %d)\n" % n)
+    if kind == "mpy":
+        for name in os.listdir(dest):
+            src = os.path.join(dest, name)
+            subprocess.run([MPY_CROSS, "-o", src[:-3] + ".mpy", src], check=True)
+            os.remove(src)
+    return dest
+
+
+def app_fits(way, n):
+    """Whether the N-module application imports (way: romfs, mpy or py)."""
+    with tempfile.TemporaryDirectory() as d:
+        src = synthetic_app(os.path.join(d, "app"), n, "py" if way == "py" else "mpy")
+        extra, files = [], src
+        if way == "romfs":
+            img = os.path.join(d, "app.img")
+            subprocess.run([BOARDEMU, "romfs", "build", os.path.join(d, "app"), "-o", img, "--no-mpy"], check=True,
+                           capture_output=True)
+            if os.path.getsize(img) > 320 * 1024:
+                return False
+            extra, files = ["--romfs", img], None
+        p = subprocess.Popen([BOARDEMU, "run", "--board", "esp8266", "--flash", os.path.join(d, "flash.bin"),
+                              "--uart0", "pty", *extra], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        try:
+            pty = re.search(rb"/dev/pts/\d+", p.stdout.readline()).group(0).decode()
+            if files:
+                mpremote(pty, "fs", "cp", *[os.path.join(files, n) for n in sorted(os.listdir(files))], ":")
+            r = subprocess.run(["/usr/bin/python3", "-m", "mpremote", "connect", pty, "exec",
+                                "import sys; sys.path.append('/rom')\ntry:\n import app_main\nexcept MemoryError:\n"
+                                " print('app MemoryError')"], capture_output=True, timeout=300, env=MPREMOTE_ENV)
+            out = r.stdout.decode()
+        finally:
+            p.terminate()
+            p.wait(30)
+            p.stdout.close()
+    if "app ok" in out:
+        return True
+    if "MemoryError" in out:
+        return False
+    raise RuntimeError("app of %d modules (%s): %r" % (n, way, out[-300:]))
+
+
+def largest_app(way, hi):
+    """The largest N in [1, hi] for which the application fits (bisection; fitting is monotonic)."""
+    lo = 0
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if app_fits(way, mid):
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
 def main():
     for path in (BOARDEMU, IMAGE, STAGED, MPY_CROSS):
         if not os.path.exists(path):
@@ -127,6 +196,24 @@ def main():
     base = rows[0]
     for label, us, kept, *_ in rows[1:]:
         print("  ROMFS vs %s: import %.1fx faster, %.1fx less heap kept" % (label, us / base[1], kept / max(base[2], 1)))
+    print("Largest application that still imports (N modules of six 30-statement functions each):")
+    for way, label in (("romfs", ".mpy from ROMFS (in place)"), ("mpy", ".mpy on littlefs"), ("py", ".py on littlefs")):
+        try:
+            n = largest_app(way, 400)
+        except RuntimeError as e:
+            print("bench-romfs: %s: %s" % (label, e), file=sys.stderr)
+            return 1
+        with tempfile.TemporaryDirectory() as d:
+            src = synthetic_app(os.path.join(d, "a"), n, "py" if way == "py" else "mpy")
+            size = sum(os.path.getsize(os.path.join(src, f)) for f in os.listdir(src))
+            full = ""
+            if way == "romfs":
+                img = os.path.join(d, "next.img")
+                subprocess.run([BOARDEMU, "romfs", "build", synthetic_app(os.path.join(d, "b"), n + 1, "mpy"), "-o",
+                                img, "--no-mpy"], check=True, capture_output=True)
+                if os.path.getsize(img) > 320 * 1024:
+                    full = "  (limit: the 320 KiB ROMFS partition)"
+        print("  %-28s %4d modules (%d KiB of %s)%s" % (label, n, size // 1024, ".py" if way == "py" else ".mpy", full))
     return 0
 
 
