@@ -41,10 +41,13 @@ int romfs_ls(const std::string& path) {
   try {
     std::vector<std::uint8_t> image = read_romfs_image(path);
     for (const FsEntry& e : list_romfs(image)) {
+      // Names are the image's bytes: control characters are shown escaped, never sent to the
+      // terminal.
+      const std::string path = one_line(e.path);
       if (e.directory)
-        std::printf("%s/\n", e.path.c_str());
+        std::printf("%s/\n", path.c_str());
       else
-        std::printf("%-40s %8llu%s\n", e.path.c_str(), static_cast<unsigned long long>(e.size),
+        std::printf("%-40s %8llu%s\n", path.c_str(), static_cast<unsigned long long>(e.size),
                     e.bytecode ? "  bytecode" : "");
     }
     return 0;

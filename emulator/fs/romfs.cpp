@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include "core/host_file.hpp"
+
 namespace boardemu {
 namespace {
 
@@ -53,8 +55,9 @@ class RomfsReader {
   }
 
  private:
+  // One line whatever the image holds: names quoted in a message may contain any byte.
   [[noreturn]] static void fail(std::size_t offset, const std::string& problem) {
-    throw FsError(fmt::format("offset 0x{:x}: {}", offset, problem));
+    throw FsError(one_line(fmt::format("offset 0x{:x}: {}", offset, problem)));
   }
 
   // A varuint at `pos`, which must end before `end` (the end of the enclosing record).

@@ -6,10 +6,10 @@ VfsRomWriter that `mpremote romfs build` uses, from the source tree scripts/setu
 build/deps/micropython): an empty image, files, nested directories, a data record shared by
 pointer, a .mpy-looking file; and broken variants, one problem each (truncated, bad header,
 a length past the end, a record of unknown kind, deep nesting). Run from anywhere; it rewrites
-the directory.
+the directory except the fuzzer's finds kept as regression inputs (found-*: names with line
+breaks and control bytes, which made an error message span lines).
 """
 import pathlib
-import shutil
 import sys
 
 ROOT = pathlib.Path(__file__).resolve().parents[3]
@@ -66,9 +66,10 @@ def main():
         "erased": b"\xff" * 64,
         "header-only": full[:3],
     }
-    if OUT.exists():
-        shutil.rmtree(OUT)
-    OUT.mkdir(parents=True)
+    OUT.mkdir(parents=True, exist_ok=True)
+    for old in OUT.iterdir():
+        if not old.name.startswith("found-"):
+            old.unlink()
     for name, data in {**good, **bad}.items():
         (OUT / (name + ".img")).write_bytes(data)
     print("wrote %d seeds to %s" % (len(good) + len(bad), OUT))
