@@ -49,13 +49,17 @@ APP = {"main.py": b"print('main from rom')\n", "lib/greet.py": b"def hi():\n    
 SHOW = b"import os, sys\rsys.path.insert(0, '/rom/lib')\rprint(sorted(os.listdir('/rom')))\rimport greet; print(greet.hi())\r"
 
 
-class RomfsToolTest(Case):
+class RomfsCase(Case):
+    """A test with a scratch directory to write images into."""
+
     def image(self, data, name="app.img"):
         path = os.path.join(self.dir, name)
         with open(path, "wb") as f:
             f.write(data)
         return path
 
+
+class RomfsToolTest(RomfsCase):
     def tool(self, *args):
         return subprocess.run([BOARDEMU, "romfs", *args], capture_output=True, timeout=30)
 
@@ -208,13 +212,7 @@ class WeatherImageTest(Case):
 
 
 @unittest.skipUnless(os.path.exists(ESP_FW), "ESP8266 firmware not built (make build)")
-class RunRomfsTest(Case):
-    def image(self, data, name="app.img"):
-        path = os.path.join(self.dir, name)
-        with open(path, "wb") as f:
-            f.write(data)
-        return path
-
+class RunRomfsTest(RomfsCase):
     def test_the_firmware_mounts_the_image_at_rom(self):
         r = run("--romfs", self.image(make_image(APP)), stdin=SHOW)
         out = r.stdout.decode(errors="replace")
@@ -244,7 +242,7 @@ if __name__ == "__main__":
 
 
 @unittest.skipUnless(os.path.exists(ESP_FW), "ESP8266 firmware not built (make build)")
-class FlashMkfsTest(Case):
+class FlashMkfsTest(RomfsCase):
     """`boardemu flash mkfs --littlefs DIR FILE`: the board boots with the directory's files in
     its littlefs (main.py runs at boot), a ROMFS image already in FILE stays, bad input is one
     line."""
@@ -258,10 +256,7 @@ class FlashMkfsTest(Case):
                          "lib/hey.py": b"def hi():\n    return 'hi from /lib'\n", "data/blob.bin": bytes(range(256)) * 40})
         flash = os.path.join(self.dir, "flash.bin")
         # A ROMFS image first, kept in the flash file.
-        img = os.path.join(self.dir, "app.img")
-        with open(img, "wb") as f:
-            f.write(make_image(APP))
-        run("--flash", flash, "--romfs", img, stdin=b"print('first')\r")
+        run("--flash", flash, "--romfs", self.image(make_image(APP)), stdin=b"print('first')\r")
         r = self.mkfs("--board", "esp8266", "--littlefs", src, flash)
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn(b"3 files, 2 directories", r.stdout)
