@@ -22,6 +22,7 @@
 #include "cli/flash_tool.hpp"
 #include "cli/romfs_tool.hpp"
 #include "cli/session.hpp"
+#include "cli/test_tool.hpp"
 #include "core/board.hpp"
 #include "machine/machine.hpp"
 #ifdef BOARDEMU_WITH_GUI
@@ -163,6 +164,26 @@ int main(int argc, char** argv) {
   mkfs_cmd->add_option("--littlefs", mkfs_dir, "The directory whose files the filesystem gets")->required();
   mkfs_cmd->add_option("FILE", mkfs_file, "Flash file (created, or updated in that partition only)")->required();
 
+  boardemu::cli::TestOptions t;
+  auto* test_cmd = app.add_subcommand(
+      "test", "Run scenario files (YAML steps: wait-serial, set-control, expect-pin, ...) as hardware-free tests");
+  test_cmd->add_option("SCENARIO", t.scenarios, "Scenario files, or directories searched for *.yaml")->required(false);
+  test_cmd->add_option("--junit", t.junit, "Write a JUnit XML report to FILE (one test case per scenario)");
+  test_cmd->add_option("-j,--jobs", t.jobs, "Run N scenarios at a time, each in its own process")->capture_default_str();
+  test_cmd->add_option("--shard", t.shard, "Run only shard I of N (I/N, 1-based): every N-th scenario from the I-th, "
+                                           "in the order given (directories sorted)");
+  test_cmd->add_option("--artifacts", t.artifacts,
+                       "For each failed scenario, keep a VCD of the nets and the UART logs in DIR/<scenario>/");
+  test_cmd->add_option("--board", t.board, "Board for scenarios that name none (e.g. Wokwi's; default mps2-an385)");
+  test_cmd->add_option("--firmware", t.firmware, "Firmware for scenarios that name none");
+  test_cmd->add_option("--circuit", t.circuit, "Circuit for scenarios that name none");
+  test_cmd->add_option("--boards-dir", t.boards_dir, "Directory with board files");
+  test_cmd->add_flag("--list", t.list, "Print the scenario files selected (after --shard) and exit");
+  test_cmd->add_flag("--serve", t.serve,
+                     "Drive one board over stdin/stdout, one JSON request per line (the pytest plugin's protocol)");
+  test_cmd->footer("Exit codes: 0 every scenario passed, 1 some failed, 2 bad command line, 3 bad input "
+                   "(a malformed scenario, unknown part or control, missing file): nothing ran.");
+
   auto* boards_cmd = app.add_subcommand("boards", "List the available boards");
   std::string boards_dir;
   boards_cmd->add_option("--boards-dir", boards_dir, "Directory with board files");
@@ -179,7 +200,7 @@ int main(int argc, char** argv) {
   }
 
   // An option given with an empty value ("--firmware ''") is a mistake, never the default.
-  for (CLI::App* cmd : {run_cmd, gui_cmd, boards_cmd, romfs_ls_cmd, romfs_check_cmd, romfs_build_cmd, mkfs_cmd})
+  for (CLI::App* cmd : {run_cmd, gui_cmd, test_cmd, boards_cmd, romfs_ls_cmd, romfs_check_cmd, romfs_build_cmd, mkfs_cmd})
     if (cmd->parsed())
       for (const CLI::Option* opt : cmd->get_options())
         for (const std::string& value : opt->results())
@@ -188,6 +209,10 @@ int main(int argc, char** argv) {
 
   install_signal_handlers();
 
+  if (test_cmd->parsed()) {
+    if (t.scenarios.empty() && !t.serve) return fail(kExitUsage, "test: give scenario files or directories");
+    return boardemu::cli::run_tests(t);
+  }
   if (mkfs_cmd->parsed()) return boardemu::cli::flash_mkfs(mkfs_board, mkfs_boards_dir, mkfs_dir, mkfs_file);
   if (romfs_ls_cmd->parsed()) return boardemu::cli::romfs_ls(romfs_image);
   if (romfs_check_cmd->parsed()) return boardemu::cli::romfs_check(romfs_image);

@@ -36,6 +36,7 @@ PACKAGES=(
   gdb-multiarch
   sigrok-cli  # decodes the VCD traces of I2C and SPI transfers in tests
   libpng-dev  # PNG screenshots of display parts (the SSD1306 panel)
+  nlohmann-json3-dev libtinyxml2-dev python3-pytest  # boardemu test: worker results and the pytest protocol (JSON), JUnit XML, the pytest plugin
   libsdl2-dev libimgui-dev  # the GUI (gui/): SDL2 window, Dear ImGui 1.86 and its backend sources
   xvfb xauth xdotool python3-pil  # GUI tests: a virtual X display, clicks and keys, pixel checks
   clang libclang-rt-14-dev  # the GDB packet parser's libFuzzer run (tests/gdb)

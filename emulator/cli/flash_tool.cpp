@@ -55,7 +55,7 @@ void collect(const std::filesystem::path& root, const std::string& rel, std::vec
 }  // namespace
 
 int flash_mkfs(const std::string& board_name, const std::string& boards_dir, const std::string& dir,
-               const std::string& file) {
+               const std::string& file, bool report) {
   try {
     BoardDesc board = load_board_by_name(board_name, boards_dir.empty() ? repo_root() + "/boards" : boards_dir);
     auto part = std::find_if(board.partitions.begin(), board.partitions.end(),
@@ -99,7 +99,8 @@ int flash_mkfs(const std::string& board_name, const std::string& boards_dir, con
     }
     if (std::rename(tmp.c_str(), file.c_str()) != 0) throw MkfsError(file + ": cannot write");
     std::size_t n_dirs = std::count_if(files.begin(), files.end(), [](const FsFile& f) { return f.directory; });
-    std::printf("%s: littlefs in partition '%s' (0x%X, %u KiB) of board %s: %zu files, %zu directories\n",
+    if (report)
+      std::printf("%s: littlefs in partition '%s' (0x%X, %u KiB) of board %s: %zu files, %zu directories\n",
                 file.c_str(), partition.name.c_str(), partition.offset, partition.size / 1024,
                 machine.board().name.c_str(), files.size() - n_dirs, n_dirs);
     return 0;

@@ -8,9 +8,9 @@
 
 namespace boardemu::cli {
 
-// Returns the exit status: 0, or 3 after one
-// line naming the file or path and the problem.
+// Returns the exit status: 0, or 3 after one line naming the file or path and the problem.
+// With `report`, says on stdout what it made.
 int flash_mkfs(const std::string& board, const std::string& boards_dir, const std::string& dir,
-               const std::string& file);
+               const std::string& file, bool report = true);
 
 }  // namespace boardemu::cli

@@ -63,6 +63,12 @@ int fail(int code, const std::string& message) {
   return code;
 }
 
+int Session::report(int code, const std::string& message) {
+  error_ = message;
+  if (!quiet_) fail(code, message);
+  return code;
+}
+
 Session::~Session() {
   if (trace_ && trace_ != stderr) std::fclose(trace_);
 }
@@ -71,22 +77,22 @@ int Session::open() {
   const SessionOptions& o = o_;
   std::string bad;
   if (!o.log.empty() && !log::enable_from_string(o.log, &bad))
-    return fail(kExitUsage, fmt::format("--log: unknown category '{}' (known: guest_error, unimp, trace, all)", bad));
+    return report(kExitUsage, fmt::format("--log: unknown category '{}' (known: guest_error, unimp, trace, all)", bad));
 
-  if (o.gdb_wait && o.gdb.empty()) return fail(kExitUsage, "--gdb-wait needs --gdb [HOST:]PORT");
+  if (o.gdb_wait && o.gdb.empty()) return report(kExitUsage, "--gdb-wait needs --gdb [HOST:]PORT");
   gdb::Endpoint gdb_at;
   try {
     if (!o.gdb.empty()) gdb_at = gdb::parse_endpoint(o.gdb);
   } catch (const gdb::GdbError& e) {
-    return fail(kExitUsage, e.what());
+    return report(kExitUsage, e.what());
   }
 
   std::uint64_t max_cycles = 0, timeout_ms = 0;
-  if (!o.max_cycles.empty() && !parse_count("--max-cycles", o.max_cycles, &max_cycles, &bad)) return fail(kExitUsage, bad);
+  if (!o.max_cycles.empty() && !parse_count("--max-cycles", o.max_cycles, &max_cycles, &bad)) return report(kExitUsage, bad);
   if (max_cycles > kMaxLimitCycles)
-    return fail(kExitUsage, fmt::format("--max-cycles: {} is too large (at most {})", o.max_cycles, kMaxLimitCycles));
+    return report(kExitUsage, fmt::format("--max-cycles: {} is too large (at most {})", o.max_cycles, kMaxLimitCycles));
   if (!o.timeout_virtual_ms.empty() && !parse_count("--timeout-virtual-ms", o.timeout_virtual_ms, &timeout_ms, &bad))
-    return fail(kExitUsage, bad);
+    return report(kExitUsage, bad);
 
   try {
     std::string dir = o.boards_dir.empty() ? repo_root() + "/boards" : o.boards_dir;
@@ -94,11 +100,11 @@ int Session::open() {
     firmware_ = o.firmware;
     if (firmware_.empty()) {
       if (board.default_firmware.empty())
-        return fail(kExitBadInput, fmt::format("board '{}' has no default firmware: give --firmware", board.name));
+        return report(kExitBadInput, fmt::format("board '{}' has no default firmware: give --firmware", board.name));
       firmware_ = board.default_firmware;
       if (std::filesystem::path(firmware_).is_relative()) firmware_ = repo_root() + "/" + firmware_;
       if (!std::filesystem::exists(firmware_))
-        return fail(kExitBadInput, fmt::format("{}: default firmware of board '{}' is missing (run `make build`)",
+        return report(kExitBadInput, fmt::format("{}: default firmware of board '{}' is missing (run `make build`)",
                                                firmware_, board.name));
     }
     machine_ = std::make_unique<Machine>(std::move(board));
@@ -108,7 +114,7 @@ int Session::open() {
       // filesystem).
       auto memories = machine_->nonvolatile_memories(/*parts=*/false);
       if (memories.empty())
-        return fail(kExitUsage, fmt::format("--flash: board '{}' has no flash chip to keep", machine_->board().name));
+        return report(kExitUsage, fmt::format("--flash: board '{}' has no flash chip to keep", machine_->board().name));
       stores_.push_back(std::make_unique<NvmFile>(o.flash, *memories.front().second,
                                                   "flash chip of " + memories.front().first));
     }
@@ -127,7 +133,7 @@ int Session::open() {
       try {
         machine_->set_semihosting_files(o.semihosting_files);
       } catch (const std::invalid_argument& e) {
-        return fail(kExitUsage, fmt::format("--semihosting-files: {}", e.what()));
+        return report(kExitUsage, fmt::format("--semihosting-files: {}", e.what()));
       }
     }
     for (int i = 0; i < kMaxUarts; ++i) {
@@ -146,28 +152,28 @@ int Session::open() {
       machine_->attach_serial(name, backends_.back().get());
     }
   } catch (const BoardError& e) {
-    return fail(kExitBadInput, e.what());
+    return report(kExitBadInput, e.what());
   } catch (const ElfError& e) {
-    return fail(kExitBadInput, e.what());
+    return report(kExitBadInput, e.what());
   } catch (const ChardevError& e) {
-    return fail(kExitBadInput, e.what());
+    return report(kExitBadInput, e.what());
   } catch (const std::invalid_argument& e) {
-    return fail(kExitBadInput, e.what());
+    return report(kExitBadInput, e.what());
   } catch (const CircuitError& e) {
-    return fail(kExitBadInput, e.what());
+    return report(kExitBadInput, e.what());
   } catch (const NvmFileError& e) {
-    return fail(kExitBadInput, fmt::format("--flash: {}", e.what()));
+    return report(kExitBadInput, fmt::format("--flash: {}", e.what()));
   } catch (const RomfsError& e) {
-    return fail(kExitBadInput, fmt::format("--romfs: {}", e.what()));
+    return report(kExitBadInput, fmt::format("--romfs: {}", e.what()));
   } catch (const UnicornError& e) {
     // The board reader refuses what the engine cannot map; this is the last resort.
-    return fail(kExitBadInput, fmt::format("board '{}': the CPU engine refused it: {}", o.board, e.what()));
+    return report(kExitBadInput, fmt::format("board '{}': the CPU engine refused it: {}", o.board, e.what()));
   }
   if (!o.gdb.empty()) {
     try {
       gdb_server_ = std::make_unique<gdb::GdbServer>(gdb_at);
     } catch (const gdb::GdbError& e) {
-      return fail(kExitBadInput, e.what());
+      return report(kExitBadInput, e.what());
     }
     // On stderr only: with --uart0 pty the first stdout line must stay the pty's name.
     std::fprintf(stderr, "boardemu: gdb stub listening on %s:%u\n", gdb_server_->host().c_str(),
@@ -177,10 +183,10 @@ int Session::open() {
 
   if (!o.trace_cpu.empty()) {
     auto* lx = dynamic_cast<xtensa::Lx106Cpu*>(&machine_->cpu());
-    if (!lx) return fail(kExitUsage, fmt::format("--trace-cpu: only the lx106 backend traces instructions, not {}",
+    if (!lx) return report(kExitUsage, fmt::format("--trace-cpu: only the lx106 backend traces instructions, not {}",
                                                  machine_->cpu().arch()));
     trace_ = o.trace_cpu == "-" ? stderr : std::fopen(o.trace_cpu.c_str(), "w");
-    if (!trace_) return fail(kExitBadInput, fmt::format("--trace-cpu: cannot open {}", o.trace_cpu));
+    if (!trace_) return report(kExitBadInput, fmt::format("--trace-cpu: cannot open {}", o.trace_cpu));
     lx->set_trace(trace_);
   }
 
@@ -190,7 +196,7 @@ int Session::open() {
     // Cycles in timeout_ms milliseconds, rounded up so that any timeout is at least a cycle.
     unsigned __int128 cycles = (static_cast<unsigned __int128>(timeout_ms) * hz + 999) / 1000;
     if (cycles > kMaxLimitCycles)
-      return fail(kExitUsage, fmt::format("--timeout-virtual-ms: {} ms at the board's {} Hz is too long (at most {} cycles)",
+      return report(kExitUsage, fmt::format("--timeout-virtual-ms: {} ms at the board's {} Hz is too long (at most {} cycles)",
                                           timeout_ms, hz, kMaxLimitCycles));
     limit_ = std::min<Cycles>(limit_, static_cast<Cycles>(cycles));
   }
@@ -199,18 +205,18 @@ int Session::open() {
   for (const auto& spec : o.display_png) {
     auto eq = spec.find('=');
     if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size())
-      return fail(kExitUsage, fmt::format("--display-png: expected PART=FILE, got '{}'", spec));
+      return report(kExitUsage, fmt::format("--display-png: expected PART=FILE, got '{}'", spec));
     std::string id = spec.substr(0, eq);
     Part* p = machine_->part(id);
-    if (!p) return fail(kExitBadInput, fmt::format("--display-png: no part called '{}'", id));
-    if (!p->picture()) return fail(kExitBadInput, fmt::format("--display-png: part '{}' has no display", id));
+    if (!p) return report(kExitBadInput, fmt::format("--display-png: no part called '{}'", id));
+    if (!p->picture()) return report(kExitBadInput, fmt::format("--display-png: part '{}' has no display", id));
     pngs_.emplace_back(id, spec.substr(eq + 1));
   }
   if (!o.monitor.empty()) {
     try {
       monitor_backend_ = make_char_backend(o.monitor, "monitor");
     } catch (const ChardevError& e) {
-      return fail(kExitBadInput, fmt::format("--monitor: {}", e.what()));
+      return report(kExitBadInput, fmt::format("--monitor: {}", e.what()));
     }
     monitor_ = std::make_unique<Monitor>(*machine_, *monitor_backend_);
   }
@@ -219,7 +225,7 @@ int Session::open() {
     try {
       vcd_ = std::make_unique<VcdRecorder>(o.vcd, machine_->scheduler(), hz);
     } catch (const VcdError& e) {
-      return fail(kExitBadInput, fmt::format("--vcd: {}", e.what()));
+      return report(kExitBadInput, fmt::format("--vcd: {}", e.what()));
     }
     std::string names;
     for (Net* n : machine_->nets()) {
@@ -227,11 +233,11 @@ int Session::open() {
       if (vcd_signal_selected(n->name(), o.vcd_signals)) vcd_->add(*n);
     }
     if (vcd_->signals() == 0)
-      return fail(kExitUsage, fmt::format("--vcd-signals: '{}' matches no net (nets: {})", o.vcd_signals,
+      return report(kExitUsage, fmt::format("--vcd-signals: '{}' matches no net (nets: {})", o.vcd_signals,
                                           names.empty() ? "none" : names));
     vcd_->start();
   } else if (!o.vcd_signals.empty()) {
-    return fail(kExitUsage, "--vcd-signals needs --vcd FILE");
+    return report(kExitUsage, "--vcd-signals needs --vcd FILE");
   }
   return 0;
 }

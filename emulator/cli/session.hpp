@@ -67,6 +67,10 @@ class Session {
   Session& operator=(const Session&) = delete;
 
   void set_default_uart(DefaultUart provider) { default_uart_ = std::move(provider); }
+  // open() keeps its one-line message in error() instead of printing it (the scenario runner
+  // reports it with the scenario's file and line).
+  void set_quiet(bool quiet) { quiet_ = quiet; }
+  const std::string& error() const { return error_; }
 
   // Builds and checks everything. Returns 0, or an exit code after printing one line saying
   // what is wrong (bad option: kExitUsage; bad file or host resource: kExitBadInput).
@@ -87,8 +91,12 @@ class Session {
   gdb::GdbServer* gdb_server() { return gdb_server_.get(); }
 
  private:
+  int report(int code, const std::string& message);
+
   SessionOptions o_;
   DefaultUart default_uart_;
+  bool quiet_ = false;
+  std::string error_;
   std::string firmware_;
   Cycles limit_ = kNever;
   std::unique_ptr<Machine> machine_;

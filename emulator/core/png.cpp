@@ -44,4 +44,32 @@ void write_png_rgb8(const std::string& path, unsigned width, unsigned height,
   write_png(path, width, height, pixels, 3, PNG_FORMAT_RGB, "RGB");
 }
 
+GrayImage read_png_gray8(const std::string& path) {
+  png_image image;
+  std::memset(&image, 0, sizeof image);
+  image.version = PNG_IMAGE_VERSION;
+  if (!png_image_begin_read_from_file(&image, path.c_str())) {
+    std::string why = image.message;
+    png_image_free(&image);
+    throw std::runtime_error(fmt::format("{}: not a readable PNG ({})", path, why));
+  }
+  if (image.width == 0 || image.height == 0 || image.width > 8192 || image.height > 8192) {
+    png_image_free(&image);
+    throw std::runtime_error(fmt::format("{}: a PNG of {} x {} pixels (at most 8192 x 8192)", path, image.width,
+                                         image.height));
+  }
+  image.format = PNG_FORMAT_GRAY;  // colour converted to its luminance, alpha composed on black
+  GrayImage out;
+  out.width = image.width;
+  out.height = image.height;
+  out.pixels.resize(std::size_t{out.width} * out.height);
+  png_color black{0, 0, 0};
+  if (!png_image_finish_read(&image, &black, out.pixels.data(), static_cast<png_int_32>(out.width), nullptr)) {
+    std::string why = image.message;
+    png_image_free(&image);
+    throw std::runtime_error(fmt::format("{}: cannot read PNG ({})", path, why));
+  }
+  return out;
+}
+
 }  // namespace boardemu

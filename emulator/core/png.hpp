@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <vector>
 
 namespace boardemu {
 
@@ -24,5 +25,14 @@ void write_png_gray8(const std::string& path, unsigned width, unsigned height,
 // 8-bit RGB PNG (colour type 2). Screenshots of the GUI.
 void write_png_rgb8(const std::string& path, unsigned width, unsigned height,
                     std::span<const std::uint8_t> pixels);
+
+struct GrayImage {
+  unsigned width = 0, height = 0;
+  std::vector<std::uint8_t> pixels;  // row by row, one byte each
+};
+
+// Reads a PNG as 8-bit greyscale (colour images by their luminance). Throws std::runtime_error
+// naming the file if it is missing, not a PNG, or larger than 8192 x 8192.
+GrayImage read_png_gray8(const std::string& path);
 
 }  // namespace boardemu

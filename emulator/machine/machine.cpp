@@ -397,7 +397,10 @@ RunResult Machine::run(Cycles limit, Cycles pause_at) {
     take_system_reset();
     Cycles now = scheduler_.now();
     if (now >= limit) return {StopReason::time_limit, 0, {}};
-    if (now >= pause_at) return {StopReason::deadline, 0, {}};
+    if (now >= pause_at || pause_requested_) {
+      pause_requested_ = false;
+      return {StopReason::deadline, 0, {}};
+    }
     Cycles deadline = std::min({scheduler_.next_deadline(), limit, pause_at});
     // With nothing scheduled at all, run in one-second slices so quit requests are seen.
     if (deadline == kNever) deadline = now + board_.cpu_hz;

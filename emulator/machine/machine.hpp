@@ -45,6 +45,11 @@ class Machine {
   RunResult step();
   // A quit was requested (signal, Ctrl-A x): run() would return host_quit.
   static bool quit_requested();
+  // Asks run() to return StopReason::deadline once the current event (or CPU slice) is done:
+  // for observers that wait for something (a scenario's wait-serial, wait-pin) and want to
+  // look at the board soon after it happened. As pause_at, it is not an event and changes no
+  // cycle count; where the run pauses follows from virtual time only, so it is deterministic.
+  void request_pause() { pause_requested_ = true; }
 
   // Resets every device and the CPU (memory keeps its contents), as a system reset does.
   void reset();
@@ -119,6 +124,7 @@ class Machine {
   std::vector<std::unique_ptr<Pin>> irq_pins_;    // interrupt outputs shown on nets (IrqLine)
   std::vector<int> irq_sources_high_;  // per interrupt-controller input: sources asserting it
   bool system_reset_requested_ = false;  // a device asked for a system reset
+  bool pause_requested_ = false;         // request_pause()
 };
 
 // Process-wide request to stop the run loop (signal handlers set it).
