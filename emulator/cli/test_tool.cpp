@@ -51,6 +51,7 @@ std::vector<std::string> expand(const std::vector<std::string>& args) {
 std::string artifact_id(const std::string& path) {
   std::string s = fs::path(path).lexically_normal().replace_extension().string();
   while (s.rfind("../", 0) == 0) s = s.substr(3);
+  while (!s.empty() && s[0] == '/') s = s.substr(1);
   for (char& c : s)
     if (c == '/' || c == '\\' || c == ' ') c = '-';
   return s.empty() ? "scenario" : s;
@@ -65,7 +66,8 @@ json to_json(const ScenarioResult& r) {
               {"cycles", r.cycles},
               {"instructions", r.instructions},
               {"host_seconds", r.host_seconds},
-              {"serial_log", json::binary_t(std::vector<std::uint8_t>(r.serial_log.begin(), r.serial_log.end()))},
+              // Bytes as numbers: a guest's output need not be UTF-8.
+              {"serial_log", std::vector<std::uint8_t>(r.serial_log.begin(), r.serial_log.end())},
               {"uart_tail", r.uart_tail},
               {"artifacts", r.artifacts}};
 }
@@ -80,8 +82,8 @@ ScenarioResult from_json(const json& j) {
   r.cycles = j.at("cycles");
   r.instructions = j.at("instructions");
   r.host_seconds = j.at("host_seconds");
-  const auto& bin = j.at("serial_log").get_binary();
-  r.serial_log.assign(bin.begin(), bin.end());
+  auto bytes = j.at("serial_log").get<std::vector<std::uint8_t>>();
+  r.serial_log.assign(bytes.begin(), bytes.end());
   r.uart_tail = j.at("uart_tail");
   r.artifacts = j.at("artifacts").get<std::vector<std::string>>();
   return r;
@@ -211,7 +213,7 @@ std::vector<ScenarioResult> run_parallel(const std::vector<Scenario>& scenarios,
         ::close(fds[0]);
         DriverOptions o = base;
         o.artifact_id = artifact_id(scenarios[next].path);
-        std::string text = to_json(run_scenario(scenarios[next], o)).dump();
+        std::string text = to_json(run_scenario(scenarios[next], o)).dump(-1, ' ', false, json::error_handler_t::replace);
         for (std::size_t off = 0; off < text.size();) {
           ssize_t n = ::write(fds[1], text.data() + off, text.size() - off);
           if (n < 0 && errno == EINTR) continue;

@@ -637,7 +637,15 @@ std::string BoardDriver::tail(unsigned lines) {
   return printable(out.substr(pos, end - pos));
 }
 
-std::string BoardDriver::level(const std::string& pin) { return std::string(to_string(probe_->level(pin))); }
+std::string BoardDriver::level(const std::string& pin) {
+  // A chip pin may be named without its device ("GPIO2" for "gpio.GPIO2") when one device has it.
+  if (pin.find('.') == std::string::npos && !session_->machine().netlist().find(pin)) {
+    Machine& m = session_->machine();
+    for (const auto& p : m.board().peripherals)
+      if (Pin* x = m.pin(p.name + "." + pin)) return std::string(to_string(x->net().level()));
+  }
+  return std::string(to_string(probe_->level(pin)));
+}
 
 std::vector<std::string> BoardDriver::keep_artifacts() {
   std::vector<std::string> files;
