@@ -386,11 +386,6 @@ class Board:
 
     def close(self, wait_s=10.0):
         """Ends the process: closes its stdin (it exits at EOF), kills it after `wait_s` seconds."""
-        if self.alive and self._lines.empty():
-            try:
-                self._refresh_log()
-            except BoardemuError:
-                pass
         try:
             self._proc.stdin.close()
         except OSError:
