@@ -241,28 +241,12 @@ void BoardDriver::check(const Step& step) {
       case Step::Kind::wait_pin:
         probe_->net(step.pin);
         break;
-      case Step::Kind::expect_i2c: {
-        std::string scl = step.scl.empty() ? "i2c_scl" : step.scl, sda = step.sda.empty() ? "i2c_sda" : step.sda;
-        I2cMonitor& mon = probe_->watch_i2c(scl, sda);
-        Machine* m = &session_->machine();
-        mon.on_transaction([m](const I2cTransaction&) { m->request_pause(); });
+      case Step::Kind::expect_i2c:
+        i2c_monitor(step);
         break;
-      }
-      case Step::Kind::expect_spi: {
-        SpiFormat format;
-        format.mode = static_cast<SpiMode>(step.mode);
-        std::string cs = step.cs.empty() ? "spi_cs" : step.cs;
-        probe_->watch_spi(step.sck.empty() ? "spi_sck" : step.sck, step.mosi_net.empty() ? "spi_mosi" : step.mosi_net,
-                          step.miso_net.empty() ? "spi_miso" : step.miso_net, cs, format);
-        // A frame ends when CS rises: look then.
-        Net& net = probe_->net(cs);
-        if (!spi_cursor_.count("cs-observer:" + net.name())) {
-          Machine* m = &session_->machine();
-          net.observe([m](const Net&, Level, Cycles) { m->request_pause(); });
-          spi_cursor_["cs-observer:" + net.name()] = 0;
-        }
+      case Step::Kind::expect_spi:
+        spi_monitor(step);
         break;
-      }
       case Step::Kind::take_screenshot:
         probe_->picture(step.part);
         break;
@@ -272,6 +256,34 @@ void BoardDriver::check(const Step& step) {
   } catch (const std::invalid_argument& e) {
     bad(e.what());
   }
+}
+
+// The decoder of a step's I2C nets (default i2c_scl, i2c_sda), made on first use: from then on
+// each message pauses the run, so a waiting expect-i2c sees it at once.
+I2cMonitor& BoardDriver::i2c_monitor(const Step& step, std::string* key) {
+  std::string scl = step.scl.empty() ? "i2c_scl" : step.scl, sda = step.sda.empty() ? "i2c_sda" : step.sda;
+  I2cMonitor& mon = probe_->watch_i2c(scl, sda);
+  Machine* m = &session_->machine();
+  mon.on_transaction([m](const I2cTransaction&) { m->request_pause(); });
+  if (key) *key = scl + "/" + sda;
+  return mon;
+}
+
+// The decoder of a step's SPI nets (default spi_sck, spi_mosi, spi_miso, spi_cs); a frame ends
+// when CS rises, which pauses the run.
+SpiMonitor& BoardDriver::spi_monitor(const Step& step, std::string* key) {
+  SpiFormat format;
+  format.mode = static_cast<SpiMode>(step.mode);
+  std::string sck = step.sck.empty() ? "spi_sck" : step.sck, cs = step.cs.empty() ? "spi_cs" : step.cs;
+  SpiMonitor& mon = probe_->watch_spi(sck, step.mosi_net.empty() ? "spi_mosi" : step.mosi_net,
+                                      step.miso_net.empty() ? "spi_miso" : step.miso_net, cs, format);
+  Net& net = probe_->net(cs);
+  if (cs_observed_.insert(&net).second) {
+    Machine* m = &session_->machine();
+    net.observe([m](const Net&, Level, Cycles) { m->request_pause(); });
+  }
+  if (key) *key = sck + "/" + cs;
+  return mon;
 }
 
 ScenarioSerial& BoardDriver::serial(const Step& step) {
@@ -506,9 +518,9 @@ StepResult BoardDriver::wait_pin(const Step& step) {
 }
 
 StepResult BoardDriver::expect_i2c(const Step& step) {
-  std::string scl = step.scl.empty() ? "i2c_scl" : step.scl, sda = step.sda.empty() ? "i2c_sda" : step.sda;
-  I2cMonitor& mon = probe_->watch_i2c(scl, sda);
-  std::size_t& cursor = i2c_cursor_[scl + "/" + sda];
+  std::string key;
+  I2cMonitor& mon = i2c_monitor(step, &key);
+  std::size_t& cursor = i2c_cursor_[key];
   auto matches = [&](const I2cTransaction& t) {
     return (!step.address || t.address == *step.address) &&
            (!step.read || (t.direction == I2cDirection::read) == *step.read) &&
@@ -536,17 +548,14 @@ StepResult BoardDriver::expect_i2c(const Step& step) {
   const auto& ts = mon.transactions();
   std::string last = ts.size() > cursor ? "; the last one: " + to_string(ts.back()) : "; none since the last match";
   return fail(step, w == Wait::ended ? why_ended()
-                                     : fmt::format("no I2C message on {}/{} with {}{} ({}{})", scl, sda, want,
+                                     : fmt::format("no I2C message on {} with {}{} ({}{})", key, want,
                                                    step.timeout ? " within " + duration_text(*step.timeout) : "", at(), last));
 }
 
 StepResult BoardDriver::expect_spi(const Step& step) {
-  SpiFormat format;
-  format.mode = static_cast<SpiMode>(step.mode);
-  std::string sck = step.sck.empty() ? "spi_sck" : step.sck, cs = step.cs.empty() ? "spi_cs" : step.cs;
-  SpiMonitor& mon = probe_->watch_spi(sck, step.mosi_net.empty() ? "spi_mosi" : step.mosi_net,
-                                      step.miso_net.empty() ? "spi_miso" : step.miso_net, cs, format);
-  std::size_t& cursor = spi_cursor_[sck + "/" + cs];
+  std::string key;
+  SpiMonitor& mon = spi_monitor(step, &key);
+  std::size_t& cursor = spi_cursor_[key];
   auto prefix = [](const std::vector<std::uint8_t>& want, const std::vector<std::uint8_t>& got) {
     return got.size() >= want.size() && std::equal(want.begin(), want.end(), got.begin());
   };

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <set>
 #include <memory>
 #include <string>
 #include <vector>
@@ -25,7 +26,10 @@ namespace cli {
 class Session;
 }
 class BoardProbe;
+class I2cMonitor;
+class Net;
 class ScenarioSerial;
+class SpiMonitor;
 
 // How one step ended.
 struct StepResult {
@@ -95,6 +99,8 @@ class BoardDriver {
   Cycles step_deadline(const Step& step) const;
   std::string why_ended() const;
   ScenarioSerial& serial(const Step& step);
+  I2cMonitor& i2c_monitor(const Step& step, std::string* key = nullptr);
+  SpiMonitor& spi_monitor(const Step& step, std::string* key = nullptr);
   StepResult fail(const Step& step, const std::string& what);
   StepResult check_fail_serial();
   StepResult wait_serial(const Step& step);
@@ -128,7 +134,8 @@ class BoardDriver {
     Step copy;
   };
   std::vector<FailText> fail_texts_;
-  std::map<std::string, std::size_t> i2c_cursor_, spi_cursor_;
+  std::map<std::string, std::size_t> i2c_cursor_, spi_cursor_;  // per bus: messages already matched
+  std::set<Net*> cs_observed_;
   struct Recorder;
   std::unique_ptr<Recorder> recorder_;
 };
