@@ -269,7 +269,10 @@ std::vector<ScenarioResult> run_parallel(const std::vector<Scenario>& scenarios,
 
 json step_reply(BoardDriver& d, const StepResult& r) {
   json j{{"ok", r.ok}, {"time_ms", d.virtual_ms()}, {"cycles", d.cycles()}};
-  if (!r.ok) j["error"] = r.message;
+  if (!r.ok) {
+    j["error"] = r.message;
+    j["reason"] = r.reason;
+  }
   if (!r.output.empty()) j["output"] = r.output;
   if (!r.groups.empty()) j["groups"] = r.groups;
   return j;
@@ -280,7 +283,7 @@ int serve(const Scenario& scenario, const DriverOptions& options) {
   try {
     d.open();
   } catch (const ScenarioError& e) {
-    std::cout << json{{"ok", false}, {"error", e.what()}}.dump() << std::endl;
+    std::cout << json{{"ok", false}, {"reason", "bad-input"}, {"error", e.what()}}.dump() << std::endl;
     return kExitBadInput;
   }
   for (const Step& step : scenario.steps) {
@@ -322,9 +325,9 @@ int serve(const Scenario& scenario, const DriverOptions& options) {
         reply = step_reply(d, d.execute(step));
       }
     } catch (const json::exception& e) {
-      reply = {{"ok", false}, {"error", fmt::format("request {}: {}", n, e.what())}};
+      reply = {{"ok", false}, {"reason", "bad-request"}, {"error", fmt::format("request {}: {}", n, e.what())}};
     } catch (const std::exception& e) {
-      reply = {{"ok", false}, {"error", one_line(e.what())}};
+      reply = {{"ok", false}, {"reason", "bad-request"}, {"error", one_line(e.what())}};
     }
     std::cout << reply.dump(-1, ' ', false, json::error_handler_t::replace) << std::endl;
   }
@@ -366,6 +369,8 @@ int run_tests(const TestOptions& o) {
       scenarios.push_back(parse_scenario_text("steps: []\n", "./(command line)", defaults));
     }
   } catch (const ScenarioError& e) {
+    if (o.serve)  // the plugin reads its answer on stdout
+      std::cout << json{{"ok", false}, {"reason", "bad-input"}, {"error", e.what()}}.dump() << std::endl;
     return fail(kExitBadInput, e.what());
   }
   if (o.serve) return serve(scenarios.front(), driver);

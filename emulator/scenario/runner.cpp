@@ -39,6 +39,7 @@ class ScenarioSerial : public CharBackend {
   }
   void append(const std::string& text) { write(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()); }
   void send(const std::string& bytes) { in_.insert(in_.end(), bytes.begin(), bytes.end()); }
+  bool input_pending() const { return !in_.empty(); }
 
   const std::string& name() const { return name_; }
   const std::string& out() const { return out_; }
@@ -239,7 +240,7 @@ void BoardDriver::check(const Step& step) {
       }
       case Step::Kind::expect_pin:
       case Step::Kind::wait_pin:
-        probe_->net(step.pin);
+        net(step.pin);
         break;
       case Step::Kind::expect_i2c:
         i2c_monitor(step);
@@ -341,9 +342,37 @@ BoardDriver::Wait BoardDriver::run_until(Cycles deadline, const std::function<bo
   }
 }
 
-StepResult BoardDriver::fail(const Step& step, const std::string& what) {
+const char* BoardDriver::end_reason() const {
+  switch (end_reason_) {
+    case StopReason::exit:
+      return "exited";
+    case StopReason::time_limit:
+      return "time-limit";
+    case StopReason::host_quit:
+      return "interrupted";
+    default:
+      return "fatal";
+  }
+}
+
+StepResult BoardDriver::not_done(const Step& step, Wait w, const std::string& timeout_what) {
+  if (w == Wait::ended) return fail(step, why_ended(), end_reason());
+  return fail(step, timeout_what, "timeout");
+}
+
+Net& BoardDriver::net(const std::string& name) {
+  if (name.find('.') == std::string::npos && !session_->machine().netlist().find(name)) {
+    Machine& m = session_->machine();
+    for (const auto& p : m.board().peripherals)
+      if (Pin* x = m.pin(p.name + "." + name)) return x->net();
+  }
+  return probe_->net(name);
+}
+
+StepResult BoardDriver::fail(const Step& step, const std::string& what, const char* reason) {
   StepResult r;
   r.ok = false;
+  r.reason = reason;
   // A scenario's step is named by file and line; a step sent by the pytest plugin by itself.
   std::string where = step.line > 0 ? fmt::format("{}:{}: ", scenario_.path, step.line) : "";
   r.message = one_line(fmt::format("{}{}{}: {}", where, step.field.empty() ? "" : step.field + " ", step.describe(), what));
@@ -369,7 +398,7 @@ StepResult BoardDriver::execute(const Step& step) {
   switch (step.kind) {
     case Step::Kind::delay: {
       Cycles until = m.scheduler().now() + cycles_of(*step.timeout);
-      if (run_until(until, [] { return false; }) == Wait::ended) r = fail(step, why_ended());
+      if (run_until(until, [] { return false; }) == Wait::ended) r = fail(step, why_ended(), end_reason());
       break;
     }
     case Step::Kind::wait_serial:
@@ -394,7 +423,7 @@ StepResult BoardDriver::execute(const Step& step) {
       }
       break;
     case Step::Kind::expect_pin: {
-      Level now = probe_->level(step.pin);
+      Level now = net(step.pin).level();
       if (now != to_level(step.level))
         r = fail(step, fmt::format("{} is {} ({})", step.pin, to_string(now), at()));
       break;
@@ -432,9 +461,7 @@ StepResult BoardDriver::wait_serial(const Step& step) {
     s.cursor = e;
     return r;
   }
-  std::string why = w == Wait::ended ? why_ended()
-                                     : fmt::format("not seen within {} ({})", duration_text(*step.timeout), at());
-  return fail(step, why);
+  return not_done(step, w, fmt::format("not seen within {} ({})", step.timeout ? duration_text(*step.timeout) : "the scenario's time", at()));
 }
 
 StepResult BoardDriver::exec(const Step& step) {
@@ -446,16 +473,25 @@ StepResult BoardDriver::exec(const Step& step) {
     return w;
   };
   auto stuck = [&](Wait w, const std::string& what) {
-    return fail(step, w == Wait::ended ? why_ended()
-                                       : fmt::format("{} ({}; last output: \"{}\")", what, at(), printable(tail(3))));
+    return not_done(step, w, fmt::format("{} ({}; last output: \"{}\")", what, at(), printable(tail(3))));
   };
   // Interrupt whatever runs, enter the raw REPL (MicroPython docs, "raw REPL": Ctrl-A enters,
   // Ctrl-D executes what was sent, the reply is "OK", the output, \x04, the error output, \x04
   // and ">"; Ctrl-B leaves).
+  // A firmware still booting may not hear the first request: it is sent again every 50 ms of
+  // virtual time for as long as the guest has taken the previous one and not answered.
   std::size_t from = s.out().size(), end = 0;
-  s.send("\r\x03\x03\x01");
-  if (Wait w = wait_for("raw REPL; CTRL-B to exit\r\n>", from, &end); w != Wait::done)
-    return stuck(w, "the raw REPL did not answer");
+  const std::string banner = "raw REPL; CTRL-B to exit\r\n>";
+  const Cycles retry = cycles_of(50'000'000);
+  for (;;) {
+    if (!s.input_pending()) s.send("\r\x03\x03\x01");
+    Cycles now = session_->machine().scheduler().now();
+    Cycles until = std::min(deadline, now + retry);
+    Wait w = run_until(until, [&] { return s.out().find(banner, from) != std::string::npos; });
+    if (w == Wait::done) break;
+    if (w == Wait::ended || until >= deadline) return stuck(w, "the raw REPL did not answer");
+  }
+  end = s.out().find(banner, from) + banner.size();
   from = end;
   s.send(step.bytes + "\x04");
   if (Wait w = wait_for("OK", from, &end); w != Wait::done) return stuck(w, "the code was not accepted");
@@ -480,7 +516,7 @@ StepResult BoardDriver::exec(const Step& step) {
     std::string last = printable(err);
     while (!last.empty() && last.back() == '\n') last.pop_back();
     if (auto nl = last.rfind('\n'); nl != std::string::npos) last = last.substr(nl + 1);
-    StepResult f = fail(step, fmt::format("the code raised {} ({})", last, at()));
+    StepResult f = fail(step, fmt::format("the code raised {} ({})", last, at()), "raised");
     f.output = text;
     return f;
   }
@@ -505,16 +541,15 @@ StepResult BoardDriver::exec(const Step& step) {
 }
 
 StepResult BoardDriver::wait_pin(const Step& step) {
-  Net& net = probe_->net(step.pin);
+  Net& net = this->net(step.pin);
   Machine* m = &session_->machine();
   auto id = net.observe([m](const Net&, Level, Cycles) { m->request_pause(); });
   Level want = to_level(step.level);
   Wait w = run_until(step_deadline(step), [&] { return net.level() == want; });
   net.unobserve(id);
   if (w == Wait::done) return {};
-  return fail(step, w == Wait::ended ? why_ended()
-                                     : fmt::format("{} stayed {} for {} ({})", step.pin, to_string(net.level()),
-                                                   duration_text(*step.timeout), at()));
+  return not_done(step, w, fmt::format("{} stayed {} for {} ({})", step.pin, to_string(net.level()),
+                                       step.timeout ? duration_text(*step.timeout) : "the scenario's time", at()));
 }
 
 StepResult BoardDriver::expect_i2c(const Step& step) {
@@ -547,9 +582,8 @@ StepResult BoardDriver::expect_i2c(const Step& step) {
                                  step.data ? " data " + hex_bytes(*step.data) : "");
   const auto& ts = mon.transactions();
   std::string last = ts.size() > cursor ? "; the last one: " + to_string(ts.back()) : "; none since the last match";
-  return fail(step, w == Wait::ended ? why_ended()
-                                     : fmt::format("no I2C message on {} with {}{} ({}{})", key, want,
-                                                   step.timeout ? " within " + duration_text(*step.timeout) : "", at(), last));
+  return not_done(step, w, fmt::format("no I2C message on {} with {}{} ({}{})", key, want,
+                                       step.timeout ? " within " + duration_text(*step.timeout) : "", at(), last));
 }
 
 StepResult BoardDriver::expect_spi(const Step& step) {
@@ -575,8 +609,7 @@ StepResult BoardDriver::expect_spi(const Step& step) {
     cursor = found + 1;
     return {};
   }
-  return fail(step, w == Wait::ended ? why_ended()
-                                     : fmt::format("no SPI frame starting MOSI {} MISO {}{} ({}; {} frames seen)",
+  return not_done(step, w, fmt::format("no SPI frame starting MOSI {} MISO {}{} ({}; {} frames seen)",
                                                    step.mosi ? hex_bytes(*step.mosi) : "any",
                                                    step.miso ? hex_bytes(*step.miso) : "any",
                                                    step.timeout ? " within " + duration_text(*step.timeout) : "", at(),
@@ -617,9 +650,8 @@ StepResult BoardDriver::expect_exit(const Step& step) {
       return fail(step, fmt::format("the firmware exited with code {} ({})", exit_code_, at()));
     return {};
   }
-  return fail(step, w == Wait::ended ? why_ended()
-                                     : fmt::format("the firmware was still running after {} ({})",
-                                                   duration_text(*step.timeout), at()));
+  return not_done(step, w, fmt::format("the firmware was still running after {} ({})",
+                                       step.timeout ? duration_text(*step.timeout) : "the scenario's time", at()));
 }
 
 const std::string& BoardDriver::serial_log(const std::string& uart) {
@@ -646,15 +678,7 @@ std::string BoardDriver::tail(unsigned lines) {
   return printable(out.substr(pos, end - pos));
 }
 
-std::string BoardDriver::level(const std::string& pin) {
-  // A chip pin may be named without its device ("GPIO2" for "gpio.GPIO2") when one device has it.
-  if (pin.find('.') == std::string::npos && !session_->machine().netlist().find(pin)) {
-    Machine& m = session_->machine();
-    for (const auto& p : m.board().peripherals)
-      if (Pin* x = m.pin(p.name + "." + pin)) return std::string(to_string(x->net().level()));
-  }
-  return std::string(to_string(probe_->level(pin)));
-}
+std::string BoardDriver::level(const std::string& pin) { return std::string(to_string(net(pin).level())); }
 
 std::vector<std::string> BoardDriver::keep_artifacts() {
   std::vector<std::string> files;

@@ -34,6 +34,11 @@ class SpiMonitor;
 // How one step ended.
 struct StepResult {
   bool ok = true;
+  // Why it failed, for programs (the pytest plugin): "timeout" (not seen within the step's
+  // time), "mismatch" (seen, but not as expected), "raised" (exec: the code raised), "exited"
+  // (the firmware ended), "fatal" (a fatal emulation error), "time-limit" (the scenario's
+  // virtual-time limit), "interrupted".
+  std::string reason;
   std::string message;          // why it failed (one line)
   std::string output;           // exec: what the code printed; wait-serial: the matched text
   std::vector<std::string> groups;  // wait-serial with a regex: the capture groups
@@ -101,7 +106,12 @@ class BoardDriver {
   ScenarioSerial& serial(const Step& step);
   I2cMonitor& i2c_monitor(const Step& step, std::string* key = nullptr);
   SpiMonitor& spi_monitor(const Step& step, std::string* key = nullptr);
-  StepResult fail(const Step& step, const std::string& what);
+  StepResult fail(const Step& step, const std::string& what, const char* reason = "mismatch");
+  // A wait that did not end in `done`: the run's end, or the step's time running out.
+  StepResult not_done(const Step& step, Wait w, const std::string& timeout_what);
+  const char* end_reason() const;
+  // A pin or net by name; a chip pin may leave out its device ("GPIO2" for "gpio.GPIO2").
+  Net& net(const std::string& name);
   StepResult check_fail_serial();
   StepResult wait_serial(const Step& step);
   StepResult exec(const Step& step);

@@ -42,6 +42,17 @@ _MARKER_ARGS = ("board", "firmware", "circuit", "scenario", "files", "romfs", "f
 _UART_TAIL_LINES = 12
 
 
+
+def _error_class(reply):
+    """The exception for a failed reply, by the runner's `reason`: a step whose time ran out
+    (or the scenario's) is a timeout, code that raised an exec error, anything else an error."""
+    reason = reply.get("reason", "")
+    if reason in ("timeout", "time-limit"):
+        return BoardemuTimeout
+    if reason == "raised":
+        return BoardemuExecError
+    return BoardemuError
+
 class BoardemuError(AssertionError):
     """A step on the board failed (the runner's message, then the last UART lines)."""
 
@@ -139,7 +150,8 @@ class Board:
         except OSError as e:
             self._stderr.close()
             raise BoardemuProcessError("cannot start %s: %s" % (self.argv[0], e)) from None
-        threading.Thread(target=self._read_lines, name="boardemu-stdout", daemon=True).start()
+        self._reader = threading.Thread(target=self._read_lines, name="boardemu-stdout", daemon=True)
+        self._reader.start()
         try:
             first = self._answer("start-up")
             if not first.get("ok") or not first.get("ready"):
@@ -169,6 +181,7 @@ class Board:
         return "\nboardemu's stderr:\n" + "\n".join("    " + l for l in text.split("\n")[-20:]) if text else ""
 
     def _answer(self, what):
+        __tracebackhide__ = True
         try:
             line = self._lines.get(timeout=self.host_timeout)
         except queue.Empty:
@@ -267,9 +280,7 @@ class Board:
         args = dict(args, timeout=_duration(timeout_ms), serial=self.serial)
         reply = self.request({"wait-serial": args})
         if not reply.get("ok"):
-            error = reply.get("error", "")
-            timed_out = "not seen within" in error or "virtual-time limit" in error
-            self._fail(BoardemuTimeout if timed_out else BoardemuError, "wait-serial", reply)
+            self._fail(_error_class(reply), "wait-serial", reply)
         return BoardMatch(reply.get("output", ""), [g if g != "" else None for g in reply.get("groups", [])])
 
     def write(self, data):
@@ -293,10 +304,7 @@ class Board:
         __tracebackhide__ = True
         reply = self.request({"exec": {"code": code, "timeout": _duration(timeout_ms), "serial": self.serial}})
         if not reply.get("ok"):
-            error = reply.get("error", "")
-            cls = (BoardemuExecError if "the code raised" in error
-                   else BoardemuTimeout if " (at " in error and "did not" in error else BoardemuError)
-            self._fail(cls, "exec", reply)
+            self._fail(_error_class(reply), "exec", reply)
         return reply.get("output", "")
 
     @property
@@ -339,9 +347,7 @@ class Board:
             value = int(value)
         reply = self.request({"wait-pin": {"net": name, "value": value, "timeout": _duration(timeout_ms)}})
         if not reply.get("ok"):
-            error = reply.get("error", "")
-            cls = BoardemuTimeout if " stayed " in error or "virtual-time limit" in error else BoardemuError
-            self._fail(cls, "wait-pin", reply)
+            self._fail(_error_class(reply), "wait-pin", reply)
 
     # ---- time ----
 
@@ -394,6 +400,9 @@ class Board:
             self.returncode = self._proc.wait(timeout=wait_s)
         except subprocess.TimeoutExpired:
             self._kill()
+        self._reader.join(timeout=5)  # EOF now that the process has ended
+        if not self._reader.is_alive():
+            self._proc.stdout.close()
         self._stderr.close()
 
 
