@@ -120,6 +120,15 @@ class StateArchive {
       for (auto& e : v) field(name, e);
     }
   }
+  void field(const char* name, std::vector<bool>& v) {
+    std::size_t n = count(name, v.size());
+    if (loading()) v.resize(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      bool b = v[i];
+      field(name, b);
+      v[i] = b;
+    }
+  }
   void field(const char* name, std::string& s) {
     std::size_t n = count(name, s.size(), 1);
     if (loading()) s.resize(n);
@@ -127,6 +136,33 @@ class StateArchive {
   }
   // Fixed-size bytes the caller owns (memories, framebuffers).
   void bytes(const char* name, std::uint8_t* data, std::size_t len) { raw(name, data, len); }
+
+  // Large memories (RAM, flash, EEPROM arrays) of a fixed `len`, page by page (4 KiB): a page
+  // holding one byte value throughout (erased flash, untouched RAM) is stored as that byte,
+  // other pages as they are. Loading leaves a page alone that already holds what was saved (a
+  // lazily allocated zero page stays untouched).
+  void paged(const char* name, std::uint8_t* data, std::size_t len) {
+    constexpr std::size_t kPage = 4096;
+    std::uint64_t size = len;
+    field(name, size);
+    if (loading() && size != len)
+      bad(name, "the snapshot's memory has " + std::to_string(size) + " bytes, this one " + std::to_string(len));
+    for (std::size_t at = 0; at < len; at += kPage) {
+      const std::size_t n = len - at < kPage ? len - at : kPage;
+      std::uint8_t* page = data + at;
+      std::uint8_t kind = 1, fill = page[0];
+      if (saving()) kind = uniform(page, n, fill) ? 0 : 1;
+      field(name, kind);
+      if (kind == 0) {
+        field(name, fill);
+        if (loading() && !uniform(page, n, fill)) std::memset(page, fill, n);
+      } else if (kind == 1) {
+        raw(name, page, n);
+      } else {
+        bad(name, "unknown page kind " + std::to_string(kind));
+      }
+    }
+  }
 
   // A count of elements the caller then archives one by one (a deque, a list of structs):
   // saving writes `n` and returns it; loading returns the saved count, refused if the rest of
@@ -166,6 +202,11 @@ class StateArchive {
     if (len > in_.size() - pos_) truncated(name);
     if (len) std::memcpy(data, in_.data() + pos_, len);
     pos_ += len;
+  }
+  static bool uniform(const std::uint8_t* p, std::size_t n, std::uint8_t v) {
+    for (std::size_t i = 0; i < n; ++i)
+      if (p[i] != v) return false;
+    return true;
   }
   [[noreturn]] void truncated(const char* name) const {
     throw SnapshotError("truncated at byte " + std::to_string(base_ + in_.size()) + " (" + where_short(name) + ")");

@@ -25,7 +25,6 @@ namespace {
 
 constexpr char kMagic[8] = {'B', 'E', 'M', 'U', 'S', 'N', 'A', 'P'};
 constexpr const char* kVersionText = "boardemu (snapshot format 1)";
-constexpr std::size_t kPage = 4096;
 // Larger than any board's memory and devices together: a length past it is damage.
 constexpr std::uint64_t kMaxSnapshotBytes = std::uint64_t{1} << 34;
 
@@ -123,36 +122,7 @@ Header read_header(Cursor& c) {
   return h;
 }
 
-// ---- memory regions, page by page ----
-
-void region_state(StateArchive& ar, RamRegion& r) {
-  auto& bytes = r.bytes;
-  std::uint32_t size = static_cast<std::uint32_t>(bytes.size());
-  ar.field("size", size);
-  if (ar.loading() && size != bytes.size())
-    ar.bad("size", fmt::format("the snapshot's region has {} bytes, this board's {}", size, bytes.size()));
-  for (std::size_t at = 0; at < bytes.size(); at += kPage) {
-    const std::size_t n = std::min(kPage, bytes.size() - at);
-    std::uint8_t* page = bytes.data() + at;
-    // Kind 0: the page holds one byte value throughout (then that byte); 1: the bytes.
-    std::uint8_t kind = 1, fill = 0;
-    if (ar.saving()) {
-      fill = page[0];
-      kind = std::all_of(page, page + n, [fill](std::uint8_t b) { return b == fill; }) ? 0 : 1;
-    }
-    ar.field("page_kind", kind);
-    if (kind == 0) {
-      ar.field("page_fill", fill);
-      // Untouched zero pages stay untouched (the allocator maps them lazily).
-      if (ar.loading() && !std::all_of(page, page + n, [fill](std::uint8_t b) { return b == fill; }))
-        std::memset(page, fill, n);
-    } else if (kind == 1) {
-      ar.bytes("page", page, n);
-    } else {
-      ar.bad("page_kind", fmt::format("unknown page kind {}", kind));
-    }
-  }
-}
+void region_state(StateArchive& ar, RamRegion& r) { ar.paged("bytes", r.bytes.data(), r.bytes.size()); }
 
 }  // namespace
 
