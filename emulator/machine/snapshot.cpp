@@ -226,17 +226,20 @@ void Machine::load_snapshot(const std::vector<std::uint8_t>& bytes) {
     throw SnapshotError(fmt::format("made for another description of board '{}' or another circuit "
                                     "(the board file or the circuits differ from when it was saved)",
                                     board_.name));
-  if (h.total > kMaxSnapshotBytes) throw SnapshotError(fmt::format("byte {}: file length {} is impossible (damaged file?)", c.pos() - 8, h.total));
+  if (h.total > kMaxSnapshotBytes || h.total < c.pos() + 8) throw SnapshotError(fmt::format("byte {}: file length {} is impossible (damaged file?)", c.pos() - 8, h.total));
   if (bytes.size() < h.total) {
     // Name the section the file ends in.
     std::string where = "header";
     try {
-      for (;;) {
+      while (c.pos() < h.total - 8) {
+        where = "checksum";
+        if (c.left() == 0) break;
         std::string name = c.text("section name");
         where = "section " + name;
         std::uint64_t len = c.u64("section length");
         if (len > c.left()) break;
         c.take(static_cast<std::size_t>(len), "section");
+        where = "checksum";
       }
     } catch (const SnapshotError&) {
     }

@@ -342,7 +342,7 @@ void Esp8266Hspi::state(StateArchive& ar) {
   std::uint64_t next = next_;
   ar.field("next", next);
   next_ = static_cast<std::size_t>(next);
-  if (ar.loading() && next_ > actions_.size()) ar.bad("next", "past the transaction's edges");
+  if (ar.loading() && busy_ && next_ > actions_.size()) ar.bad("next", "past the transaction's edges");
   ar.field("out_bits", out_bits_);
   ar.field("capture", capture_);
   ar.field("in_bits", in_bits_);
