@@ -115,6 +115,15 @@ void add_session_options(CLI::App* cmd, boardemu::cli::SessionOptions& o) {
                       "Serve the GDB remote protocol on TCP [HOST:]PORT (host default 127.0.0.1; port 0: any free\n"
                       "port, printed on stderr); a debugger may attach any time (the target halts)");
   cmd->add_flag("--gdb-wait", o.gdb_wait, "With --gdb: stay halted at reset until a debugger attaches");
+  cmd->add_option("--load-snapshot", o.load_snapshot,
+                  "Start from a snapshot FILE (saved by --save-snapshot on the same board and circuit) instead of reset");
+}
+
+// `run` only (the GUI's --at-virtual-ms belongs to its --screenshot).
+void add_snapshot_save_options(CLI::App* cmd, boardemu::cli::SessionOptions& o) {
+  cmd->add_option("--save-snapshot", o.save_snapshot,
+                  "Save a snapshot of the whole machine to FILE when virtual time reaches --at-virtual-ms; the run carries on");
+  cmd->add_option("--at-virtual-ms", o.save_at_virtual_ms, "With --save-snapshot: the virtual time (ms since reset)");
 }
 
 int main(int argc, char** argv) {
@@ -124,6 +133,7 @@ int main(int argc, char** argv) {
 
   auto* run_cmd = app.add_subcommand("run", "Run firmware on an emulated board");
   add_session_options(run_cmd, o);
+  add_snapshot_save_options(run_cmd, o);
 #ifdef BOARDEMU_WITH_GUI
   boardemu::gui::GuiOptions g;
   auto* gui_cmd = app.add_subcommand("gui", "Run firmware on an emulated board in a window: pins, parts, buses, consoles");

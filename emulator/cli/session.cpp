@@ -14,6 +14,7 @@
 #include "gdb/machine_target.hpp"
 #include "machine/circuit.hpp"
 #include "machine/probe.hpp"
+#include "machine/snapshot.hpp"
 #include "unicorn/unicorn_bus.hpp"
 #include "xtensa/lx106_cpu.hpp"
 
@@ -94,6 +95,17 @@ int Session::open() {
   if (!o.timeout_virtual_ms.empty() && !parse_count("--timeout-virtual-ms", o.timeout_virtual_ms, &timeout_ms, &bad))
     return report(kExitUsage, bad);
 
+  std::uint64_t save_ms = 0;
+  if (!o.save_snapshot.empty()) {
+    if (o.save_at_virtual_ms.empty()) return fail(kExitUsage, "--save-snapshot needs --at-virtual-ms N");
+    if (!o.gdb.empty()) return fail(kExitUsage, "--save-snapshot cannot be combined with --gdb");
+    if (o.save_at_virtual_ms != "0" &&
+        !parse_count("--at-virtual-ms", o.save_at_virtual_ms, &save_ms, &bad))
+      return fail(kExitUsage, bad);
+  } else if (!o.save_at_virtual_ms.empty()) {
+    return fail(kExitUsage, "--at-virtual-ms needs --save-snapshot FILE");
+  }
+
   try {
     std::string dir = o.boards_dir.empty() ? repo_root() + "/boards" : o.boards_dir;
     BoardDesc board = load_board_by_name(o.board, dir);
@@ -127,7 +139,6 @@ int Session::open() {
       // Each part's EEPROM or flash beside it, in FILE.<part id>.
       for (auto& [id, memory] : machine_->nonvolatile_memories(/*parts=*/true))
         stores_.push_back(std::make_unique<NvmFile>(o.flash + "." + id, *memory, "memory of part " + id));
-      for (auto& store : stores_) store->start();
     }
     if (!o.semihosting_files.empty()) {
       try {
@@ -151,6 +162,13 @@ int Session::open() {
       backends_.push_back(make_char_backend(spec));
       machine_->attach_serial(name, backends_.back().get());
     }
+    // Last, once everything that resets or attaches is in place: memory, CPU, devices, parts,
+    // nets and events come from the snapshot.
+    if (!o.load_snapshot.empty()) load_snapshot_file(*machine_, o.load_snapshot);
+    // The flash files get what the memories hold now (a snapshot's flash contents included).
+    for (auto& store : stores_) store->start();
+  } catch (const SnapshotError& e) {
+    return fail(kExitBadInput, e.what());
   } catch (const BoardError& e) {
     return report(kExitBadInput, e.what());
   } catch (const ElfError& e) {
@@ -199,6 +217,15 @@ int Session::open() {
       return report(kExitUsage, fmt::format("--timeout-virtual-ms: {} ms at the board's {} Hz is too long (at most {} cycles)",
                                           timeout_ms, hz, kMaxLimitCycles));
     limit_ = std::min<Cycles>(limit_, static_cast<Cycles>(cycles));
+  }
+
+  if (!o.save_snapshot.empty()) {
+    unsigned __int128 cycles = (static_cast<unsigned __int128>(save_ms) * hz + 999) / 1000;
+    if (cycles > kMaxLimitCycles) return fail(kExitUsage, fmt::format("--at-virtual-ms: {} ms is too long", save_ms));
+    save_at_ = static_cast<Cycles>(cycles);
+    if (save_at_ < machine_->scheduler().now())
+      return fail(kExitUsage, fmt::format("--at-virtual-ms: {} ms is before the loaded snapshot's time (cycle {})", save_ms,
+                                          machine_->scheduler().now()));
   }
 
   // PART=FILE pairs, checked before the run so a typo does not cost the run.
@@ -250,6 +277,20 @@ RunResult Session::run() {
       gdb_server_->set_slice(std::max<Cycles>(machine_->board().cpu_hz / 1000, 1));
       return gdb_server_->serve(target, o_.gdb_wait);
     }
+    if (save_at_ != kNever) {
+      RunResult r = machine_->run(limit_, save_at_);
+      if (r.reason != StopReason::deadline) {
+        std::fprintf(stderr, "boardemu: --save-snapshot: the run ended at cycle %llu, before --at-virtual-ms %s: no snapshot written\n",
+                     static_cast<unsigned long long>(machine_->scheduler().now()), o_.save_at_virtual_ms.c_str());
+        snapshot_missed_ = true;
+        return r;
+      }
+      try {
+        write_snapshot_file(o_.save_snapshot, machine_->save_snapshot());
+      } catch (const SnapshotError& e) {
+        return {StopReason::fatal, 0, fmt::format("--save-snapshot: {}", e.what())};
+      }
+    }
     return machine_->run(limit_);
   } catch (const std::exception& e) {
     // Last resort: an engine or host error the models did not turn into a guest fault.
@@ -289,6 +330,9 @@ int Session::finish(RunResult r) {
                  static_cast<unsigned long long>(machine_->scheduler().now()),
                  static_cast<double>(machine_->scheduler().now()) / static_cast<double>(hz),
                  static_cast<unsigned long long>(machine_->cpu().instructions()));
+  // A snapshot asked for and not written fails a run that would otherwise succeed.
+  if (snapshot_missed_ && (r.reason == StopReason::host_quit || (r.reason == StopReason::exit && r.exit_code == 0)))
+    return kExitFatal;
   switch (r.reason) {
     case StopReason::exit:
       return r.exit_code;

@@ -47,6 +47,11 @@ struct SessionOptions {
   std::string trace_cpu;
   std::string gdb;  // [HOST:]PORT of the GDB remote stub; empty: no debugger
   bool gdb_wait = false;
+  // Snapshots (machine/snapshot.hpp): start from one instead of reset, and/or save one when
+  // virtual time reaches save_at_virtual_ms (then the run carries on unchanged).
+  std::string load_snapshot;
+  std::string save_snapshot;
+  std::string save_at_virtual_ms;  // as typed; checked by open()
 };
 
 // The repository root (BOARDEMU_ROOT, else the source directory the binary was built from).
@@ -99,6 +104,8 @@ class Session {
   std::string error_;
   std::string firmware_;
   Cycles limit_ = kNever;
+  Cycles save_at_ = kNever;  // --save-snapshot's time in cycles
+  bool snapshot_missed_ = false;  // the run ended before save_at_
   std::unique_ptr<Machine> machine_;
   std::vector<std::unique_ptr<CharBackend>> backends_;
   std::unique_ptr<gdb::GdbServer> gdb_server_;

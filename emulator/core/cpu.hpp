@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/scheduler.hpp"
+#include "core/state.hpp"
 
 namespace boardemu {
 
@@ -56,6 +57,10 @@ class Cpu {
   virtual CpuDebug* debug() { return nullptr; }
   // Instructions retired since reset (for statistics and the benchmark).
   virtual std::uint64_t instructions() const = 0;
+  // Save state (core/state.hpp): the architectural registers and everything the backend
+  // carries from one instruction or block to the next. Restoring also drops decoded or
+  // translated code, since memory is restored beside it.
+  virtual void state(StateArchive& ar) { ar.unsupported("the " + arch() + " CPU backend"); }
 };
 
 }  // namespace boardemu

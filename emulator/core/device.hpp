@@ -13,6 +13,7 @@
 
 #include "core/log.hpp"
 #include "core/scheduler.hpp"
+#include "core/state.hpp"
 
 namespace boardemu {
 
@@ -43,6 +44,9 @@ class IrqLine {
   }
   bool level() const { return level_; }
   bool connected() const { return static_cast<bool>(sink_); }
+  // Save state: the level, restored without telling the sink or the pin (the controller and
+  // the net restore their own state).
+  void state(StateArchive& ar) { ar.field("irq_level", level_); }
 
  private:
   void drive_pin();  // core/net.cpp
@@ -107,6 +111,10 @@ class Device {
     (void)output;
     return nullptr;
   }
+  // Save state (core/state.hpp): every field the model carries, in one function that serves
+  // saving and restoring. Pins, interrupt line levels and scheduler events are restored by the
+  // machine; a model without it makes a snapshot fail with a message naming it.
+  virtual void state(StateArchive& ar) { ar.unsupported("device '" + name() + "'"); }
 
  private:
   std::string name_;

@@ -5,8 +5,8 @@
 
 namespace boardemu {
 
-Event::Event(Scheduler& scheduler, std::string name, Fire fire)
-    : scheduler_(scheduler), name_(std::move(name)), fire_(std::move(fire)) {
+Event::Event(Scheduler& scheduler, std::string name, Fire fire, Side side)
+    : scheduler_(scheduler), name_(std::move(name)), fire_(std::move(fire)), side_(side) {
   if (scheduler_.event(name_)) throw std::invalid_argument("two scheduler events are named '" + name_ + "'");
   scheduler_.register_event(this);
 }

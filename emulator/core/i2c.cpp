@@ -525,4 +525,50 @@ void I2cMonitor::scl_changed(Level level) {
   shift_ = 0;
 }
 
+void I2cBus::state(StateArchive& ar) {
+  ar.field("active", active_);
+  ar.field("after_repeated_start", after_repeated_start_);
+  // The addressed target by its address (-1: none).
+  std::int16_t current = -1;
+  for (auto& [address, a] : targets_)
+    if (a.target == current_) current = address;
+  ar.field("current", current);
+  if (ar.loading()) {
+    current_ = nullptr;
+    if (current >= 0) {
+      auto it = targets_.find(static_cast<std::uint8_t>(current));
+      if (it == targets_.end()) ar.bad("current", "no target at that address on this bus");
+      current_ = it->second.target;
+    }
+  }
+  ar.field("awaiting_read_ack", awaiting_read_ack_);
+  ar.field("read_nacked", read_nacked_);
+  transaction_state(ar, message_);
+}
+
+void BitBangI2c::state(StateArchive& ar) {
+  // Its pins are the machine's to restore (they sit on nets).
+  ar.field("sda_high", sda_high_);
+  ar.field("scl_high", scl_high_);
+  ar.field("phase", phase_);
+  ar.field("address_byte", address_byte_);
+  ar.field("read", read_);
+  ar.field("bits", bits_);
+  ar.field("shift", shift_);
+  ar.field("answer", answer_);
+}
+
+void transaction_state(StateArchive& ar, I2cTransaction& t) {
+  ar.field("address", t.address);
+  ar.field("direction", t.direction);
+  ar.field("address_ack", t.address_ack);
+  ar.field("repeated", t.repeated);
+  ar.field("target", t.target);
+  ar.field("data", t.data);
+  ar.field("acks", t.acks);
+  ar.field("start", t.start);
+  ar.field("end", t.end);
+  ar.field("ended_by", t.ended_by);
+}
+
 }  // namespace boardemu

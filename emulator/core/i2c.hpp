@@ -52,6 +52,7 @@
 #include <vector>
 
 #include "core/net.hpp"
+#include "core/state.hpp"
 #include "core/scheduler.hpp"
 
 namespace boardemu {
@@ -107,6 +108,8 @@ struct I2cTransaction {
 // One line in the notation of UM10204's figures: "S 0x50 W A 00 A 10 A 42 A P",
 // "Sr 0x50 R A 42 N P"; a message ended by Sr has no P.
 std::string to_string(const I2cTransaction& t);
+// Save state of a message being collected (core/state.hpp).
+void transaction_state(StateArchive& ar, I2cTransaction& t);
 
 class I2cBus {
  public:
@@ -153,6 +156,9 @@ class I2cBus {
   // Observers get each message once it has ended. Removing an unknown id is a no-op.
   ObserverId observe(Observer observer);
   void unobserve(ObserverId id);
+
+  // Save state (core/state.hpp): the message in progress and which target it addresses.
+  void state(StateArchive& ar);
 
  private:
   struct Attachment {
@@ -289,6 +295,9 @@ class BitBangI2c {
   I2cBus& bus() { return bus_; }
   // Between a START and the next STOP, as seen on the wires.
   bool in_message() const { return phase_ != Phase::idle; }
+
+  // Save state (core/state.hpp): where the engine is in the bit-level protocol.
+  void state(StateArchive& ar);
 
  private:
   enum class Phase : std::uint8_t {

@@ -343,4 +343,20 @@ void IrqLine::show_on(Pin* pin) {
 
 void IrqLine::drive_pin() { pin_->drive(level_ ? Drive::high : Drive::low); }
 
+void Net::state(StateArchive& ar) {
+  const bool aware_now = voltage_aware_;
+  ar.field("level", level_);
+  ar.field("volts", volts_);
+  ar.field("supply", supply_);
+  ar.field("voltage_aware", voltage_aware_);
+  ar.field("last_change", last_change_);
+  if (ar.loading()) {
+    if (static_cast<unsigned>(level_) > static_cast<unsigned>(Level::contention)) ar.bad("level", "not a net level");
+    if (!voltage_aware_ && aware_now) {
+      voltage_aware_ = true;
+      volts_ = digital_volts(level_);
+    }
+  }
+}
+
 }  // namespace boardemu

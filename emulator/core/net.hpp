@@ -50,6 +50,7 @@
 #include <vector>
 
 #include "core/scheduler.hpp"
+#include "core/state.hpp"
 
 namespace boardemu {
 
@@ -97,6 +98,15 @@ class Pin {
   void on_voltage_change(VoltageListener listener);
 
   Net& net() const { return *net_; }
+
+  // Save state: the pin's drive (and analog voltage). Restoring sets it without resolving the
+  // net or telling anyone (the net's own state is restored beside it).
+  void state(StateArchive& ar) {
+    ar.field("drive", drive_);
+    ar.field("volts", volts_);
+    if (ar.loading() && static_cast<unsigned>(drive_) > static_cast<unsigned>(Drive::analog))
+      ar.bad("drive", "not a pin drive");
+  }
 
  private:
   friend class Net;
@@ -155,6 +165,11 @@ class Net {
     double volts = 0;
   };
   Source source_except(const Pin& except) const;
+
+  // Save state: the resolved level and voltage, as they are; restoring tells no one (the
+  // devices and parts on the net restore what they had heard themselves). A net that tracks
+  // its voltage for a host-side observer keeps doing so.
+  void state(StateArchive& ar);
 
  private:
   friend class Pin;

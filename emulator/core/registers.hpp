@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "core/state.hpp"
+
 namespace boardemu {
 
 enum class Access : std::uint8_t { RW, RO, WO };
@@ -34,6 +36,8 @@ class RegisterBank {
   RegisterBank(std::string owner, std::vector<RegisterSpec> specs);
 
   void reset();
+  // Save state: every register's stored value.
+  void state(StateArchive& ar) { ar.field("registers", values_); }
 
   // Returns false if no register lives at `offset` (the caller decides what that means).
   bool read(std::uint32_t offset, unsigned size, std::uint32_t* out);

@@ -35,7 +35,8 @@ SerialHostLink::SerialHostLink(std::string_view model, const std::string& device
       uart_hz_(ctx.clock_hz ? ctx.clock_hz : ctx.cpu_hz),
       rx_(std::move(receiver)),
       rx_event_(sched_, device + ".rx_deliver", [this](Cycles) { deliver(); }),
-      poll_event_(sched_, device + ".host_poll", [this](Cycles lateness) { host_poll(sched_.now() - lateness); }) {
+      poll_event_(sched_, device + ".host_poll", [this](Cycles lateness) { host_poll(sched_.now() - lateness); },
+                  Event::Side::host) {
   if (cpu_hz_ == 0) throw std::invalid_argument(device + ": CPU clock (cpu_hz) is 0");
   set_host_poll_cycles(params.host_poll_cycles);
 }

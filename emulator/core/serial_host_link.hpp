@@ -101,6 +101,12 @@ class SerialHostLink {
   // Device reset: cancels a pending delivery and forgets the previous character, so the next
   // host byte may land at once.
   void reset_receiver();
+  // Save state: where the next host byte may land and where an armed delivery lands (the
+  // backend and its bytes are the host's: not saved).
+  void state(StateArchive& ar) {
+    ar.field("rx_ready_edge", rx_ready_edge_);
+    ar.field("rx_edge", rx_edge_);
+  }
 
   // ---- UART clock <-> CPU cycles ----
   // The first UART clock edge at or after CPU cycle `t`.

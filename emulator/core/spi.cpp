@@ -361,4 +361,26 @@ std::vector<std::string> SpiMonitor::lines() const {
   return out;
 }
 
+void SpiFrameLog::state(StateArchive& ar) {
+  ar.field("open", open_);
+  ar.field("target", frame_.target);
+  ar.field("cs", frame_.cs);
+  ar.field("mosi", frame_.mosi);
+  ar.field("miso", frame_.miso);
+  ar.field("start", frame_.start);
+  ar.field("end", frame_.end);
+}
+
+void BitBangSpi::state(StateArchive& ar) {
+  // Its pins are the machine's to restore (they sit on nets).
+  log_.state(ar);
+  ar.field("selected", selected_);
+  ar.field("sck_high", sck_high_);
+  ar.field("bit", bit_);
+  ar.field("rx", rx_);
+  ar.field("tx", tx_);
+  ar.field("tx_loaded", tx_loaded_);
+  ar.field("mosi_warned", mosi_warned_);
+}
+
 }  // namespace boardemu

@@ -103,6 +103,9 @@ class SpiFrameLog {
   void byte(std::uint8_t mosi, std::uint8_t miso);
   void end(Cycles now);
 
+  // Save state (core/state.hpp): the frame being collected (observers are the host's).
+  void state(StateArchive& ar);
+
  private:
   std::vector<std::pair<ObserverId, Observer>> observers_;
   ObserverId next_id_ = 1;
@@ -213,6 +216,9 @@ class BitBangSpi {
     return log_.observe(std::move(observer));
   }
   void unobserve(SpiFrameLog::ObserverId id) { log_.unobserve(id); }
+
+  // Save state (core/state.hpp): where the engine is in the current frame.
+  void state(StateArchive& ar);
 
  private:
   void on_cs(Level level);

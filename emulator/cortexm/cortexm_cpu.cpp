@@ -208,6 +208,52 @@ void CortexMCpu::reset() {
   set_reg(UC_ARM_REG_PC, entry | 1);
 }
 
+void CortexMCpu::state(StateArchive& ar) {
+  unicorn_state(ar, {});
+  // The banked stack pointers and the mode: CONTROL and xPSR decide which bank SP is, so they
+  // are restored in the order reset() and exception entry write them.
+  std::uint32_t control = reg(UC_ARM_REG_CONTROL), xpsr = reg(UC_ARM_REG_XPSR);
+  std::uint32_t msp = reg(UC_ARM_REG_MSP), psp = reg(UC_ARM_REG_PSP), sp = reg(UC_ARM_REG_SP);
+  ar.field("control", control);
+  ar.field("xpsr", xpsr);
+  ar.field("msp", msp);
+  ar.field("psp", psp);
+  ar.field("sp", sp);
+  if (ar.loading()) {
+    set_reg(UC_ARM_REG_CONTROL, 0);
+    set_reg(UC_ARM_REG_XPSR, xpsr);
+    refresh_mode_flags();
+    set_reg(UC_ARM_REG_MSP, msp);
+    set_reg(UC_ARM_REG_SP, msp);
+    set_reg(UC_ARM_REG_PSP, psp);
+    set_reg(UC_ARM_REG_CONTROL, control);
+    if (reg(UC_ARM_REG_SP) != sp || reg(UC_ARM_REG_MSP) != msp || reg(UC_ARM_REG_PSP) != psp)
+      ar.bad("sp", fmt::format("the engine did not take the stack pointers back (SP 0x{:08x} MSP 0x{:08x} PSP 0x{:08x})",
+                               sp, msp, psp));
+  }
+  static const int kRegs[] = {UC_ARM_REG_R0,  UC_ARM_REG_R1,  UC_ARM_REG_R2,      UC_ARM_REG_R3,      UC_ARM_REG_R4,
+                              UC_ARM_REG_R5,  UC_ARM_REG_R6,  UC_ARM_REG_R7,      UC_ARM_REG_R8,      UC_ARM_REG_R9,
+                              UC_ARM_REG_R10, UC_ARM_REG_R11, UC_ARM_REG_R12,     UC_ARM_REG_LR,      UC_ARM_REG_PC,
+                              UC_ARM_REG_PRIMASK, UC_ARM_REG_BASEPRI, UC_ARM_REG_FAULTMASK};
+  for (int r : kRegs) {
+    std::uint32_t v = reg(r);
+    ar.field("register", v);
+    // The engine takes the execution state from bit 0 of a PC write (an M-profile core is
+    // always in Thumb state; the PC reads back without it).
+    if (ar.loading()) set_reg(r, r == UC_ARM_REG_PC ? v | 1 : v);
+  }
+  ar.field("sleeping", sleeping_);
+  ar.field("watch_masked", watch_masked_);
+  ar.field("reset_requested", reset_requested_);
+  // SCS (NVIC, SCB, SysTick) and DWT come with the core, not from the board file.
+  ar.set_context("cpu.scs");
+  scs_->state(ar);
+  ar.set_context("cpu.dwt");
+  dwt_->state(ar);
+  ar.set_context("cpu");
+  if (ar.loading()) trap_ = Trap::none;
+}
+
 BlockCost CortexMCpu::time_block(std::uint32_t address, const std::uint8_t* code, std::uint32_t size) {
   BlockTiming t = cycle_model_.block_timing(code, size, address);
   BlockCost c;

@@ -47,6 +47,7 @@ class CortexMCpu : public UnicornCpu {
 
   void reset() override;
   RunResult run(Cycles deadline) override;
+  void state(StateArchive& ar) override;
   std::uint32_t pc() override { return reg(UC_ARM_REG_PC); }
   std::string arch() const override { return "cortex-m3"; }
 

@@ -190,6 +190,22 @@ void Scs::reset() {
   systick_countflag_ = false;
 }
 
+void Scs::state(StateArchive& ar) {
+  regs_.state(ar);
+  ar.field("pending", pending_);
+  ar.field("active", active_);
+  ar.field("irq_enabled", irq_enabled_);
+  ar.field("irq_level", irq_level_);
+  if (ar.loading() && (pending_.size() != active_.size() || irq_enabled_.size() != num_irqs_ ||
+                       irq_level_.size() != num_irqs_ || pending_.size() != kIrq0 + num_irqs_))
+    ar.bad("irq_level", "the saved NVIC has another number of interrupts");
+  ar.field("systick_t0", systick_t0_);
+  ar.field("systick_t0_value", systick_t0_value_);
+  ar.field("systick_zero_at", systick_zero_at_);
+  ar.field("systick_frozen", systick_frozen_);
+  ar.field("systick_countflag", systick_countflag_);
+}
+
 std::uint32_t Scs::read(std::uint32_t offset, unsigned size) {
   std::uint32_t v = 0;
   if (!regs_.read(offset, size, &v))
@@ -526,6 +542,12 @@ std::uint32_t Dwt::read(std::uint32_t offset, unsigned size) {
 void Dwt::write(std::uint32_t offset, std::uint32_t value, unsigned size) {
   if (!regs_.write(offset, value, size))
     BE_LOG(unimp, "dwt: write to unmodelled register at 0xE0001{:03X}", offset);
+}
+
+void Dwt::state(StateArchive& ar) {
+  regs_.state(ar);
+  ar.field("base_value", base_value_);
+  ar.field("base_time", base_time_);
 }
 
 void Dwt::reset() {

@@ -114,6 +114,7 @@ class Scs : public Device, public InterruptController {
   bool trace_enabled() const { return (regs_.get(kDEMCR) & (1u << 24)) != 0; }
 
   const RegisterBank* registers() const override { return &regs_; }
+  void state(StateArchive& ar) override;
 
  private:
   std::vector<RegisterSpec> register_specs();
@@ -163,6 +164,7 @@ class Dwt : public Device {
   static constexpr std::uint32_t kCTRL = 0x000, kCYCCNT = 0x004;
 
   const RegisterBank* registers() const override { return &regs_; }
+  void state(StateArchive& ar) override;
 
  private:
   bool counting() const;

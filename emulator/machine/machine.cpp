@@ -258,6 +258,14 @@ void Machine::add_circuit(const CircuitDesc& c) {
   };
   PartContext ctx{&scheduler_, board_.cpu_hz};
   const std::size_t first = parts_.size();
+  // What the circuit is, for snapshots' configuration hash (file paths and lines left out).
+  circuits_text_ += "circuit\n";
+  for (const CircuitPart& cp : c.parts) {
+    circuits_text_ += fmt::format("part {} {}", cp.id, cp.type);
+    for (const auto& [k, v] : cp.params) circuits_text_ += fmt::format(" {}={}", k, v);
+    circuits_text_ += "\n";
+  }
+  for (const CircuitNet& n : c.nets) circuits_text_ += fmt::format("net {} {} {}\n", n.name, n.pull, fmt::join(n.pins, " "));
   for (std::size_t i = 0; i < c.parts.size(); ++i) {
     const CircuitPart& cp = c.parts[i];
     std::string field = fmt::format("parts[{}]", i);

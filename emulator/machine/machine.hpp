@@ -54,6 +54,14 @@ class Machine {
   // Resets every device and the CPU (memory keeps its contents), as a system reset does.
   void reset();
 
+  // Whole-machine snapshots (machine/snapshot.hpp has the format and the rules): the state
+  // between two run() calls as bytes, and back. Both throw SnapshotError with one line.
+  std::vector<std::uint8_t> save_snapshot();
+  void load_snapshot(const std::vector<std::uint8_t>& bytes);
+  // Hash of what the machine was built from (board file text, circuits added): a snapshot is
+  // only loaded into a machine with the same.
+  std::uint64_t configuration_hash() const;
+
   // The `cpu.arch` values that have a backend.
   static std::vector<std::string> cpu_architectures();
 
@@ -125,6 +133,11 @@ class Machine {
   std::vector<int> irq_sources_high_;  // per interrupt-controller input: sources asserting it
   bool system_reset_requested_ = false;  // a device asked for a system reset
   bool pause_requested_ = false;         // request_pause()
+  std::string circuits_text_;  // every circuit added, canonically: part of configuration_hash()
+  // The machine-owned pins (devices, CPU, parts, pulls, interrupt lines) in a fixed order.
+  std::vector<Pin*> machine_pins();
+  // Archives what is not inside a device, part or the CPU (time, nets, interrupt wiring).
+  void machine_state(StateArchive& ar);
 };
 
 // Process-wide request to stop the run loop (signal handlers set it).

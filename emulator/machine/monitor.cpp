@@ -56,7 +56,7 @@ Monitor::Monitor(Machine& machine, CharBackend& backend)
       backend_(backend),
       probe_(machine),
       period_(std::max<Cycles>(machine.board().cpu_hz / 1000, 1)),
-      poll_event_(machine.scheduler(), "monitor.poll", [this](Cycles lateness) { poll(lateness); }) {
+      poll_event_(machine.scheduler(), "monitor.poll", [this](Cycles lateness) { poll(lateness); }, Event::Side::host) {
   poll_event_.arm_in(period_);
 }
 

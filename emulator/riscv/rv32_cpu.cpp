@@ -92,6 +92,25 @@ void Rv32Cpu::reset() {
   set_reg(UC_RISCV_REG_PC, entry_);
 }
 
+void Rv32Cpu::state(StateArchive& ar) {
+  // The privilege level is not reachable through Unicorn 2.1.1's register API: the firmware
+  // runs in M-mode only, as after reset.
+  std::vector<int> regs;
+  for (int r = UC_RISCV_REG_X1; r <= UC_RISCV_REG_X31; ++r) regs.push_back(r);
+  for (int r : {UC_RISCV_REG_PC, UC_RISCV_REG_MSTATUS, UC_RISCV_REG_MIE, UC_RISCV_REG_MTVEC, UC_RISCV_REG_MSCRATCH,
+                UC_RISCV_REG_MEPC, UC_RISCV_REG_MCAUSE, UC_RISCV_REG_MTVAL, UC_RISCV_REG_MIP})
+    regs.push_back(r);
+  unicorn_state(ar, regs);
+  ar.field("sleeping", sleeping_);
+  ar.field("lines", lines_);
+  ar.field("resume_uncharged", resume_uncharged_);
+  ar.field("block_end", block_end_);
+  ar.field("mcycle_offset", mcycle_offset_);
+  ar.field("minstret_offset", minstret_offset_);
+  ar.field("entry", entry_);
+  if (ar.loading()) trap_ = Trap::none;
+}
+
 BlockCost Rv32Cpu::time_block(std::uint32_t address, const std::uint8_t* code, std::uint32_t size) {
   BlockTiming t = cycle_model_.block_timing(code, size, address);
   BlockCost c;

@@ -47,6 +47,7 @@ class Rv32Cpu : public UnicornCpu {
 
   void reset() override;
   RunResult run(Cycles deadline) override;
+  void state(StateArchive& ar) override;
   std::uint32_t pc() override { return reg(UC_RISCV_REG_PC); }
   std::string arch() const override { return "rv32imac"; }
   std::function<void(bool)> cpu_line(const std::string& name) override;

@@ -52,6 +52,7 @@ class BlockCosts {
     return miss(c, address, size);
   }
 
+  const std::vector<std::pair<std::uint32_t, std::uint32_t>>& static_code() const { return static_code_; }
   // For a dynamic block: true if its bytes differ from when it first ran. Its timing is then
   // forgotten; the caller re-translates it.
   bool rewritten(std::uint32_t address, std::uint32_t size);

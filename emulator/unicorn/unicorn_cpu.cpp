@@ -50,6 +50,42 @@ void UnicornCpu::flush_translations() {
                         static_cast<std::uint64_t>(r->desc.base) + r->desc.size);
 }
 
+void UnicornCpu::unicorn_state(StateArchive& ar, const std::vector<int>& regs) {
+  ar.field("prev_fallthrough", prev_fallthrough_);
+  ar.field("prev_taken_extra", prev_taken_extra_);
+  ar.field("instructions", instructions_);
+  ar.field("cur_block", cur_block_);
+  ar.field("cur_size", cur_size_);
+  ar.field("cur_base_cycles", cur_base_cycles_);
+  ar.field("cur_base_insns", cur_base_insns_);
+  ar.field("partial_valid", partial_.valid);
+  ar.field("partial_start", partial_.start);
+  ar.field("partial_end", partial_.end);
+  ar.field("partial_resume", partial_.resume);
+  ar.field("partial_prefix_cycles", partial_.prefix_cycles);
+  ar.field("partial_prefix_insns", partial_.prefix_insns);
+  auto code = costs_.static_code();
+  std::size_t n = ar.count("static_code", code.size(), 8);
+  if (ar.loading()) code.resize(n);
+  for (auto& [begin, end] : code) {
+    ar.field("static_code_begin", begin);
+    ar.field("static_code_end", end);
+  }
+  for (int r : regs) {
+    std::uint32_t v = ar.saving() ? reg(r) : 0;
+    ar.field("register", v);
+    if (ar.loading()) set_reg(r, v);
+  }
+  if (ar.loading()) {
+    costs_.set_static_code(std::move(code));
+    flush_translations();
+    stop_requested_ = false;
+    fatal_.clear();
+    block_stop_at_ = 1;
+    update_debug_active();
+  }
+}
+
 std::uint32_t UnicornCpu::reg(int r) {
   std::uint32_t v = 0;
   uc_reg_read(uc_, r, &v);

@@ -72,6 +72,12 @@ class UnicornCpu : public Cpu, public CpuDebug {
   void map_bus_with_hooks(void* on_block, void* on_intr, void* on_unmapped, void* on_invalid);
   // Drops every translation of the board's memory (reset, or code loaded by the host).
   void flush_translations();
+  // Save state shared by the backends: the wrapper's own fields (cycle charging carried from
+  // block to block, instruction count, a block a debugger stopped inside, the code loaded from
+  // the firmware file) and the 32-bit engine registers `regs`, in that order (restored in that
+  // order too: list them so that each write finds the mode it needs). Loading drops every
+  // translation and block timing.
+  void unicorn_state(StateArchive& ar, const std::vector<int>& regs);
 
   // Asks the engine to stop at the next block boundary. From inside a device callback
   // uc_emu_stop() would re-run the block (see UnicornBusMapping), so the request is then

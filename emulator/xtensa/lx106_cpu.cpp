@@ -139,6 +139,56 @@ void Lx106Cpu::reset() {
   halted_for_debugger();
 }
 
+void Lx106Cpu::state(StateArchive& ar) {
+  if (ar.saving() && simcall_.open_files())
+    throw SnapshotError(fmt::format("the guest holds {} host files open through SIMCALL; they cannot be saved",
+                                    simcall_.open_files()));
+  ar.field("a", a_);
+  ar.field("pc", pc_);
+  ar.field("sar", sar_);
+  ar.field("litbase", litbase_);
+  ar.field("ps", ps_);
+  ar.field("vecbase", vecbase_);
+  ar.field("epc", epc_);
+  ar.field("eps", eps_);
+  ar.field("excsave", excsave_);
+  ar.field("depc", depc_);
+  ar.field("exccause", exccause_);
+  ar.field("excvaddr", excvaddr_);
+  ar.field("debugcause", debugcause_);
+  ar.field("intenable", intenable_);
+  ar.field("ccompare0", ccompare0_);
+  ar.field("ibreakenable", ibreakenable_);
+  ar.field("ibreaka0", ibreaka0_);
+  ar.field("dbreaka0", dbreaka0_);
+  ar.field("dbreakc0", dbreakc0_);
+  ar.field("ddr", ddr_);
+  ar.field("icount", icount_);
+  ar.field("icountlevel", icountlevel_);
+  ar.field("prid", prid_);
+  ar.field("level_lines", level_lines_);
+  ar.field("latched", latched_);
+  ar.field("inputs", inputs_);
+  ar.field("waiting", waiting_);
+  ar.field("loaded", loaded_);
+  ar.field("ccount_base", ccount_base_);
+  ar.field("entry", entry_);
+  ar.field("instructions", instructions_);
+  ar.field("last_exc_pc", last_exc_pc_);
+  ar.field("last_exc_cause", last_exc_cause_);
+  ar.field("last_exc_vector", last_exc_vector_);
+  ar.field("last_exc_valid", last_exc_valid_);
+  if (ar.loading()) {
+    flush_code_cache();
+    fatal_.clear();
+    exit_code_.reset();
+    host_quit_ = false;
+    stop_ = 0;
+    debug_hit_.reset();
+    halted_for_debugger();
+  }
+}
+
 // ---- Interrupts -------------------------------------------------------------------------------
 
 void Lx106Cpu::set_irq_level(unsigned input, bool level) {

@@ -112,6 +112,11 @@ class Lx106Cpu : public Cpu, public InterruptController, public CpuDebug {
   void set_static_code(std::vector<std::pair<std::uint32_t, std::uint32_t>> ranges) override;
   std::uint64_t instructions() const override { return instructions_; }
   CpuDebug* debug() override { return this; }
+  // Every architectural and special register, the interrupt inputs and latches, WAITI, CCOUNT's
+  // base and the load-use interlock carried between instructions. Loading drops the decoded
+  // instruction caches (memory is restored beside it). Refused while the guest holds host
+  // files open through SIMCALL (host descriptors cannot be saved).
+  void state(StateArchive& ar) override;
 
   // InterruptController: inputs 0..14 are the core's interrupt inputs (BInterrupt pins).
   // Level-type inputs (0..5) follow the line; edge-type (8..13) and the NMI (14) latch on a

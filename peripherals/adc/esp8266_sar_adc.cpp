@@ -111,4 +111,10 @@ void Esp8266SarAdc::write(std::uint32_t offset, std::uint32_t value, unsigned si
            name(), value, offset, size);
 }
 
+void Esp8266SarAdc::state(StateArchive& ar) {
+  regs_.state(ar);
+  ar.field("sampled", sampled_);
+  ar.field("warned_over_range", warned_over_range_);
+}
+
 }  // namespace boardemu

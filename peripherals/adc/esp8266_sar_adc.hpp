@@ -83,6 +83,8 @@ class Esp8266SarAdc : public Device {
   static std::uint32_t tout_code(double volts);
   Cycles conversion_cycles() const { return conversion_cycles_; }
 
+  void state(StateArchive& ar) override;
+
  private:
   void start();
 

@@ -286,4 +286,9 @@ void Esp8266SpiFlash::user_command() {
   buffer_from(in.data(), miso_n);
 }
 
+void Esp8266SpiFlash::state(StateArchive& ar) {
+  regs_.state(ar);
+  chip_->state(ar);
+}
+
 }  // namespace boardemu

@@ -120,6 +120,8 @@ class Esp8266SpiFlash : public Device, public Esp8266SpiRegisters {
 
   const RegisterBank* registers() const override { return &regs_; }
 
+  void state(StateArchive& ar) override;
+
  private:
   void execute(std::uint32_t cmd);
   void buffer_to(std::uint8_t* out, unsigned n) const;

@@ -257,4 +257,20 @@ void Esp8266Gpio::update() {
   if (levels_ != old && observer_) observer_(levels_);
 }
 
+void Esp8266Gpio::state(StateArchive& ar) {
+  // The pins' drives are the machine's to restore (they sit on nets).
+  regs_.state(ar);
+  ar.field("levels", levels_);
+  ar.field("pad_not_gpio", pad_not_gpio_);
+  ar.field("pad_pull_up", pad_pull_up_);
+  ar.field("pad_function", pad_function_);
+  for (FunctionSignal& f : signals_) {
+    ar.field("signal_connected", f.connected);
+    ar.field("signal_function", f.function);
+    ar.field("signal_drive", f.drive);
+  }
+  ar.field("updating", updating_);
+  irq_.state(ar);
+}
+
 }  // namespace boardemu

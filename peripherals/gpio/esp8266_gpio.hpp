@@ -127,6 +127,8 @@ class Esp8266Gpio : public Device {
   std::string pin_function(const Pin& pin) const override;
   Pin& pin(unsigned n) { return *pins_.at(n); }
 
+  void state(StateArchive& ar) override;
+
  private:
   std::uint16_t compute_levels() const;
   // Puts each pin's drive onto its net as the pad state, GPIO_OUT, GPIO_ENABLE and PAD_DRIVER

@@ -152,4 +152,9 @@ void Esp8266Iomux::note_function(unsigned index, unsigned old_func) {
            name(), p.name, p.gpio, func);
 }
 
+void Esp8266Iomux::state(StateArchive& ar) {
+  regs_.state(ar);
+  ar.field("logged", logged_);
+}
+
 }  // namespace boardemu

@@ -126,6 +126,8 @@ class Esp8266Iomux : public Device {
 
   const RegisterBank* registers() const override { return &regs_; }
 
+  void state(StateArchive& ar) override;
+
  private:
   // Tells the GPIO model the state of pad `index` (in the pad table).
   void apply(unsigned index);

@@ -278,4 +278,19 @@ void RiscvPlic::update_outputs() {
   for (unsigned c = 0; c < num_contexts_; ++c) eip_[c].set(eip(c));
 }
 
+void RiscvPlic::state(StateArchive& ar) {
+  const std::size_t sources = priority_.size(), contexts = threshold_.size(), enables = enable_.size(),
+                    words = pending_.size();
+  ar.field("priority", priority_);
+  ar.field("threshold", threshold_);
+  ar.field("enable", enable_);
+  ar.field("pending", pending_);
+  ar.field("in_service", in_service_);
+  ar.field("level", level_);
+  if (ar.loading() && (priority_.size() != sources || threshold_.size() != contexts || enable_.size() != enables ||
+                       pending_.size() != words || in_service_.size() != words || level_.size() != words))
+    ar.bad("level", "the saved PLIC has another number of sources or contexts");
+  for (IrqLine& l : eip_) l.state(ar);
+}
+
 }  // namespace boardemu

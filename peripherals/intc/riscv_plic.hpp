@@ -103,6 +103,8 @@ class RiscvPlic : public Device, public InterruptController {
   // The context's interrupt notification (EIP).
   bool eip(unsigned context) const;
 
+  void state(StateArchive& ar) override;
+
  private:
   static bool test(const std::vector<std::uint32_t>& bits, unsigned id) {
     return id < bits.size() * 32 && (bits[id / 32] >> (id % 32) & 1);

@@ -475,4 +475,39 @@ double Bme280Part::reading(const std::string& name) const {
   unknown("reading", name, readings());
 }
 
+void Bme280::state(StateArchive& ar) {
+  ar.field("celsius", celsius_);
+  ar.field("pascal", pascal_);
+  ar.field("percent_rh", percent_rh_);
+  ar.field("calib_low", calib_low_);
+  ar.field("calib_high", calib_high_);
+  ar.field("ctrl_hum", ctrl_hum_);
+  ar.field("ctrl_meas", ctrl_meas_);
+  ar.field("config", config_);
+  ar.field("osrs_h_effective", osrs_h_effective_);
+  ar.field("data", data_);
+  ar.field("shadow", shadow_);
+  ar.field("shadow_valid", shadow_valid_);
+  for (Filter* f : {&filter_t_, &filter_p_}) {
+    ar.field("filter_primed", f->primed);
+    ar.field("filter_value", f->value);
+  }
+  ar.field("pointer", pointer_);
+  ar.field("next_is_address", next_is_address_);
+  ar.field("conv_osrs_t", conv_osrs_t_);
+  ar.field("conv_osrs_p", conv_osrs_p_);
+  ar.field("conv_osrs_h", conv_osrs_h_);
+  ar.field("conversion_start", conversion_start_);
+  ar.field("conversion_end", conversion_end_);
+  ar.field("forced_request", forced_request_);
+  ar.field("im_update_until", im_update_until_);
+  ar.field("conversions", conversions_);
+}
+
+void Bme280Part::state(StateArchive& ar) {
+  bus_.state(ar);
+  sensor_.state(ar);
+  engine_.state(ar);
+}
+
 }  // namespace boardemu

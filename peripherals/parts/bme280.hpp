@@ -236,6 +236,9 @@ class Bme280 final : public I2cTarget {
   void stop() override;
   void repeated_start() override;
 
+  // Save state (core/state.hpp): the environment it measures, registers, filters, conversion.
+  void state(StateArchive& ar);
+
  private:
   // One entry per register or block of the memory map (5.3).
   enum class Kind : std::uint8_t { calibration, id, reset, ctrl_hum, status, ctrl_meas, config, data };
@@ -321,6 +324,8 @@ class Bme280Part : public Part {
   std::vector<std::string> controls() const override { return {"temperature", "pressure", "humidity"}; }
   void set_control(const std::string& control, double value) override;
   double reading(const std::string& name) const override;
+
+  void state(StateArchive& ar) override;
 
  private:
   I2cBus bus_;

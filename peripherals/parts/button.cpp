@@ -23,4 +23,8 @@ double Button::reading(const std::string& name) const {
   return pressed_ ? 1 : 0;
 }
 
+void Button::state(StateArchive& ar) {
+  ar.field("pressed", pressed_);
+}
+
 }  // namespace boardemu

@@ -26,6 +26,8 @@ class Button : public Part {
   void set_control(const std::string& control, double value) override;
   double reading(const std::string& name) const override;
 
+  void state(StateArchive& ar) override;
+
  private:
   Pin p_;
   bool to_ground_;

@@ -143,4 +143,15 @@ void Eeprom24lc32::repeated_start() {
   expect_ = Expect::nothing;
 }
 
+void Eeprom24lc32::state(StateArchive& ar) {
+  ar.field("array", array_);
+  ar.field("pointer", pointer_);
+  ar.field("expect", expect_);
+  ar.field("data_bytes", data_bytes_);
+  ar.field("page_base", page_base_);
+  ar.field("page", page_);
+  ar.field("page_loaded", page_loaded_);
+  ar.field("write_cycle_end", write_cycle_end_);
+}
+
 }  // namespace boardemu

@@ -112,6 +112,9 @@ class Eeprom24lc32 final : public I2cTarget, public NonVolatileMemory {
   void stop() override;
   void repeated_start() override;
 
+  // Save state (core/state.hpp): the array, the address counter and the I2C message state.
+  void state(StateArchive& ar);
+
  private:
   enum class Expect : std::uint8_t { nothing, address_high, address_low, data };
   void drop_page_buffer();

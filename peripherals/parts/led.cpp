@@ -67,4 +67,17 @@ double Led::reading(const std::string& name) const {
   unknown("reading", name, readings());
 }
 
+void Led::state(StateArchive& ar) {
+  ar.field("lit", lit_);
+  ar.field("since", since_);
+  ar.field("lit_from", lit_from_);
+  ar.field("lit_total", lit_total_);
+  std::size_t n = ar.count("changes", changes_.size(), 9);
+  if (ar.loading()) changes_.resize(n);
+  for (auto& [when, lit] : changes_) {
+    ar.field("change_time", when);
+    ar.field("change_lit", lit);
+  }
+}
+
 }  // namespace boardemu

@@ -32,6 +32,8 @@ class Led : public Part {
   std::vector<std::string> readings() const override { return {"lit", "brightness"}; }
   double reading(const std::string& name) const override;
 
+  void state(StateArchive& ar) override;
+
  private:
   void heard(Level level);
 

@@ -15,6 +15,7 @@
 #include "core/net.hpp"
 #include "core/nonvolatile.hpp"
 #include "core/scheduler.hpp"
+#include "core/state.hpp"
 
 namespace boardemu {
 
@@ -56,6 +57,11 @@ class Part {
     std::vector<std::uint8_t> luminance;
   };
   virtual std::optional<Picture> picture() const { return std::nullopt; }
+
+  // Save state (core/state.hpp), as Device::state: every field, one function for both
+  // directions; pins and events are restored by the machine. Without it a snapshot of a
+  // circuit holding the part fails with a message naming it.
+  virtual void state(StateArchive& ar) { ar.unsupported("part '" + id() + "'"); }
 
  protected:
   // For set_control/reading: "<id>: no control 'x' (controls: a, b)".

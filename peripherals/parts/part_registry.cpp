@@ -39,6 +39,11 @@ class I2cEepromPart : public Part {
   Pin* i2c_sda() override { return &engine_.sda(); }
   Eeprom24lc32& eeprom() { return eeprom_; }
   NonVolatileMemory* nonvolatile() override { return &eeprom_; }
+  void state(StateArchive& ar) override {
+    bus_.state(ar);
+    eeprom_.state(ar);
+    engine_.state(ar);
+  }
 
  private:
   I2cBus bus_;
@@ -56,6 +61,10 @@ class SpiFlashPart : public Part {
   std::vector<Pin*> pins() override { return {&engine_.sck(), &engine_.mosi(), &engine_.miso(), &engine_.cs()}; }
   W25qFlash& flash() { return flash_; }
   NonVolatileMemory* nonvolatile() override { return &flash_; }
+  void state(StateArchive& ar) override {
+    flash_.state(ar);
+    engine_.state(ar);
+  }
 
  private:
   W25qFlash flash_;

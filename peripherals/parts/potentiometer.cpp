@@ -29,4 +29,8 @@ double Potentiometer::reading(const std::string& name) const {
   unknown("reading", name, readings());
 }
 
+void Potentiometer::state(StateArchive& ar) {
+  ar.field("position", position_);
+}
+
 }  // namespace boardemu

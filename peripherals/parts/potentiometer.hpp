@@ -37,6 +37,8 @@ class Potentiometer : public Part {
   std::vector<std::string> readings() const override { return {"position", "voltage"}; }
   double reading(const std::string& name) const override;
 
+  void state(StateArchive& ar) override;
+
  private:
   Pin sig_;
   double vcc_;

@@ -100,4 +100,10 @@ double SlideSwitch::reading(const std::string& name) const {
   return position_;
 }
 
+void SlideSwitch::state(StateArchive& ar) {
+  ar.field("position", position_);
+  ar.field("updating", updating_);
+  ar.field("again", again_);
+}
+
 }  // namespace boardemu

@@ -42,6 +42,8 @@ class SlideSwitch : public Part {
   void set_control(const std::string& control, double value) override;
   double reading(const std::string& name) const override;
 
+  void state(StateArchive& ar) override;
+
  private:
   // Puts each pin's drive onto its net: its tie, and across the closed contact what the other
   // net's other pins drive.

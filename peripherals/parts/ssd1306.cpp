@@ -390,4 +390,51 @@ std::optional<Part::Picture> Ssd1306Part::picture() const {
   return Picture{Ssd1306::kWidth, Ssd1306::kHeight, display_.framebuffer()};
 }
 
+void Ssd1306::state(StateArchive& ar) {
+  Registers& r = regs_;
+  ar.field("contrast", r.contrast);
+  ar.field("entire_display_on", r.entire_display_on);
+  ar.field("inverse", r.inverse);
+  ar.field("display_on", r.display_on);
+  ar.field("addressing_mode", r.addressing_mode);
+  ar.field("column_start", r.column_start);
+  ar.field("column_end", r.column_end);
+  ar.field("page_start", r.page_start);
+  ar.field("page_end", r.page_end);
+  ar.field("page_mode_column", r.page_mode_column);
+  ar.field("start_line", r.start_line);
+  ar.field("segment_remap", r.segment_remap);
+  ar.field("multiplex_ratio", r.multiplex_ratio);
+  ar.field("com_scan_remapped", r.com_scan_remapped);
+  ar.field("display_offset", r.display_offset);
+  ar.field("com_pins", r.com_pins);
+  ar.field("clock", r.clock);
+  ar.field("precharge", r.precharge);
+  ar.field("vcomh", r.vcomh);
+  ar.field("charge_pump", r.charge_pump);
+  ar.field("scroll_active", r.scroll_active);
+  ar.field("scroll_command", r.scroll_command);
+  ar.field("scroll_args", r.scroll_args);
+  ar.field("vertical_scroll_fixed_rows", r.vertical_scroll_fixed_rows);
+  ar.field("vertical_scroll_rows", r.vertical_scroll_rows);
+  ar.field("fade_blink", r.fade_blink);
+  ar.field("zoom_in", r.zoom_in);
+  ar.field("ram", ram_);
+  ar.field("column", column_);
+  ar.field("page", page_);
+  ar.field("expect", expect_);
+  ar.field("data", data_);
+  ar.field("command", command_);
+  ar.field("command_length", command_length_);
+  ar.field("command_needs", command_needs_);
+  if (ar.loading() && (command_length_ > command_.size() || command_needs_ > command_.size()))
+    ar.bad("command_length", "longer than any command");
+}
+
+void Ssd1306Part::state(StateArchive& ar) {
+  bus_.state(ar);
+  display_.state(ar);
+  engine_.state(ar);
+}
+
 }  // namespace boardemu

@@ -173,6 +173,9 @@ class Ssd1306 final : public I2cTarget {
   void stop() override;
   void repeated_start() override;
 
+  // Save state (core/state.hpp): controller registers, GDDRAM, the I2C stream parser.
+  void state(StateArchive& ar);
+
  private:
   // What the next byte of the message is.
   enum class Expect : std::uint8_t { control, one_byte, stream, nothing };
@@ -218,6 +221,8 @@ class Ssd1306Part final : public Part {
   const Ssd1306& display() const { return display_; }
   // The panel as framebuffer() shows it (128 x 64).
   std::optional<Picture> picture() const override;
+
+  void state(StateArchive& ar) override;
 
  private:
   I2cBus bus_;

@@ -346,4 +346,28 @@ void W25qFlash::erase(std::uint32_t addr, std::uint32_t len, Operation op, Cycle
   start_operation(op, duration);
 }
 
+void W25qFlash::state(StateArchive& ar) {
+  // The part of the chip mapped into the CPU's address space is bus memory, saved with it.
+  ar.paged("rest", rest_.data(), rest_.size());
+  ar.field("sr1", sr1_);
+  ar.field("sr2", sr2_);
+  ar.field("powered_down", powered_down_);
+  ar.field("operation", operation_);
+  ar.field("busy_until", busy_until_);
+  ar.field("phase", phase_);
+  std::int16_t opcode = instruction_ ? instruction_->opcode : -1;
+  ar.field("instruction", opcode);
+  if (ar.loading()) {
+    instruction_ = opcode < 0 ? nullptr : instruction(static_cast<std::uint8_t>(opcode));
+    if (opcode >= 0 && !instruction_) ar.bad("instruction", "not an instruction this model knows");
+  }
+  ar.field("address_count", address_count_);
+  ar.field("dummy_left", dummy_left_);
+  ar.field("address", address_);
+  ar.field("data_in", data_in_);
+  ar.field("data_out", data_out_);
+  ar.field("page_buffer", page_buffer_);
+  ar.field("status_in", status_in_);
+}
+
 }  // namespace boardemu

@@ -172,6 +172,9 @@ class W25qFlash : public SpiTarget, public NonVolatileMemory {
   ObserverId observe_nvm_changes(ChangeObserver observer) override { return observe_changes(std::move(observer)); }
   void unobserve_nvm_changes(ObserverId id) override { unobserve_changes(id); }
 
+  // Save state (core/state.hpp); the chip's bytes past the mapped part included.
+  void state(StateArchive& ar);
+
  private:
   enum class Phase : std::uint8_t { opcode, address, dummy, data, ignored };
   enum class Operation : std::uint8_t {

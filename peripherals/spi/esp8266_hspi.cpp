@@ -325,4 +325,30 @@ void Esp8266Hspi::finish() {
   update_irq();
 }
 
+void Esp8266Hspi::state(StateArchive& ar) {
+  regs_.state(ar);
+  irq_.state(ar);
+  ar.field("busy", busy_);
+  ar.field("cpol", cpol_);
+  ar.field("cs_used", cs_used_);
+  ar.field("start", start_);
+  std::size_t n = ar.count("actions", actions_.size(), 11);
+  if (ar.loading()) actions_.resize(n);
+  for (Action& a : actions_) {
+    ar.field("action_t", a.t);
+    ar.field("action_step", a.step);
+    ar.field("action_bit", a.bit);
+  }
+  std::uint64_t next = next_;
+  ar.field("next", next);
+  next_ = static_cast<std::size_t>(next);
+  if (ar.loading() && busy_ && next_ > actions_.size()) ar.bad("next", "past the transaction's edges");
+  ar.field("out_bits", out_bits_);
+  ar.field("capture", capture_);
+  ar.field("in_bits", in_bits_);
+  ar.field("rx_base", rx_base_);
+  ar.field("rx_lsb_first", rx_lsb_first_);
+  ar.field("rx_big_endian", rx_big_endian_);
+}
+
 }  // namespace boardemu

@@ -158,6 +158,8 @@ class Esp8266Hspi : public Device, public Esp8266SpiRegisters {
   // 80 MHz: then 1.0).
   double sck_period_cycles() const;
 
+  void state(StateArchive& ar) override;
+
  private:
   enum class Step : std::uint8_t { cs_low, mosi, sample, sck_active, sck_idle, done };
   struct Action {

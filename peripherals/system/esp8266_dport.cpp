@@ -81,4 +81,8 @@ void Esp8266Dport::write(std::uint32_t offset, std::uint32_t value, unsigned siz
            name());
 }
 
+void Esp8266Dport::state(StateArchive& ar) {
+  ar.field("words", words_);
+}
+
 }  // namespace boardemu

@@ -61,6 +61,8 @@ class Esp8266Dport : public Device {
   // EDGE_INT_ENABLE bit `bit` (0 WDT, 1 FRC1, 2 FRC2).
   bool edge_int_enabled(unsigned bit) const { return (words_[EDGE_INT_ENABLE / 4] >> bit) & 1; }
 
+  void state(StateArchive& ar) override;
+
  private:
   static bool documented(std::uint32_t word_offset);
 

@@ -21,6 +21,7 @@ class UnimplementedDevice : public Device {
            size, value, offset);
   }
   void reset() override {}
+  void state(StateArchive&) override {}  // holds nothing
 };
 
 }  // namespace boardemu

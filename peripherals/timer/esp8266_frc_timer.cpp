@@ -227,4 +227,16 @@ void Esp8266FrcTimer::update_irq() {
   irq_.set((regs_.get(CTRL) & CTRL_INT_LEVEL) && int_status_);
 }
 
+void Esp8266FrcTimer::state(StateArchive& ar) {
+  regs_.state(ar);
+  ar.field("base_value", base_value_);
+  ar.field("base_time", base_time_);
+  ar.field("stopped_value", stopped_value_);
+  ar.field("alarm", alarm_);
+  ar.field("int_status", int_status_);
+  ar.field("pulses", pulses_);
+  ar.field("expiry_tick", expiry_tick_);
+  irq_.state(ar);
+}
+
 }  // namespace boardemu

@@ -93,6 +93,8 @@ class Esp8266FrcTimer : public Device {
 
   const RegisterBank* registers() const override { return &regs_; }
 
+  void state(StateArchive& ar) override;
+
  private:
   bool is_frc1() const { return counter_ == Counter::frc1; }
   std::uint32_t mask() const { return is_frc1() ? 0x7FFFFF : 0xFFFFFFFF; }

@@ -94,4 +94,11 @@ void Esp8266Rtc::write(std::uint32_t offset, std::uint32_t value, unsigned size)
            offset, size);
 }
 
+void Esp8266Rtc::state(StateArchive& ar) {
+  regs_.state(ar);
+  ar.field("power_on", power_on_);
+  ar.field("reset_cause", reset_cause_);
+  ar.field("pending_cause", pending_cause_);
+}
+
 }  // namespace boardemu

@@ -88,6 +88,8 @@ class Esp8266Rtc : public Device {
   // The RTC timer now (RTC_SLP_CNT_VAL).
   std::uint32_t counter() const;
 
+  void state(StateArchive& ar) override;
+
  private:
   Scheduler& sched_;
   std::uint64_t cpu_hz_;

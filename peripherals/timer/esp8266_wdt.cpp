@@ -159,4 +159,12 @@ void Esp8266Wdt::stage_end() {
   }
 }
 
+void Esp8266Wdt::state(StateArchive& ar) {
+  regs_.state(ar);
+  ar.field("stage", stage_);
+  ar.field("pulses", pulses_);
+  ar.field("resets", resets_);
+  irq_.state(ar);
+}
+
 }  // namespace boardemu

@@ -87,6 +87,8 @@ class Esp8266Wdt : public Device {
   std::uint64_t resets_requested() const { return resets_; }
   unsigned stage() const { return stage_; }
 
+  void state(StateArchive& ar) override;
+
  private:
   bool enabled() const { return regs_.get(WDT_CTL) & WDT_CTL_EN; }
   void start_stage(unsigned stage);

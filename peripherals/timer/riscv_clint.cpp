@@ -147,4 +147,11 @@ void RiscvClint::update_mtip() {
   mtip_event_.arm_at(when);
 }
 
+void RiscvClint::state(StateArchive& ar) {
+  regs_.state(ar);
+  ar.field("mtime_offset", mtime_offset_);
+  msip_.state(ar);
+  mtip_.state(ar);
+}
+
 }  // namespace boardemu

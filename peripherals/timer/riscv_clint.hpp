@@ -89,6 +89,8 @@ class RiscvClint : public Device {
 
   const RegisterBank* registers() const override { return &regs_; }
 
+  void state(StateArchive& ar) override;
+
  private:
   void mtime_written();
   void update_mtip();

@@ -273,4 +273,11 @@ void CmsdkApbUart::update_irqs() {
   uartint_.set(ints != 0);
 }
 
+void CmsdkApbUart::state(StateArchive& ar) {
+  regs_.state(ar);
+  host_.state(ar);
+  ar.field("rxbuf", rxbuf_);
+  for (IrqLine* l : {&txint_, &rxint_, &txovrint_, &rxovrint_, &uartint_}) l->state(ar);
+}
+
 }  // namespace boardemu

@@ -117,6 +117,8 @@ class CmsdkApbUart : public Device, public SerialDevice {
 
   const RegisterBank* registers() const override { return &regs_; }
 
+  void state(StateArchive& ar) override;
+
  private:
   std::uint32_t effective_bauddiv() const;
   // PCLK cycles one character takes at the current BAUDDIV.

@@ -344,4 +344,22 @@ std::uint32_t Esp8266Uart::status() const {
 
 void Esp8266Uart::update_irq() { irq_.set((int_raw() & reg(UART_INT_ENA)) != 0); }
 
+void Esp8266Uart::state(StateArchive& ar) {
+  regs_.state(ar);
+  host_.state(ar);
+  for (Fifo* f : {&rx_, &tx_}) {
+    ar.field("fifo", f->slot);
+    ar.field("fifo_head", f->head);
+    ar.field("fifo_count", f->count);
+    if (ar.loading() && (f->head >= kFifoDepth || f->count > kFifoDepth)) ar.bad("fifo_count", "a FIFO index past the FIFO");
+  }
+  ar.field("latched", latched_);
+  ar.field("tsr_busy", tsr_busy_);
+  ar.field("tsr", tsr_);
+  ar.field("tx_end_edge", tx_end_edge_);
+  ar.field("rx_last_edge", rx_last_edge_);
+  ar.field("clkdiv0_logged", clkdiv0_logged_);
+  irq_.state(ar);
+}
+
 }  // namespace boardemu

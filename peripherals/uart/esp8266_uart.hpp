@@ -164,6 +164,8 @@ class Esp8266Uart : public Device, public SerialDevice {
 
   const RegisterBank* registers() const override { return &regs_; }
 
+  void state(StateArchive& ar) override;
+
  private:
   struct Fifo {
     std::array<std::uint8_t, kFifoDepth> slot{};

@@ -515,4 +515,30 @@ void Ns16550a::update_status() {
   intr_.set(!(interrupt_identification() & IIR_NO_INT));
 }
 
+void Ns16550a::state(StateArchive& ar) {
+  regs_.state(ar);
+  host_.state(ar);
+  for (RxChar& c : rx_fifo_.slot) {
+    ar.field("rx_fifo_data", c.data);
+    ar.field("rx_fifo_errors", c.errors);
+  }
+  ar.field("rx_fifo_head", rx_fifo_.head);
+  ar.field("rx_fifo_count", rx_fifo_.count);
+  ar.field("tx_fifo", tx_fifo_.slot);
+  ar.field("tx_fifo_head", tx_fifo_.head);
+  ar.field("tx_fifo_count", tx_fifo_.count);
+  if (ar.loading() && (rx_fifo_.head >= kFifoDepth || rx_fifo_.count > kFifoDepth || tx_fifo_.head >= kFifoDepth ||
+                       tx_fifo_.count > kFifoDepth))
+    ar.bad("tx_fifo_count", "a FIFO index past the FIFO");
+  ar.field("rbr", rbr_);
+  ar.field("tsr_busy", tsr_busy_);
+  ar.field("tsr", tsr_);
+  ar.field("tx_end_edge", tx_end_edge_);
+  ar.field("rx_activity_edge", rx_activity_edge_);
+  ar.field("thre_pending", thre_pending_);
+  ar.field("rx_timeout", rx_timeout_);
+  ar.field("divisor0_logged", divisor0_logged_);
+  intr_.state(ar);
+}
+
 }  // namespace boardemu

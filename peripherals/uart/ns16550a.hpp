@@ -216,6 +216,8 @@ class Ns16550a : public Device, public SerialDevice {
 
   const RegisterBank* registers() const override { return &regs_; }
 
+  void state(StateArchive& ar) override;
+
  private:
   // A fixed 16-entry FIFO.
   template <typename T>
