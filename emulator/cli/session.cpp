@@ -97,13 +97,13 @@ int Session::open() {
 
   std::uint64_t save_ms = 0;
   if (!o.save_snapshot.empty()) {
-    if (o.save_at_virtual_ms.empty()) return fail(kExitUsage, "--save-snapshot needs --at-virtual-ms N");
-    if (!o.gdb.empty()) return fail(kExitUsage, "--save-snapshot cannot be combined with --gdb");
+    if (o.save_at_virtual_ms.empty()) return report(kExitUsage, "--save-snapshot needs --at-virtual-ms N");
+    if (!o.gdb.empty()) return report(kExitUsage, "--save-snapshot cannot be combined with --gdb");
     if (o.save_at_virtual_ms != "0" &&
         !parse_count("--at-virtual-ms", o.save_at_virtual_ms, &save_ms, &bad))
-      return fail(kExitUsage, bad);
+      return report(kExitUsage, bad);
   } else if (!o.save_at_virtual_ms.empty()) {
-    return fail(kExitUsage, "--at-virtual-ms needs --save-snapshot FILE");
+    return report(kExitUsage, "--at-virtual-ms needs --save-snapshot FILE");
   }
 
   try {
@@ -168,7 +168,7 @@ int Session::open() {
     // The flash files get what the memories hold now (a snapshot's flash contents included).
     for (auto& store : stores_) store->start();
   } catch (const SnapshotError& e) {
-    return fail(kExitBadInput, e.what());
+    return report(kExitBadInput, e.what());
   } catch (const BoardError& e) {
     return report(kExitBadInput, e.what());
   } catch (const ElfError& e) {
@@ -221,10 +221,10 @@ int Session::open() {
 
   if (!o.save_snapshot.empty()) {
     unsigned __int128 cycles = (static_cast<unsigned __int128>(save_ms) * hz + 999) / 1000;
-    if (cycles > kMaxLimitCycles) return fail(kExitUsage, fmt::format("--at-virtual-ms: {} ms is too long", save_ms));
+    if (cycles > kMaxLimitCycles) return report(kExitUsage, fmt::format("--at-virtual-ms: {} ms is too long", save_ms));
     save_at_ = static_cast<Cycles>(cycles);
     if (save_at_ < machine_->scheduler().now())
-      return fail(kExitUsage, fmt::format("--at-virtual-ms: {} ms is before the loaded snapshot's time (cycle {})", save_ms,
+      return report(kExitUsage, fmt::format("--at-virtual-ms: {} ms is before the loaded snapshot's time (cycle {})", save_ms,
                                           machine_->scheduler().now()));
   }
 

@@ -65,6 +65,8 @@ json to_json(const ScenarioResult& r) {
               {"virtual_ms", r.virtual_ms},
               {"cycles", r.cycles},
               {"instructions", r.instructions},
+              {"start_virtual_ms", r.start_virtual_ms},
+              {"start_instructions", r.start_instructions},
               {"host_seconds", r.host_seconds},
               // Bytes as numbers: a guest's output need not be UTF-8.
               {"serial_log", std::vector<std::uint8_t>(r.serial_log.begin(), r.serial_log.end())},
@@ -81,6 +83,8 @@ ScenarioResult from_json(const json& j) {
   r.virtual_ms = j.at("virtual_ms");
   r.cycles = j.at("cycles");
   r.instructions = j.at("instructions");
+  r.start_virtual_ms = j.at("start_virtual_ms");
+  r.start_instructions = j.at("start_instructions");
   r.host_seconds = j.at("host_seconds");
   auto bytes = j.at("serial_log").get<std::vector<std::uint8_t>>();
   r.serial_log.assign(bytes.begin(), bytes.end());
@@ -126,6 +130,10 @@ void write_junit(const std::string& path, const std::vector<ScenarioResult>& res
     prop("virtual_ms", fmt::format("{:.3f}", r.virtual_ms));
     prop("cycles", std::to_string(r.cycles));
     prop("instructions", std::to_string(r.instructions));
+    if (r.start_virtual_ms > 0) {  // started from a snapshot: where it began
+      prop("start_virtual_ms", fmt::format("{:.3f}", r.start_virtual_ms));
+      prop("start_instructions", std::to_string(r.start_instructions));
+    }
     tc->InsertEndChild(props);
     if (r.verdict != ScenarioResult::Verdict::passed) {
       bool error = r.verdict == ScenarioResult::Verdict::error;

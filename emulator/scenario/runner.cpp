@@ -139,6 +139,7 @@ void BoardDriver::open() {
   o.firmware = sc.firmware;
   o.circuit = sc.circuit;
   o.romfs = sc.romfs;
+  o.load_snapshot = sc.snapshot;  // the machine starts where the snapshot was taken
   if (!sc.flash.empty() || !sc.files.empty()) {
     // The scenario's flash is a copy: a test never changes its inputs.
     char tmpl[] = "/tmp/boardemu-test-XXXXXX";
@@ -174,9 +175,8 @@ void BoardDriver::open() {
   m.set_semihosting_console([s = serials_.back().get()](const std::string& text) { s->append(text); });
   probe_ = std::make_unique<BoardProbe>(m);
 
-  if (!sc.snapshot.empty()) bad("snapshot: starting from a snapshot is not available in this build");
-
   start_ = m.scheduler().now();
+  start_instructions_ = m.cpu().instructions();
   limit_ = start_ + cycles_of(sc.timeout);
 
   if (!options_.artifacts_dir.empty()) {
@@ -207,6 +207,11 @@ double BoardDriver::virtual_ms() const {
   if (!opened_) return 0;
   Machine& m = session_->machine();
   return static_cast<double>(m.scheduler().now()) * 1000.0 / static_cast<double>(m.board().cpu_hz);
+}
+
+double BoardDriver::start_virtual_ms() const {
+  if (!opened_) return 0;
+  return static_cast<double>(start_) * 1000.0 / static_cast<double>(session_->machine().board().cpu_hz);
 }
 
 std::uint64_t BoardDriver::cycles() const { return opened_ ? session_->machine().scheduler().now() : 0; }
@@ -739,6 +744,8 @@ ScenarioResult run_scenario(const Scenario& scenario, const DriverOptions& optio
   res.virtual_ms = d.virtual_ms();
   res.cycles = d.cycles();
   res.instructions = d.instructions();
+  res.start_virtual_ms = d.start_virtual_ms();
+  res.start_instructions = d.start_instructions();
   if (res.verdict == ScenarioResult::Verdict::failed) res.artifacts = d.keep_artifacts();
   else d.drop_artifacts();
   res.host_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -50,8 +50,11 @@ struct ScenarioResult {
   Verdict verdict = Verdict::passed;
   std::string path, name;
   std::string message;     // failed/error: "<file>:<line>: steps[3] wait-serial 'x': not seen within 2 s"
-  double virtual_ms = 0;
+  double virtual_ms = 0;  // at the end (a snapshot's time included)
   std::uint64_t cycles = 0, instructions = 0;
+  // Where the scenario began: 0 from reset, the snapshot's time and count from a snapshot.
+  double start_virtual_ms = 0;
+  std::uint64_t start_instructions = 0;
   double host_seconds = 0;
   std::string serial_log;  // everything the scenario's UART sent
   std::string uart_tail;   // the last lines of it, for the failure message
@@ -84,6 +87,8 @@ class BoardDriver {
   StepResult finish();
 
   double virtual_ms() const;
+  double start_virtual_ms() const;
+  std::uint64_t start_instructions() const { return start_instructions_; }
   std::uint64_t cycles() const;
   std::uint64_t instructions();
   // Everything the UART sent so far.
@@ -131,6 +136,7 @@ class BoardDriver {
   std::vector<std::unique_ptr<ScenarioSerial>> serials_;
   bool opened_ = false;  // the machine exists
   Cycles start_ = 0, limit_ = kNever;
+  std::uint64_t start_instructions_ = 0;
   // The run ended for good (guest exit, fatal error, virtual-time limit).
   bool ended_ = false;
   StopReason end_reason_ = StopReason::deadline;

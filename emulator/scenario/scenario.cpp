@@ -412,7 +412,12 @@ Scenario parse_scenario_text(const std::string& text, const std::string& path, c
     }
     if (top.has("romfs")) sc.romfs = top.path("romfs", base);
     if (top.has("flash")) sc.flash = top.path("flash", base);
-    if (top.has("snapshot")) sc.snapshot = top.path("snapshot", base);
+    if (top.has("snapshot")) {
+      sc.snapshot = top.path("snapshot", base);
+      for (const char* key : {"files", "romfs", "flash"})
+        if (top.has(key))
+          top.fail_key(key, "cannot be combined with snapshot (the snapshot holds the flash's contents)");
+    }
     if (top.has("timeout")) {
       sc.timeout = top.duration("timeout");
       if (sc.timeout == 0) top.fail_key("timeout", "must be more than 0");

@@ -214,6 +214,65 @@ class WokwiScenarioTest(Scratch):
         self.assertIn("PASS", r.stdout)
 
 
+@unittest.skipUnless(os.path.exists(ESP_FW), "ESP8266 firmware not built (make build)")
+class SnapshotScenarioTest(Scratch):
+    """A scenario may start from a snapshot (`boardemu run --save-snapshot`): it then carries on
+    exactly as the same steps do from reset, past the snapshot's time."""
+
+    STEPS = """\
+        steps:
+          - wait-serial: {text: 'reading 1:', timeout: 2s}
+          - set-control: {part-id: env, control: temperature, value: 25.5}
+          - set-control: {part-id: btn1, control: pressed, value: 1}
+          - delay: 20ms
+          - set-control: {part-id: btn1, control: pressed, value: 0}
+          - wait-serial: {regex: 'reading \\d+: 25\\.50 C .* button presses 1', timeout: 3s}
+        """
+
+    def test_from_snapshot_equals_from_reset(self):
+        tree = os.path.join(self.dir, "files")
+        shutil.copytree(os.path.join(EXAMPLES, "esp8266", "weather-station"), tree)
+        for f in ("bme280.py", "ssd1306.py"):
+            shutil.copy(os.path.join(EXAMPLES, "esp8266", "lib", f), tree)
+        circuit = os.path.join(EXAMPLES, "esp8266", "weather-station.yaml")
+        flash, snap = os.path.join(self.dir, "flash.bin"), os.path.join(self.dir, "boot.snap")
+        subprocess.run([BOARDEMU, "flash", "mkfs", "--board", "esp8266", "--littlefs", tree, flash],
+                       check=True, capture_output=True)
+        r = subprocess.run([BOARDEMU, "run", "--board", "esp8266", "--circuit", circuit, "--flash", flash,
+                            "--uart0", "null", "--save-snapshot", snap, "--at-virtual-ms", "560",
+                            "--timeout-virtual-ms", "561"], capture_output=True, text=True, timeout=120)
+        self.assertTrue(os.path.exists(snap), r.stderr)
+        head = f"board: esp8266\ncircuit: {circuit}\ntimeout: 10s\n"
+        reset = self.write("reset.yaml", head + f"files: [{tree}]\n" + textwrap.dedent(self.STEPS))
+        snapped = self.write("snapped.yaml", head + f"snapshot: {snap}\n" + textwrap.dedent(self.STEPS))
+        report = os.path.join(self.dir, "j.xml")
+        r = test(reset, snapped, "--junit", report)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        cases = junit_cases(report)
+        _, reset_ms, reset_cycles, reset_tc = cases[reset]
+        _, snap_ms, snap_cycles, snap_tc = cases[snapped]
+        self.assertEqual((snap_ms, snap_cycles), (reset_ms, reset_cycles))
+        props = {p.get("name"): p.get("value") for p in snap_tc.iter("property")}
+        self.assertEqual(props["start_virtual_ms"], "560.000")
+        # What the UART sent after the snapshot is the end of what it sent from reset.
+        after = snap_tc.find("system-out").text
+        self.assertIn("button presses 1", after)
+        self.assertTrue(reset_tc.find("system-out").text.endswith(after))
+        self.assertNotIn("log: 0 readings", after)  # printed before the snapshot
+
+    def test_snapshot_problems(self):
+        bad = self.write("bad.snap", "not a snapshot")
+        path = self.write("s.yaml", f"board: esp8266\nsnapshot: {bad}\nsteps: []\n")
+        r = test(path)
+        self.assertEqual(r.returncode, 3, r.stdout + r.stderr)
+        self.assertRegex(r.stderr.strip(), r"^boardemu: .*s\.yaml: .*bad\.snap")
+        self.assertEqual(len(r.stderr.strip().splitlines()), 1)
+        path = self.write("both.yaml", f"board: esp8266\nsnapshot: {bad}\nfiles: {self.dir}\nsteps: []\n")
+        r = test(path)
+        self.assertEqual(r.returncode, 3)
+        self.assertIn("both.yaml:3: files: cannot be combined with snapshot", r.stderr)
+
+
 class BadInputTest(Scratch):
     CASES = [
         ("steps:\n  - wait-serail: x\n", r":2: steps\[0\]\.wait-serail: unknown key; expected one of: delay, "),
