@@ -37,7 +37,14 @@ class RegisterBank {
 
   void reset();
   // Save state: every register's stored value.
-  void state(StateArchive& ar) { ar.field("registers", values_); }
+  void state(StateArchive& ar) {
+    const std::size_t n = values_.size();
+    ar.field("registers", values_);
+    if (values_.size() != n) {
+      values_.resize(n);
+      ar.bad("registers", "another number of registers than this model has");
+    }
+  }
 
   // Returns false if no register lives at `offset` (the caller decides what that means).
   bool read(std::uint32_t offset, unsigned size, std::uint32_t* out);

@@ -238,9 +238,9 @@ void CortexMCpu::state(StateArchive& ar) {
   for (int r : kRegs) {
     std::uint32_t v = reg(r);
     ar.field("register", v);
-    // The engine takes the execution state from bit 0 of a PC write (an M-profile core is
-    // always in Thumb state; the PC reads back without it).
-    if (ar.loading()) set_reg(r, r == UC_ARM_REG_PC ? v | 1 : v);
+    // The engine takes the execution state (xPSR.T) from bit 0 of a PC write; the PC reads
+    // back without it.
+    if (ar.loading()) set_reg(r, r == UC_ARM_REG_PC ? v | ((xpsr >> 24) & 1) : v);
   }
   ar.field("sleeping", sleeping_);
   ar.field("watch_masked", watch_masked_);

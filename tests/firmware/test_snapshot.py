@@ -14,6 +14,7 @@ Bad snapshot files (garbage, empty, truncated, damaged, another board, another c
 format version, missing, a directory) are refused with one line on stderr and exit status 3.
 """
 
+import math
 import os
 import re
 import shutil
@@ -192,6 +193,20 @@ class SnapshotDeterminismTest(SnapshotCase):
         self.assertIn("step 29 ", b)
         self.assertIn("done", b)
 
+    def mid_byte_times(self, args, until_ms, clock="i2c_scl", gap_ms=0.02, stdin=b""):
+        """Whole milliseconds of virtual time that fall between two edges of net `clock` less
+        than `gap_ms` apart (inside a byte), from the VCD of a run of `until_ms`."""
+        vcd = os.path.join(self.dir, "clock.vcd")
+        r = self.boardemu(*args, "--timeout-virtual-ms", str(until_ms), "--vcd", vcd, "--vcd-signals", clock,
+                          stdin=stdin)
+        self.ended(r)
+        with open(vcd) as f:
+            text = f.read()
+        scale = re.search(r"\$timescale (\d+) ps \$end", text)
+        self.assertTrue(scale, text[:300])
+        edges = [int(t) * int(scale.group(1)) / 1e9 for t in re.findall(r"^#(\d+)$", text, re.M)][1:]
+        return [math.ceil(a) for a, b in zip(edges, edges[1:]) if b - a < gap_ms and math.ceil(a) < b]
+
     @unittest.skipUnless(os.path.exists(ESP_FW), "ESP8266 firmware not built (make build)")
     def test_esp8266_weather_station_i2c_eeprom_led(self):
         flash = os.path.join(self.dir, "prep.flash")
@@ -199,15 +214,29 @@ class SnapshotDeterminismTest(SnapshotCase):
                           "--timeout-virtual-ms", "8000", stdin=upload_weather_station())
         self.ended(r)
         # main.py runs at boot: a reading every second (I2C to the sensor, the display and the
-        # EEPROM, whose write cycle the driver waits out), the LED blinking.
-        a, b = self.check_restore(["--board", "esp8266", "--circuit", WEATHER], b"", 1500, 3800, 5200,
-                                  flash=flash, parts=("eeprom1",))
+        # EEPROM, whose write cycle the driver waits out), the LED blinking. Both snapshots fall
+        # inside an I2C byte: the bit-level engines, the bus and the targets are caught mid-message.
+        args = ["--board", "esp8266", "--circuit", WEATHER]
+        shutil.copyfile(flash, os.path.join(self.dir, "vcd.flash"))
+        times = self.mid_byte_times([*args, "--flash", os.path.join(self.dir, "vcd.flash")], 4000)
+        t = next((m for m in times if m > 1200), None)
+        t2 = next((m for m in times if t and m > t + 500), None)
+        self.assertTrue(t and t2, times)
+        a, b = self.check_restore(args, b"", t, t2, t2 + 1500, flash=flash, parts=("eeprom1",))
         self.assertIn("reading 1:", a)
-        self.assertRegex(b, r"reading [345]: 21.50 C")
+        self.assertRegex(b, r"reading [2-9]: 21.50 C")
 
     @unittest.skipUnless(os.path.exists(ESP_FW), "ESP8266 firmware not built (make build)")
     def test_esp8266_hspi_to_w25q32(self):
-        a, b = self.check_restore(["--board", "esp8266", "--circuit", SPI_FLASH], paste(ESP_SPI), 900, 1600, 2600)
+        # Both snapshots fall inside an SPI frame the HSPI controller is clocking out edge by
+        # edge (at 4 MHz, edges 125 ns apart): the controller's edge list, the W25Q's bit engine
+        # and its instruction state are caught mid-frame.
+        args = ["--board", "esp8266", "--circuit", SPI_FLASH]
+        times = self.mid_byte_times(args, 2600, clock="spi_sck", gap_ms=0.001, stdin=paste(ESP_SPI))
+        t = next((m for m in times if m > 500), None)  # the script was typed by about 280 ms
+        t2 = next((m for m in times if t and m > t + 250), None)
+        self.assertTrue(t and t2, times)
+        a, b = self.check_restore(args, paste(ESP_SPI), t, t2, 2600)
         self.assertIn("round 11 True", b)
         self.assertNotIn("False", a)
 
