@@ -156,6 +156,29 @@ class FailureTest(Scratch):
         self.assertEqual(r.returncode, 1)
         self.assertRegex(r.stdout, r"the firmware exited with code 0 at \d+\.\d+ ms")
 
+    def test_fatal_error_is_a_failed_test_case(self):
+        # A board whose unmapped accesses stop the run (policy "stop"): a guest touching one is a
+        # fatal emulation error, which fails the scenario with the error, not the runner.
+        boards = os.path.join(self.dir, "boards")
+        os.mkdir(boards)
+        with open(os.path.join(ROOT, "boards", "mps2-an385.yaml")) as f:
+            text = f.read().replace("unmapped: bus_fault", "unmapped: stop")
+        with open(os.path.join(boards, "mps2-an385.yaml"), "w") as f:
+            f.write(text.replace("build/firmware", os.path.join(ROOT, "build", "firmware")))
+        path = self.write("fatal.yaml", """\
+            board: mps2-an385
+            steps:
+              - wait-serial: '>>> '
+              - write-serial: "import machine\\rmachine.mem32[0x50000000]\\r"
+              - wait-serial: {text: 'never', timeout: 1s}
+            """)
+        report = os.path.join(self.dir, "j.xml")
+        r = subprocess.run([BOARDEMU, "test", "--boards-dir", boards, "--junit", report, path],
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertRegex(r.stdout, r"fatal\.yaml:5: steps\[2\] wait-serial 'never': fatal error at \d+\.\d+ ms: .*0x50000000")
+        self.assertEqual(junit_cases(report)[path][0], "failure")
+
     def test_exec_reports_the_exception(self):
         path = self.write("raise.yaml", """\
             board: mps2-an385
