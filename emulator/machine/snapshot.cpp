@@ -175,8 +175,8 @@ std::vector<std::uint8_t> Machine::save_snapshot() {
     return a->when() != b->when() ? a->when() < b->when() : a->arming() < b->arming();
   });
 
-  std::vector<std::uint8_t> out;
-  out.insert(out.end(), kMagic, kMagic + sizeof kMagic);
+  std::vector<std::uint8_t> out(kMagic, kMagic + sizeof kMagic);
+  out.reserve(std::size_t{1} << 16);
   put_u32(out, kSnapshotFormatVersion);
   put_text(out, kVersionText);
   put_text(out, board_.name);

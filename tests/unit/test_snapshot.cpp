@@ -205,10 +205,12 @@ void expect_same(Machine& a, Machine& b, const std::string& when) {
   for (std::size_t i = 0; i < a.bus().mmio().size(); ++i) {
     auto& ra = *a.bus().mmio()[i];
     auto& rb = *b.bus().mmio()[i];
-    if (const RegisterBank* bank = ra.device->registers())
-      for (const RegisterSpec& spec : bank->specs())
+    if (const RegisterBank* bank = ra.device->registers()) {
+      for (const RegisterSpec& spec : bank->specs()) {
         ASSERT_EQ(ra.device->peek(spec.offset, 4), rb.device->peek(spec.offset, 4))
             << ra.device->name() << "." << spec.name << " " << when;
+      }
+    }
   }
   std::vector<Net*> na = a.nets(), nb = b.nets();
   ASSERT_EQ(na.size(), nb.size());
@@ -232,7 +234,9 @@ TEST_P(EveryBoard, RestoredMachineStaysIdenticalAsTimePasses) {
     done = at;
     std::vector<std::uint8_t> s = a->save_snapshot();
     auto b = build(GetParam().board, GetParam().circuits);
-    if (at == 0) EXPECT_NE(s, b->save_snapshot()) << "stirring changed nothing: the test could not fail";
+    if (at == 0) {
+      EXPECT_NE(s, b->save_snapshot()) << "stirring changed nothing: the test could not fail";
+    }
     b->load_snapshot(s);
     ASSERT_TRUE(b->save_snapshot() == s);
     // A scratch copy carries on beside a further restored copy, so `a` stays on its own path.
