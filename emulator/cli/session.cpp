@@ -199,6 +199,13 @@ int Session::open() {
     std::fflush(stderr);
   }
 
+  if (o.engine != "interp") {
+    auto* lx = dynamic_cast<xtensa::Lx106Cpu*>(&machine_->cpu());
+    if (!lx) return report(kExitUsage, fmt::format("--engine {}: only the lx106 backend has engines, not {}", o.engine,
+                                                 machine_->cpu().arch()));
+    if (o.engine != "jit" || !lx->set_engine(xtensa::Lx106Cpu::Engine::jit))
+      return report(kExitUsage, fmt::format("--engine {}: not available in this build (x86-64 with Xbyak only)", o.engine));
+  }
   if (!o.trace_cpu.empty()) {
     auto* lx = dynamic_cast<xtensa::Lx106Cpu*>(&machine_->cpu());
     if (!lx) return report(kExitUsage, fmt::format("--trace-cpu: only the lx106 backend traces instructions, not {}",
