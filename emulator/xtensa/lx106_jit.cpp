@@ -8,6 +8,8 @@
 #endif
 
 #include <cstddef>
+#include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <unordered_map>
 #include <vector>
@@ -574,6 +576,7 @@ void Lx106Jit::execute() {
   if (c.fatal_.empty()) c.pc_ = x.pc;
   c.loaded_ = x.loaded;
   c.instructions_ += x.count;
+  stats_.executed_native += x.count;
 }
 
 void Lx106Jit::invalidate(std::uint32_t addr, std::uint32_t size) { impl_->invalidate(addr, size); }

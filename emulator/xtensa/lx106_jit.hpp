@@ -56,6 +56,7 @@ class Lx106Jit {
   struct Stats {
     std::uint64_t blocks_translated = 0, insns_translated = 0, insns_native = 0;
     std::uint64_t invalidations = 0, flushes = 0;
+    std::uint64_t executed_native = 0;  // instructions run by translated code (not fallbacks)
   };
   const Stats& stats() const { return stats_; }
 
