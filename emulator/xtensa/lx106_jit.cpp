@@ -143,7 +143,8 @@ struct Lx106Jit::Impl {
 // ---- Code generation --------------------------------------------------------------------------
 //
 // Host registers in a block: rbx = &a_[0] (guest registers stay in memory), rbp = &ctx,
-// r12 = ctx.now (written back before fallbacks and at exits), r15 = the page table. Scratch:
+// r12 = ctx.now (written back before fallbacks and at exits), r15 = the page table, r14 = &sar_.
+// Scratch:
 // rax, rcx, rdx, rsi, rdi. A block is `void f()`; every exit stores pc, loaded and the count.
 
 Lx106Jit::Impl::BlockFn Lx106Jit::Impl::translate(std::uint32_t pc0) {
@@ -188,6 +189,7 @@ Lx106Jit::Impl::BlockFn Lx106Jit::Impl::translate(std::uint32_t pc0) {
   g.mov(rbx, reinterpret_cast<std::uintptr_t>(&cpu.a_[0]));
   g.mov(rbp, reinterpret_cast<std::uintptr_t>(&ctx));
   g.mov(r15, reinterpret_cast<std::uintptr_t>(cpu.pages_));
+  g.mov(r14, reinterpret_cast<std::uintptr_t>(&cpu.sar_));
   g.mov(r12, qword[rbp + kNow]);
 
   std::uint32_t loaded = kDynamicLoaded;  // what `loaded` is before the current instruction
@@ -424,6 +426,131 @@ Lx106Jit::Impl::BlockFn Lx106Jit::Impl::translate(std::uint32_t pc0) {
       case Op::MULL:
         alu([&] { g.mov(eax, A(s)); g.imul(eax, A(t)); }, r);
         break;
+      // ---- shift amount register and funnel shifts (SAR holds 0..63 after WSR) ----
+      case Op::SSR: case Op::SSL: case Op::SSA8L: case Op::SSA8B: case Op::SSAI:
+        charge(in, 0);
+        if (in.op == Op::SSAI) {
+          g.mov(dword[r14], imm);
+        } else {
+          g.mov(eax, A(s));
+          if (in.op == Op::SSA8L || in.op == Op::SSA8B) {
+            g.and_(eax, 3);
+            g.shl(eax, 3);
+          } else {
+            g.and_(eax, 31);
+          }
+          if (in.op == Op::SSL || in.op == Op::SSA8B) {
+            g.neg(eax);
+            g.add(eax, 32);
+          }
+          g.mov(dword[r14], eax);
+        }
+        loaded = 0;
+        ++native;
+        break;
+      case Op::SRL:
+        alu([&] { g.mov(eax, A(t)); g.mov(ecx, dword[r14]); g.shr(rax, cl); }, r);
+        break;
+      case Op::SRA:
+        alu([&] { g.movsxd(rax, A(t)); g.mov(ecx, dword[r14]); g.sar(rax, cl); }, r);
+        break;
+      case Op::SLL:  // (AR[s] || 0^32) >> SAR
+        alu([&] { g.mov(eax, A(s)); g.shl(rax, 32); g.mov(ecx, dword[r14]); g.shr(rax, cl); }, r);
+        break;
+      case Op::SRC:
+        alu([&] {
+          g.mov(eax, A(s));
+          g.shl(rax, 32);
+          g.mov(edx, A(t));
+          g.or_(rax, rdx);
+          g.mov(ecx, dword[r14]);
+          g.shr(rax, cl);
+        }, r);
+        break;
+      case Op::NSAU:  // leading zeros, 32 for 0
+        alu([&] {
+          Label zero;
+          g.mov(ecx, A(s));
+          g.mov(eax, 32);
+          g.test(ecx, ecx);
+          g.jz(zero);
+          g.bsr(ecx, ecx);
+          g.mov(eax, 31);
+          g.sub(eax, ecx);
+          g.L(zero);
+        }, t);
+        break;
+      case Op::NSA:  // redundant sign bits: clz(v < 0 ? ~v : v) - 1, 31 for 0 and -1
+        alu([&] {
+          Label zero;
+          g.mov(ecx, A(s));
+          g.mov(edx, ecx);
+          g.sar(edx, 31);
+          g.xor_(ecx, edx);
+          g.mov(eax, 31);
+          g.test(ecx, ecx);
+          g.jz(zero);
+          g.bsr(ecx, ecx);
+          g.mov(eax, 30);
+          g.sub(eax, ecx);
+          g.L(zero);
+        }, t);
+        break;
+      case Op::MOVEQZ: case Op::MOVNEZ: case Op::MOVLTZ: case Op::MOVGEZ:
+        alu([&] {
+          g.mov(eax, A(r));
+          g.cmp(A(t), 0);
+          if (in.op == Op::MOVEQZ) g.cmove(eax, A(s));
+          else if (in.op == Op::MOVNEZ) g.cmovne(eax, A(s));
+          else if (in.op == Op::MOVLTZ) g.cmovl(eax, A(s));
+          else g.cmovge(eax, A(s));
+        }, r);
+        break;
+      case Op::MUL16U:
+        alu([&] { g.movzx(eax, word[rbx + 4 * s]); g.movzx(ecx, word[rbx + 4 * t]); g.imul(eax, ecx); }, r);
+        break;
+      case Op::MUL16S:
+        alu([&] { g.movsx(eax, word[rbx + 4 * s]); g.movsx(ecx, word[rbx + 4 * t]); g.imul(eax, ecx); }, r);
+        break;
+      case Op::ABS:
+        alu([&] { g.mov(eax, A(t)); g.mov(ecx, eax); g.neg(ecx); g.cmovns(eax, ecx); }, r);
+        break;
+      case Op::L32R: {
+        // The literal address is a constant while LITBASE is off (checked at run time); its
+        // memory, when a whole host page, is read directly.
+        std::uint32_t lit = imm;
+        const Reg::PageInfo& pi = cpu.pages_[lit >> Reg::kPageBits];
+        if (!pi.host) {
+          whole_fallback();
+          break;
+        }
+        auto* slow = new Label;
+        auto* join = new Label;
+        g.mov(rax, reinterpret_cast<std::uintptr_t>(&cpu.litbase_));
+        g.test(byte[rax], 1);
+        g.jnz(*slow);
+        charge(in, pi.wait);
+        g.mov(rax, reinterpret_cast<std::uintptr_t>(pi.host + (lit & (Reg::kPageSize - 1))));
+        g.mov(eax, dword[rax]);
+        g.mov(A(t), eax);
+        g.L(*join);
+        cold.push_back([&, slow, join, ipc, next, ld = loaded, n = native] {
+          g.L(*slow);
+          auto* leave = new Label;
+          call_fallback(ipc, next, ld, *leave);
+          g.sub(qword[rbp + kCount], 1);
+          g.jmp(*join);
+          g.L(*leave);
+          g.mov(edx, n);
+          g.jmp(epilogue);
+          delete leave;
+          delete slow;
+          delete join;
+        });
+        loaded = 1u << t;
+        ++native;
+        break;
+      }
       case Op::NOP: case Op::NOP_N: case Op::MEMW: case Op::EXTW: case Op::ISYNC: case Op::RSYNC:
       case Op::ESYNC: case Op::DSYNC:
         charge(in, 0);
