@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
+#include <stdexcept>
 #include <unordered_map>
 #include <vector>
 
@@ -66,6 +67,7 @@ struct Lx106Jit::Impl {
   std::unordered_map<std::uint32_t, std::vector<std::uint32_t>> page_blocks;  // page -> block starts
   std::vector<TableEntry> table = std::vector<TableEntry>(1u << kTableBits, TableEntry{0, nullptr});
   bool invalidated = false;  // a translation was dropped during the current fallback
+  std::size_t prologue_len = 0;
 
   Impl(Lx106Jit& j, Lx106Cpu& c) : jit(j), cpu(c) { gen.setDefaultJmpNEAR(true); }
 
@@ -191,23 +193,58 @@ Lx106Jit::Impl::BlockFn Lx106Jit::Impl::translate(std::uint32_t pc0) {
   g.mov(r15, reinterpret_cast<std::uintptr_t>(cpu.pages_));
   g.mov(r14, reinterpret_cast<std::uintptr_t>(&cpu.sar_));
   g.mov(r12, qword[rbp + kNow]);
+  // Every prologue has the same length (constants are 64-bit immediates): chained jumps enter
+  // a block right after it, with these registers already set.
+  std::size_t len = static_cast<std::size_t>(g.getCurr() - entry);
+  if (prologue_len == 0) prologue_len = len;
+  if (len != prologue_len) throw std::logic_error("lx106 jit: prologue length changed");
 
   std::uint32_t loaded = kDynamicLoaded;  // what `loaded` is before the current instruction
   unsigned native = 0;                    // instructions executed natively so far
 
+  // Block chaining: when the next block is in the lookup table and the slice goes on (the
+  // dispatcher's own check), jump past its prologue instead of returning to the dispatcher.
+  // rsi = the table entry; the state (pc, loaded) is already in the context, edx = count.
+  const int kEntryPc = offsetof(TableEntry, pc), kEntryFn = offsetof(TableEntry, fn);
+  static_assert(sizeof(TableEntry) == 16);
+  auto chain = [&](const Xbyak::Reg32& pc_reg) {
+    g.cmp(r12, qword[rbp + kStop]);
+    g.jae(epilogue);
+    g.cmp(dword[rsi + kEntryPc], pc_reg);
+    g.jne(epilogue);
+    g.mov(rcx, qword[rsi + kEntryFn]);
+    g.test(rcx, rcx);
+    g.jz(epilogue);
+    g.add(qword[rbp + kCount], rdx);
+    g.add(rcx, static_cast<std::uint32_t>(prologue_len));
+    g.jmp(rcx);
+  };
   // An exit to `target` (a constant) after `n` native instructions with `ld` loaded.
-  auto exit_to = [&](std::uint32_t target, std::uint32_t ld, unsigned n) {
+  auto exit_to = [&](std::uint32_t target, std::uint32_t ld, unsigned n, bool chained = true) {
     g.mov(dword[rbp + kPc], target);
     if (ld != kDynamicLoaded) g.mov(dword[rbp + kLoaded], ld);
     g.mov(edx, n);
-    g.jmp(epilogue);
+    if (!chained) {
+      g.jmp(epilogue);
+      return;
+    }
+    g.mov(rsi, reinterpret_cast<std::uintptr_t>(&table[slot(target)]));
+    g.mov(eax, target);
+    chain(eax);
   };
   // An exit whose pc is in eax.
   auto exit_dynamic = [&](std::uint32_t ld, unsigned n) {
     g.mov(dword[rbp + kPc], eax);
     if (ld != kDynamicLoaded) g.mov(dword[rbp + kLoaded], ld);
     g.mov(edx, n);
-    g.jmp(epilogue);
+    g.mov(ecx, eax);  // slot(pc), as Impl::slot computes it
+    g.shr(ecx, kTableBits);
+    g.xor_(ecx, eax);
+    g.and_(ecx, (1u << kTableBits) - 1);
+    g.shl(rcx, 4);
+    g.mov(rsi, reinterpret_cast<std::uintptr_t>(table.data()));
+    g.add(rsi, rcx);
+    chain(eax);
   };
   // Calls the interpreter for the instruction at `ipc`; on return, jumps to `leave` if the block
   // must end (pc, loaded and now are then in the context already).
@@ -251,7 +288,7 @@ Lx106Jit::Impl::BlockFn Lx106Jit::Impl::translate(std::uint32_t pc0) {
       g.jae(*stop_label);
       cold.push_back([&g, &exit_to, stop_label, ipc, ld = loaded, n = native] {
         g.L(*stop_label);
-        exit_to(ipc, ld, n);
+        exit_to(ipc, ld, n, false);
         delete stop_label;
       });
     }
