@@ -7,6 +7,7 @@
 #include <xbyak/xbyak.h>
 #endif
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdio>
 #include <cstdlib>
@@ -68,8 +69,12 @@ struct Lx106Jit::Impl {
   std::vector<TableEntry> table = std::vector<TableEntry>(1u << kTableBits, TableEntry{0, nullptr});
   bool invalidated = false;  // a translation was dropped during the current fallback
   std::size_t prologue_len = 0;
+  unsigned max_wait = 0;  // the largest wait states of any memory region of the board
 
-  Impl(Lx106Jit& j, Lx106Cpu& c) : jit(j), cpu(c) { gen.setDefaultJmpNEAR(true); }
+  Impl(Lx106Jit& j, Lx106Cpu& c) : jit(j), cpu(c) {
+    gen.setDefaultJmpNEAR(true);
+    for (auto& r : c.bus_.ram()) max_wait = std::max(max_wait, std::min(r->desc.wait_states, 255u));
+  }
 
   static unsigned slot(std::uint32_t pc) { return (pc ^ (pc >> kTableBits)) & ((1u << kTableBits) - 1); }
 
@@ -169,6 +174,15 @@ Lx106Jit::Impl::BlockFn Lx106Jit::Impl::translate(std::uint32_t pc0) {
     pc += in.len;
   }
   const std::uint32_t end = items.back().pc + items.back().in.len;
+  // rest[i]: the most cycles instructions i..n-2 can take on their translated paths (issue
+  // cost, a load-use stall, the slowest memory's wait states). A block runs without time checks
+  // when now + rest[0] < stop, since then the interpreter would run all its instructions too
+  // (the last one runs when the time before it is below stop); otherwise the dispatcher hands
+  // the rest of the slice to the interpreter. Fallbacks and slow paths can take any time, so
+  // after one the same test is made with rest[i + 1].
+  std::vector<std::uint64_t> rest(items.size() + 1, 0);
+  for (std::size_t i = items.size() - 1; i-- > 0;)
+    rest[i] = rest[i + 1] + items[i].in.cost + Reg::kLoadUseStall + max_wait;
 
   CodeGenerator& g = gen;
   const auto* entry = g.getCurr();
@@ -198,6 +212,12 @@ Lx106Jit::Impl::BlockFn Lx106Jit::Impl::translate(std::uint32_t pc0) {
   std::size_t len = static_cast<std::size_t>(g.getCurr() - entry);
   if (prologue_len == 0) prologue_len = len;
   if (len != prologue_len) throw std::logic_error("lx106 jit: prologue length changed");
+  const int kNear = offsetof(JitContext, near_stop);
+  Label near_stop;
+  g.mov(rax, r12);
+  g.add(rax, static_cast<std::uint32_t>(rest[0]));
+  g.cmp(rax, qword[rbp + kStop]);
+  g.jae(near_stop);
 
   std::uint32_t loaded = kDynamicLoaded;  // what `loaded` is before the current instruction
   unsigned native = 0;                    // instructions executed natively so far
@@ -208,7 +228,7 @@ Lx106Jit::Impl::BlockFn Lx106Jit::Impl::translate(std::uint32_t pc0) {
   const int kEntryPc = offsetof(TableEntry, pc), kEntryFn = offsetof(TableEntry, fn);
   static_assert(sizeof(TableEntry) == 16);
   auto chain = [&](const Xbyak::Reg32& pc_reg) {
-    g.cmp(r12, qword[rbp + kStop]);
+    g.cmp(r12, qword[rbp + kStop]);  // the slice is over: back to run_slices()
     g.jae(epilogue);
     g.cmp(dword[rsi + kEntryPc], pc_reg);
     g.jne(epilogue);
@@ -282,26 +302,33 @@ Lx106Jit::Impl::BlockFn Lx106Jit::Impl::translate(std::uint32_t pc0) {
     const unsigned r = in.r, s = in.s, t = in.t;
     const std::uint32_t next = ipc + in.len;
     const std::uint32_t imm = static_cast<std::uint32_t>(in.imm);
-    if (i) {  // the interpreter's check before every instruction
-      auto* stop_label = new Label;
-      g.cmp(r12, qword[rbp + kStop]);
-      g.jae(*stop_label);
-      cold.push_back([&g, &exit_to, stop_label, ipc, ld = loaded, n = native] {
-        g.L(*stop_label);
-        exit_to(ipc, ld, n, false);
-        delete stop_label;
-      });
-    }
+    const std::uint64_t rest_after = rest[i + 1];
+    const bool last = i + 1 == items.size();
+    // After a fallback or a slow path (now in r12, loaded in the context, the instruction
+    // counted by the interpreter): when the rest of the block might reach the stop time, leave
+    // at the next instruction (`exit_label` exits after `n` native instructions).
+    auto recheck = [&g, &rbp_stop = kStop, rest_after, last](Label& exit_label) {
+      if (last) return;
+      g.mov(rax, r12);
+      g.add(rax, static_cast<std::uint32_t>(rest_after));
+      g.cmp(rax, qword[rbp + rbp_stop]);
+      g.jae(exit_label);
+    };
 
     // A fallback for the whole instruction; after it `loaded` is dynamic.
     auto whole_fallback = [&] {
       auto* leave = new Label;
+      auto* near = new Label;
       call_fallback(ipc, next, loaded, *leave);
-      cold.push_back([&g, &epilogue, leave, n = native] {
+      recheck(*near);
+      cold.push_back([&g, &epilogue, &exit_to, leave, near, next, n = native] {
         g.L(*leave);
         g.mov(edx, n);
         g.jmp(epilogue);
+        g.L(*near);
+        exit_to(next, kDynamicLoaded, n, false);
         delete leave;
+        delete near;
       });
       loaded = kDynamicLoaded;
     };
@@ -350,16 +377,21 @@ Lx106Jit::Impl::BlockFn Lx106Jit::Impl::translate(std::uint32_t pc0) {
       access();
       g.L(*join);
       std::uint32_t after = store ? 0 : (1u << t);
-      cold.push_back([&, slow, join, ipc, next, ld = loaded, n = native] {
+      cold.push_back([&, slow, join, ipc, next, recheck, ld = loaded, n = native] {
         g.L(*slow);
         auto* leave = new Label;
+        auto* near = new Label;
         call_fallback(ipc, next, ld, *leave);
+        recheck(*near);
         g.sub(qword[rbp + kCount], 1);  // the interpreter counted it; the join counts it again
         g.jmp(*join);
+        g.L(*near);
+        exit_to(next, kDynamicLoaded, n, false);
         g.L(*leave);
         g.mov(edx, n);
         g.jmp(epilogue);
         delete leave;
+        delete near;
         delete slow;
         delete join;
       });
@@ -571,12 +603,17 @@ Lx106Jit::Impl::BlockFn Lx106Jit::Impl::translate(std::uint32_t pc0) {
         g.mov(eax, dword[rax]);
         g.mov(A(t), eax);
         g.L(*join);
-        cold.push_back([&, slow, join, ipc, next, ld = loaded, n = native] {
+        cold.push_back([&, slow, join, ipc, next, recheck, ld = loaded, n = native] {
           g.L(*slow);
           auto* leave = new Label;
+          auto* near = new Label;
           call_fallback(ipc, next, ld, *leave);
+          recheck(*near);
           g.sub(qword[rbp + kCount], 1);
           g.jmp(*join);
+          g.L(*near);
+          exit_to(next, kDynamicLoaded, n, false);
+          delete near;
           g.L(*leave);
           g.mov(edx, n);
           g.jmp(epilogue);
@@ -695,6 +732,9 @@ Lx106Jit::Impl::BlockFn Lx106Jit::Impl::translate(std::uint32_t pc0) {
   if (!ends_block(items.back().in.op)) exit_to(end, loaded, native);
 
   for (auto& stub : cold) stub();
+  g.L(near_stop);
+  g.mov(dword[rbp + kNear], 1);
+  exit_to(pc0, kDynamicLoaded, 0, false);
   g.L(epilogue);
   g.mov(qword[rbp + kNow], r12);
   g.add(qword[rbp + kCount], rdx);
@@ -731,16 +771,25 @@ void Lx106Jit::execute() {
   x.pc = c.pc_;
   x.loaded = c.loaded_;
   x.count = 0;
+  x.near_stop = 0;
   while (x.now < x.stop) {
     Impl::BlockFn fn = m.lookup(x.pc);
     fn();
     if (!c.fatal_.empty() || c.exit_code_ || c.host_quit_) [[unlikely]] break;
+    if (x.near_stop) break;
   }
   c.sched_.advance_to(x.now);
   if (c.fatal_.empty()) c.pc_ = x.pc;
   c.loaded_ = x.loaded;
   c.instructions_ += x.count;
   stats_.executed_native += x.count;
+  if (x.near_stop) {
+    // The stop time is within a block's worst case: the interpreter runs the rest of the slice,
+    // checking the time before every instruction; run_slices() goes on from where it stops.
+    x.near_stop = 0;
+    c.stop_ = x.stop;
+    c.execute<false>();
+  }
 }
 
 void Lx106Jit::invalidate(std::uint32_t addr, std::uint32_t size) { impl_->invalidate(addr, size); }

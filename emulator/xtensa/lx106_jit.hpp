@@ -36,6 +36,7 @@ struct JitContext {
   std::uint32_t pc = 0;
   std::uint32_t loaded = 0;  // bit n: the previous instruction loaded an (load-use interlock)
   std::uint64_t count = 0;   // instructions executed by translated code (fallbacks count their own)
+  std::uint32_t near_stop = 0;  // a block found the stop time within its worst case: interpret the rest
 };
 
 class Lx106Jit {
