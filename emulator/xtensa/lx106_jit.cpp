@@ -166,7 +166,11 @@ Lx106Jit::Impl::BlockFn Lx106Jit::Impl::translate(std::uint32_t pc0) {
   };
   std::vector<Item> items;
   std::uint32_t pc = pc0;
-  for (unsigned n = 0; n < kMaxBlockInsns; ++n) {
+  // Code outside whole host pages (a device window, a partly mapped page) is fetched through
+  // the bus, which may have side effects: only the instruction about to run is fetched, as the
+  // interpreter would.
+  const unsigned max_insns = cpu.pages_[pc0 >> Reg::kPageBits].host ? kMaxBlockInsns : 1;
+  for (unsigned n = 0; n < max_insns; ++n) {
     if (n && (pc >> Reg::kPageBits) != (pc0 >> Reg::kPageBits)) break;
     Insn in = *cpu.fetch_slow(pc);
     items.push_back({pc, in});
