@@ -337,6 +337,9 @@ int Session::finish(RunResult r) {
                  static_cast<unsigned long long>(machine_->scheduler().now()),
                  static_cast<double>(machine_->scheduler().now()) / static_cast<double>(hz),
                  static_cast<unsigned long long>(machine_->cpu().instructions()));
+  if (o_.stats)
+    if (auto* lx = dynamic_cast<xtensa::Lx106Cpu*>(&machine_->cpu()); lx && lx->jit())
+      std::fprintf(stderr, "boardemu: %s\n", lx->jit()->summary(lx->instructions()).c_str());
   // A snapshot asked for and not written fails a run that would otherwise succeed.
   if (snapshot_missed_ && (r.reason == StopReason::host_quit || (r.reason == StopReason::exit && r.exit_code == 0)))
     return kExitFatal;

@@ -136,6 +136,7 @@ struct Lx106Jit::Impl {
     c.loaded_ = x.loaded;
     c.stop_ = x.stop;
     self->invalidated = false;
+    if (Insn* page = c.code_[pc >> Lx106Cpu::kPageBits]) ++self->jit.stats_.fallbacks[static_cast<unsigned>(page[pc & (Lx106Cpu::kPageSize - 1)].op)];
     c.execute<false, true>();
     x.now = c.sched_.now();
     x.pc = c.pc_;
@@ -801,6 +802,22 @@ void Lx106Jit::flush() {
   if (!impl_->blocks.empty()) impl_->flush();
 }
 
+std::string Lx106Jit::summary(std::uint64_t instructions) const {
+  const Stats& st = stats_;
+  std::vector<std::pair<std::uint64_t, unsigned>> top;
+  for (unsigned op = 0; op < 256; ++op)
+    if (st.fallbacks[op]) top.emplace_back(st.fallbacks[op], op);
+  std::sort(top.rbegin(), top.rend());
+  std::string s = "jit: " + std::to_string(st.blocks_translated) + " blocks translated, " +
+                  std::to_string(st.invalidations) + " invalidated, " + std::to_string(st.flushes) + " flushes; " +
+                  std::to_string(instructions ? 100.0 * static_cast<double>(st.executed_native) / static_cast<double>(instructions) : 0.0)
+                      .substr(0, 5) +
+                  "% of instructions native; fallbacks:";
+  for (std::size_t i = 0; i < top.size() && i < 6; ++i)
+    s += " " + std::string(mnemonic(static_cast<Op>(top[i].second))) + " " + std::to_string(top[i].first);
+  return s;
+}
+
 #else  // no translator in this build: the interpreter runs
 
 struct Lx106Jit::Impl {};
@@ -810,6 +827,7 @@ Lx106Jit::~Lx106Jit() = default;
 void Lx106Jit::execute() {}
 void Lx106Jit::invalidate(std::uint32_t, std::uint32_t) {}
 void Lx106Jit::flush() {}
+std::string Lx106Jit::summary(std::uint64_t) const { return {}; }
 
 #endif
 

@@ -24,6 +24,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 
 namespace boardemu::xtensa {
 
@@ -58,7 +59,10 @@ class Lx106Jit {
     std::uint64_t blocks_translated = 0, insns_translated = 0, insns_native = 0;
     std::uint64_t invalidations = 0, flushes = 0;
     std::uint64_t executed_native = 0;  // instructions run by translated code (not fallbacks)
+    std::uint64_t fallbacks[256] = {};   // fallback calls by Op (whole instructions and slow paths)
   };
+  // One line for `run --stats`: blocks, the native share, the most frequent fallbacks.
+  std::string summary(std::uint64_t instructions) const;
   const Stats& stats() const { return stats_; }
 
   struct Impl;  // the code generator and block cache (lx106_jit.cpp)
