@@ -146,6 +146,26 @@ struct Lx106Jit::Impl {
   }
 
   BlockFn translate(std::uint32_t pc0);
+
+  // The field behind a special register whose RSR (or WSR, `write`) is a plain load (store,
+  // with the write masks of Lx106Cpu::write_sr for SAR and PS); null for the others.
+  std::uint32_t* plain_sr(unsigned sr, bool write) {
+    Lx106Cpu& c = cpu;
+    switch (sr) {
+      case SR_SAR: return &c.sar_;
+      case SR_EPC1: case SR_EPC2: case SR_EPC3: return &c.epc_[sr - SR_EPC1 + 1];
+      case SR_DEPC: return &c.depc_;
+      case SR_EPS2: case SR_EPS3: return &c.eps_[sr - SR_EPS2 + 2];
+      case SR_EXCSAVE1: case SR_EXCSAVE2: case SR_EXCSAVE3: return &c.excsave_[sr - SR_EXCSAVE1 + 1];
+      case SR_EXCCAUSE: return &c.exccause_;
+      case SR_EXCVADDR: return &c.excvaddr_;
+      case SR_PS: return &c.ps_;
+      case SR_INTENABLE: return &c.intenable_;
+      case SR_VECBASE: return &c.vecbase_;
+      case SR_CCOMPARE0: return write ? nullptr : &c.ccompare0_;
+      default: return nullptr;
+    }
+  }
 };
 
 // ---- Code generation --------------------------------------------------------------------------
@@ -627,6 +647,84 @@ Lx106Jit::Impl::BlockFn Lx106Jit::Impl::translate(std::uint32_t pc0) {
           delete join;
         });
         loaded = 1u << t;
+        ++native;
+        break;
+      }
+      // ---- special registers held in plain fields (read_sr/write_sr without side effects) ----
+      case Op::RSR: {
+        unsigned sr = static_cast<unsigned>(in.imm);
+        if (sr == SR_CCOUNT) {  // CCOUNT after this instruction's issue, as SYNC_OUT + ccount()
+          charge(in, 0);
+          g.mov(rax, r12);
+          g.mov(rcx, reinterpret_cast<std::uintptr_t>(&cpu.ccount_base_));
+          g.sub(rax, qword[rcx]);
+          g.mov(A(t), eax);
+          loaded = 0;
+          ++native;
+          break;
+        }
+        std::uint32_t* field = plain_sr(sr, false);
+        if (!field) {
+          whole_fallback();
+          break;
+        }
+        charge(in, 0);
+        g.mov(rax, reinterpret_cast<std::uintptr_t>(field));
+        g.mov(eax, dword[rax]);
+        g.mov(A(t), eax);
+        loaded = 0;
+        ++native;
+        break;
+      }
+      case Op::WSR: {  // ends the block and the slice (the interpreter's `stop = 0`)
+        unsigned sr = static_cast<unsigned>(in.imm);
+        std::uint32_t* field = plain_sr(sr, true);
+        if (!field) {
+          whole_fallback();
+          g.mov(eax, next);
+          exit_dynamic(kDynamicLoaded, native);
+          break;
+        }
+        charge(in, 0);
+        g.mov(eax, A(t));
+        if (sr == SR_SAR) g.and_(eax, 0x3F);
+        if (sr == SR_PS) g.and_(eax, Reg::kPsWriteMask);
+        g.mov(rcx, reinterpret_cast<std::uintptr_t>(field));
+        g.mov(dword[rcx], eax);
+        if (sr == SR_PS || sr == SR_INTENABLE) {  // interrupts_changed()
+          g.mov(rcx, reinterpret_cast<std::uintptr_t>(&cpu.stop_));
+          g.mov(qword[rcx], 0);
+        }
+        g.mov(qword[rbp + kStop], 0);
+        exit_to(next, 0, native + 1, false);
+        ++native;
+        break;
+      }
+      case Op::RSIL: {  // AR[t] <- PS; PS.INTLEVEL <- s; ends the slice
+        charge(in, 0);
+        g.mov(rcx, reinterpret_cast<std::uintptr_t>(&cpu.ps_));
+        g.mov(eax, dword[rcx]);
+        g.mov(edx, eax);
+        g.and_(edx, ~Reg::kPsIntlevel);
+        g.or_(edx, s);
+        g.mov(dword[rcx], edx);
+        g.mov(A(t), eax);
+        g.mov(qword[rbp + kStop], 0);
+        exit_to(next, 0, native + 1, false);
+        ++native;
+        break;
+      }
+      case Op::RFE: {  // PS.EXCM <- 0, PC <- EPC1; ends the slice
+        charge(in, 0);
+        g.mov(rcx, reinterpret_cast<std::uintptr_t>(&cpu.ps_));
+        g.and_(dword[rcx], ~Reg::kPsExcm);
+        g.mov(rcx, reinterpret_cast<std::uintptr_t>(&cpu.epc_[1]));
+        g.mov(eax, dword[rcx]);
+        g.mov(qword[rbp + kStop], 0);
+        g.mov(dword[rbp + kPc], eax);
+        g.mov(dword[rbp + kLoaded], 0);
+        g.mov(edx, native + 1);
+        g.jmp(epilogue);
         ++native;
         break;
       }
