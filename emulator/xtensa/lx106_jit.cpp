@@ -252,9 +252,8 @@ Lx106Jit::Impl::BlockFn Lx106Jit::Impl::translate(std::uint32_t pc0) {
   // rsi = the table entry; the state (pc, loaded) is already in the context, edx = count.
   const int kEntryPc = offsetof(TableEntry, pc), kEntryFn = offsetof(TableEntry, fn);
   static_assert(sizeof(TableEntry) == 16);
+  // No time test here: the target's entry test (now + rest[0] >= stop) covers now >= stop.
   auto chain = [&](const Xbyak::Reg32& pc_reg) {
-    g.cmp(r12, qword[rbp + kStop]);  // the slice is over: back to run_slices()
-    g.jae(epilogue);
     g.cmp(dword[rsi + kEntryPc], pc_reg);
     g.jne(epilogue);
     g.mov(rcx, qword[rsi + kEntryFn]);
@@ -395,8 +394,10 @@ Lx106Jit::Impl::BlockFn Lx106Jit::Impl::translate(std::uint32_t pc0) {
         g.cmp(esi, want);
         g.jne(*slow);
       }
-      g.movzx(esi, byte[r15 + rcx + offsetof(Reg::PageInfo, wait)]);
-      g.add(r12, rsi);
+      if (max_wait) {  // no board memory has wait states: nothing to add
+        g.movzx(esi, byte[r15 + rcx + offsetof(Reg::PageInfo, wait)]);
+        g.add(r12, rsi);
+      }
       g.and_(eax, Reg::kPageSize - 1);
       charge(in, 0);
       access();
