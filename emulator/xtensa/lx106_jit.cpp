@@ -170,7 +170,8 @@ struct Lx106Jit::Impl {
 
 // ---- Code generation --------------------------------------------------------------------------
 //
-// Host registers in a block: rbx = &a_[0] (guest registers stay in memory), rbp = &ctx,
+// Host registers in a block: rbx = &a_[0] (guest registers in memory), r8-r11 and r13 = up to
+// five guest registers the block uses most (see `host_reg` in translate()), rbp = &ctx,
 // r12 = ctx.now (written back before fallbacks and at exits), r15 = the page table, r14 = &sar_.
 // Scratch:
 // rax, rcx, rdx, rsi, rdi. A block is `void f()`; every exit stores pc, loaded and the count.
@@ -214,7 +215,42 @@ Lx106Jit::Impl::BlockFn Lx106Jit::Impl::translate(std::uint32_t pc0) {
   const int kNow = offsetof(JitContext, now), kStop = offsetof(JitContext, stop),
             kPc = offsetof(JitContext, pc), kLoaded = offsetof(JitContext, loaded),
             kCount = offsetof(JitContext, count);
-  auto A = [&](unsigned n) { return dword[rbx + static_cast<int>(4 * (n & 15))]; };
+  // Guest registers the block uses most live in host registers for the whole block (a static
+  // allocation: every point of the block has the same mapping). They are loaded after the entry
+  // test, written back before every fallback and at every exit, and reloaded after a fallback
+  // (the interpreter may have changed any of them). Exits taken right after a fallback (`leave`)
+  // skip the write-back: memory is the up-to-date copy then.
+  static const Xbyak::Reg32* const kPool[] = {&r8d, &r9d, &r10d, &r11d, &r13d};
+  const Xbyak::Reg32* host_reg[16] = {};
+  std::vector<Xbyak::Address> mem_reg;
+  for (unsigned n = 0; n < 16; ++n) mem_reg.push_back(dword[rbx + static_cast<int>(4 * n)]);
+  {
+    unsigned uses[16] = {};
+    for (const Item& it : items) {
+      for (unsigned n = 0; n < 16; ++n)
+        if (it.in.reads & (1u << n)) uses[n] += 2;
+      ++uses[it.in.r];
+      ++uses[it.in.t];
+    }
+    std::vector<unsigned> order;
+    for (unsigned n = 0; n < 16; ++n)
+      if (uses[n] >= 3) order.push_back(n);
+    std::stable_sort(order.begin(), order.end(), [&](unsigned x, unsigned y) { return uses[x] > uses[y]; });
+    for (std::size_t k = 0; k < order.size() && k < std::size(kPool); ++k) host_reg[order[k]] = kPool[k];
+  }
+  auto A = [&](unsigned n) -> const Xbyak::Operand& {
+    n &= 15;
+    if (host_reg[n]) return *host_reg[n];
+    return mem_reg[n];
+  };
+  auto write_back = [&] {
+    for (unsigned n = 0; n < 16; ++n)
+      if (host_reg[n]) g.mov(mem_reg[n], *host_reg[n]);
+  };
+  auto reload = [&] {
+    for (unsigned n = 0; n < 16; ++n)
+      if (host_reg[n]) g.mov(*host_reg[n], mem_reg[n]);
+  };
 
   Label epilogue;
   std::vector<std::function<void()>> cold;  // out-of-line stubs, emitted after the block
@@ -243,6 +279,7 @@ Lx106Jit::Impl::BlockFn Lx106Jit::Impl::translate(std::uint32_t pc0) {
   g.add(rax, static_cast<std::uint32_t>(rest[0]));
   g.cmp(rax, qword[rbp + kStop]);
   g.jae(near_stop);
+  reload();
 
   std::uint32_t loaded = kDynamicLoaded;  // what `loaded` is before the current instruction
   unsigned native = 0;                    // instructions executed natively so far
@@ -264,7 +301,9 @@ Lx106Jit::Impl::BlockFn Lx106Jit::Impl::translate(std::uint32_t pc0) {
     g.jmp(rcx);
   };
   // An exit to `target` (a constant) after `n` native instructions with `ld` loaded.
-  auto exit_to = [&](std::uint32_t target, std::uint32_t ld, unsigned n, bool chained = true) {
+  auto exit_to = [&](std::uint32_t target, std::uint32_t ld, unsigned n, bool chained = true,
+                     bool registers_in_host = true) {
+    if (registers_in_host) write_back();
     g.mov(dword[rbp + kPc], target);
     if (ld != kDynamicLoaded) g.mov(dword[rbp + kLoaded], ld);
     g.mov(edx, n);
@@ -278,6 +317,7 @@ Lx106Jit::Impl::BlockFn Lx106Jit::Impl::translate(std::uint32_t pc0) {
   };
   // An exit whose pc is in eax.
   auto exit_dynamic = [&](std::uint32_t ld, unsigned n) {
+    write_back();
     g.mov(dword[rbp + kPc], eax);
     if (ld != kDynamicLoaded) g.mov(dword[rbp + kLoaded], ld);
     g.mov(edx, n);
@@ -293,6 +333,7 @@ Lx106Jit::Impl::BlockFn Lx106Jit::Impl::translate(std::uint32_t pc0) {
   // Calls the interpreter for the instruction at `ipc`; on return, jumps to `leave` if the block
   // must end (pc, loaded and now are then in the context already).
   auto call_fallback = [&](std::uint32_t ipc, std::uint32_t next, std::uint32_t ld, Label& leave) {
+    write_back();
     g.mov(qword[rbp + kNow], r12);
     if (ld != kDynamicLoaded) g.mov(dword[rbp + kLoaded], ld);
     g.mov(rdi, reinterpret_cast<std::uintptr_t>(this));
@@ -303,6 +344,7 @@ Lx106Jit::Impl::BlockFn Lx106Jit::Impl::translate(std::uint32_t pc0) {
     g.mov(r12, qword[rbp + kNow]);
     g.test(al, al);
     g.jnz(leave);
+    reload();
   };
   // The load-use interlock and the issue cost of a native instruction.
   auto charge = [&](const Insn& in, unsigned extra) {
@@ -602,10 +644,10 @@ Lx106Jit::Impl::BlockFn Lx106Jit::Impl::translate(std::uint32_t pc0) {
         }, r);
         break;
       case Op::MUL16U:
-        alu([&] { g.movzx(eax, word[rbx + 4 * s]); g.movzx(ecx, word[rbx + 4 * t]); g.imul(eax, ecx); }, r);
+        alu([&] { g.mov(eax, A(s)); g.movzx(eax, ax); g.mov(ecx, A(t)); g.movzx(ecx, cx); g.imul(eax, ecx); }, r);
         break;
       case Op::MUL16S:
-        alu([&] { g.movsx(eax, word[rbx + 4 * s]); g.movsx(ecx, word[rbx + 4 * t]); g.imul(eax, ecx); }, r);
+        alu([&] { g.mov(eax, A(s)); g.movsx(eax, ax); g.mov(ecx, A(t)); g.movsx(ecx, cx); g.imul(eax, ecx); }, r);
         break;
       case Op::ABS:
         alu([&] { g.mov(eax, A(t)); g.mov(ecx, eax); g.neg(ecx); g.cmovns(eax, ecx); }, r);
@@ -722,6 +764,7 @@ Lx106Jit::Impl::BlockFn Lx106Jit::Impl::translate(std::uint32_t pc0) {
         g.mov(rcx, reinterpret_cast<std::uintptr_t>(&cpu.epc_[1]));
         g.mov(eax, dword[rcx]);
         g.mov(qword[rbp + kStop], 0);
+        write_back();
         g.mov(dword[rbp + kPc], eax);
         g.mov(dword[rbp + kLoaded], 0);
         g.mov(edx, native + 1);
@@ -838,7 +881,7 @@ Lx106Jit::Impl::BlockFn Lx106Jit::Impl::translate(std::uint32_t pc0) {
   for (auto& stub : cold) stub();
   g.L(near_stop);
   g.mov(dword[rbp + kNear], 1);
-  exit_to(pc0, kDynamicLoaded, 0, false);
+  exit_to(pc0, kDynamicLoaded, 0, false, false);  // before the registers were loaded
   g.L(epilogue);
   g.mov(qword[rbp + kNow], r12);
   g.add(qword[rbp + kCount], rdx);
