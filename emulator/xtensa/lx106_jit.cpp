@@ -243,9 +243,17 @@ Lx106Jit::Impl::BlockFn Lx106Jit::Impl::translate(std::uint32_t pc0) {
     if (host_reg[n]) return *host_reg[n];
     return mem_reg[n];
   };
+  // Guest registers whose host copy was written since the last load (known statically at each
+  // point of the block; cold stubs set it to the value at the point they branch from).
+  std::uint32_t dirty = 0;
+  auto W = [&](unsigned n) -> const Xbyak::Operand& {  // a guest register about to be written
+    n &= 15;
+    if (host_reg[n]) dirty |= 1u << n;
+    return A(n);
+  };
   auto write_back = [&] {
     for (unsigned n = 0; n < 16; ++n)
-      if (host_reg[n]) g.mov(mem_reg[n], *host_reg[n]);
+      if (host_reg[n] && (dirty & (1u << n))) g.mov(mem_reg[n], *host_reg[n]);
   };
   auto reload = [&] {
     for (unsigned n = 0; n < 16; ++n)
@@ -345,6 +353,7 @@ Lx106Jit::Impl::BlockFn Lx106Jit::Impl::translate(std::uint32_t pc0) {
     g.test(al, al);
     g.jnz(leave);
     reload();
+    dirty = 0;
   };
   // The load-use interlock and the issue cost of a native instruction.
   auto charge = [&](const Insn& in, unsigned extra) {
@@ -368,6 +377,7 @@ Lx106Jit::Impl::BlockFn Lx106Jit::Impl::translate(std::uint32_t pc0) {
     const unsigned r = in.r, s = in.s, t = in.t;
     const std::uint32_t next = ipc + in.len;
     const std::uint32_t imm = static_cast<std::uint32_t>(in.imm);
+    const std::uint32_t dirty_before = dirty;  // for slow-path stubs, which branch before any write
     const std::uint64_t rest_after = rest[i + 1];
     const bool last = i + 1 == items.size();
     // After a fallback or a slow path (now in r12, loaded in the context, the instruction
@@ -387,11 +397,12 @@ Lx106Jit::Impl::BlockFn Lx106Jit::Impl::translate(std::uint32_t pc0) {
       auto* near = new Label;
       call_fallback(ipc, next, loaded, *leave);
       recheck(*near);
-      cold.push_back([&g, &epilogue, &exit_to, leave, near, next, n = native] {
+      cold.push_back([&g, &epilogue, &exit_to, &dirty, leave, near, next, n = native] {
         g.L(*leave);
         g.mov(edx, n);
         g.jmp(epilogue);
         g.L(*near);
+        dirty = 0;  // reloaded after the fallback
         exit_to(next, kDynamicLoaded, n, false);
         delete leave;
         delete near;
@@ -402,7 +413,7 @@ Lx106Jit::Impl::BlockFn Lx106Jit::Impl::translate(std::uint32_t pc0) {
     auto alu = [&](auto&& body, unsigned dst) {
       charge(in, 0);
       body();
-      g.mov(A(dst), eax);
+      g.mov(W(dst), eax);
       loaded = 0;
       ++native;
     };
@@ -445,10 +456,11 @@ Lx106Jit::Impl::BlockFn Lx106Jit::Impl::translate(std::uint32_t pc0) {
       access();
       g.L(*join);
       std::uint32_t after = store ? 0 : (1u << t);
-      cold.push_back([&, slow, join, ipc, next, recheck, ld = loaded, n = native] {
+      cold.push_back([&, slow, join, ipc, next, recheck, ld = loaded, n = native, d = dirty_before] {
         g.L(*slow);
         auto* leave = new Label;
         auto* near = new Label;
+        dirty = d;
         call_fallback(ipc, next, ld, *leave);
         recheck(*near);
         g.sub(qword[rbp + kCount], 1);  // the interpreter counted it; the join counts it again
@@ -669,12 +681,13 @@ Lx106Jit::Impl::BlockFn Lx106Jit::Impl::translate(std::uint32_t pc0) {
         charge(in, pi.wait);
         g.mov(rax, reinterpret_cast<std::uintptr_t>(pi.host + (lit & (Reg::kPageSize - 1))));
         g.mov(eax, dword[rax]);
-        g.mov(A(t), eax);
+        g.mov(W(t), eax);
         g.L(*join);
-        cold.push_back([&, slow, join, ipc, next, recheck, ld = loaded, n = native] {
+        cold.push_back([&, slow, join, ipc, next, recheck, ld = loaded, n = native, d = dirty_before] {
           g.L(*slow);
           auto* leave = new Label;
           auto* near = new Label;
+          dirty = d;
           call_fallback(ipc, next, ld, *leave);
           recheck(*near);
           g.sub(qword[rbp + kCount], 1);
@@ -701,7 +714,7 @@ Lx106Jit::Impl::BlockFn Lx106Jit::Impl::translate(std::uint32_t pc0) {
           g.mov(rax, r12);
           g.mov(rcx, reinterpret_cast<std::uintptr_t>(&cpu.ccount_base_));
           g.sub(rax, qword[rcx]);
-          g.mov(A(t), eax);
+          g.mov(W(t), eax);
           loaded = 0;
           ++native;
           break;
@@ -714,7 +727,7 @@ Lx106Jit::Impl::BlockFn Lx106Jit::Impl::translate(std::uint32_t pc0) {
         charge(in, 0);
         g.mov(rax, reinterpret_cast<std::uintptr_t>(field));
         g.mov(eax, dword[rax]);
-        g.mov(A(t), eax);
+        g.mov(W(t), eax);
         loaded = 0;
         ++native;
         break;
@@ -751,7 +764,7 @@ Lx106Jit::Impl::BlockFn Lx106Jit::Impl::translate(std::uint32_t pc0) {
         g.and_(edx, ~Reg::kPsIntlevel);
         g.or_(edx, s);
         g.mov(dword[rcx], edx);
-        g.mov(A(t), eax);
+        g.mov(W(t), eax);
         g.mov(qword[rbp + kStop], 0);
         exit_to(next, 0, native + 1, false);
         ++native;
@@ -779,16 +792,16 @@ Lx106Jit::Impl::BlockFn Lx106Jit::Impl::translate(std::uint32_t pc0) {
         ++native;
         break;
       case Op::L32I: case Op::L32I_N:
-        mem_access(4, false, [&] { g.mov(eax, dword[rdx + rax]); g.mov(A(t), eax); });
+        mem_access(4, false, [&] { g.mov(eax, dword[rdx + rax]); g.mov(W(t), eax); });
         break;
       case Op::L16UI:
-        mem_access(2, false, [&] { g.movzx(eax, word[rdx + rax]); g.mov(A(t), eax); });
+        mem_access(2, false, [&] { g.movzx(eax, word[rdx + rax]); g.mov(W(t), eax); });
         break;
       case Op::L16SI:
-        mem_access(2, false, [&] { g.movsx(eax, word[rdx + rax]); g.mov(A(t), eax); });
+        mem_access(2, false, [&] { g.movsx(eax, word[rdx + rax]); g.mov(W(t), eax); });
         break;
       case Op::L8UI:
-        mem_access(1, false, [&] { g.movzx(eax, byte[rdx + rax]); g.mov(A(t), eax); });
+        mem_access(1, false, [&] { g.movzx(eax, byte[rdx + rax]); g.mov(W(t), eax); });
         break;
       case Op::S32I: case Op::S32I_N:
         mem_access(4, true, [&] { g.mov(ecx, A(t)); g.mov(dword[rdx + rax], ecx); });
@@ -807,7 +820,7 @@ Lx106Jit::Impl::BlockFn Lx106Jit::Impl::translate(std::uint32_t pc0) {
         break;
       case Op::CALL0:
         charge(in, 0);
-        g.mov(A(0), next);
+        g.mov(W(0), next);
         exit_to(imm, 0, native + 1);
         ++native;
         break;
@@ -826,7 +839,7 @@ Lx106Jit::Impl::BlockFn Lx106Jit::Impl::translate(std::uint32_t pc0) {
       case Op::CALLX0:
         charge(in, 0);
         g.mov(eax, A(s));
-        g.mov(A(0), next);
+        g.mov(W(0), next);
         exit_dynamic(0, native + 1);
         ++native;
         break;
