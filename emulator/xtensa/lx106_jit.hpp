@@ -9,8 +9,9 @@
 //  - a block is a straight run of instructions in one 4 KiB page, ending after the first one
 //    that transfers control or may change what run_slices() decides (branches, jumps, calls,
 //    returns, RFE/RFI, RSIL, WAITI, WSR/XSR, exceptions...), at most kMaxBlockInsns long;
-//  - before every instruction but the first the block compares the cycle count with the stop
-//    time, as the interpreter does before every instruction (the dispatcher checks the first);
+//  - the interpreter compares the cycle count with the stop time before every instruction; a
+//    block runs only when its worst-case cycles cannot reach the stop time (else the
+//    interpreter runs the end of the slice), and tests again after any fallback or slow path;
 //  - an instruction the translator does not translate, and the slow path of one it does (an
 //    unaligned or device access, memory without a host page, a store to a page holding code),
 //    calls the interpreter itself for that one instruction (execute<false, true>()); the block
