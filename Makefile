@@ -56,6 +56,7 @@ bench: build
 	@bash scripts/bench.sh --board mps2-an385
 	@bash scripts/bench.sh --board virt-rv32
 	@bash scripts/bench-lx106.sh
+	@bash scripts/bench-lx106.sh --engine jit
 
 clean:
 	rm -rf build/CMakeFiles build/CMakeCache.txt build/boardemu build/firmware

@@ -3,10 +3,11 @@
 # (tests/xtensa/bench/lx106_bench.c: CRC-32, quicksort, sieve, matrix multiply, string hashing
 # with libgcc division; built by CMake as <build>/tests/xtensa/lx106_bench.elf).
 #
-# Usage: scripts/bench-lx106.sh [--runs N] [--emulator both|boardemu|qemu] [--elf FILE]
+# Usage: scripts/bench-lx106.sh [--runs N] [--emulator both|boardemu|qemu] [--elf FILE] [--engine E]
 #   --runs N      runs per emulator (default 5)
 #   --emulator E  default both; `qemu` alone measures only the baseline
 #   --elf FILE    default build/tests/xtensa/lx106_bench.elf
+#   --engine E    boardemu's LX106 engine: interp (default) or jit (docs/lx106-translator.md)
 #
 # What is measured (the same for both emulators): each run starts a fresh emulator process,
 # `boardemu run --board lx106-sim --firmware FILE --stats` or `qemu-system-xtensa -M sim -cpu
@@ -30,10 +31,11 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PY=/usr/bin/python3
 BOARDEMU_BIN="${BOARDEMU:-$ROOT/build/boardemu}"
 QEMU_XTENSA=qemu-system-xtensa
-usage() { sed -n '6,9p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '6,10p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 runs=5
 which=both
+engine=interp
 elf="$ROOT/build/tests/xtensa/lx106_bench.elf"
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -43,12 +45,15 @@ while [ $# -gt 0 ]; do
     --emulator=*) which="${1#*=}"; shift ;;
     --elf) [ $# -ge 2 ] || usage; elf="$2"; shift 2 ;;
     --elf=*) elf="${1#*=}"; shift ;;
+    --engine) [ $# -ge 2 ] || usage; engine="$2"; shift 2 ;;
+    --engine=*) engine="${1#*=}"; shift ;;
     -h|--help) usage ;;
     *) echo "bench-lx106: unknown argument '$1'" >&2; usage ;;
   esac
 done
 case "$runs" in ''|*[!0-9]*|0) die "--runs needs a positive integer" ;; esac
 case "$which" in both|boardemu|qemu) ;; *) die "unknown emulator '$which' (both, boardemu or qemu)" ;; esac
+case "$engine" in interp|jit) ;; *) die "unknown engine '$engine' (interp or jit)" ;; esac
 [ -f "$elf" ] || die "no benchmark program $elf: build it first (cmake + ninja build the tests/xtensa programs)"
 if [ "$which" != qemu ] && [ ! -x "$BOARDEMU_BIN" ]; then
   echo "bench-lx106: boardemu is not built yet ($BOARDEMU_BIN does not exist)." >&2
@@ -59,10 +64,11 @@ if [ "$which" != boardemu ]; then
   command -v "$QEMU_XTENSA" >/dev/null || die "$QEMU_XTENSA not installed (Debian package qemu-system-misc)"
 fi
 
-exec "$PY" - "$elf" "$runs" "$which" "$BOARDEMU_BIN" "$QEMU_XTENSA" <<'EOF'
+exec "$PY" - "$elf" "$runs" "$which" "$BOARDEMU_BIN" "$QEMU_XTENSA" "$engine" <<'EOF'
 import os, re, statistics, subprocess, sys, time
 
 elf, runs, which, boardemu, qemu = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
+engine = sys.argv[6]
 RUN_TIMEOUT = 600  # seconds one run may take before it counts as failed
 commands = []
 if which != "boardemu":
@@ -70,7 +76,7 @@ if which != "boardemu":
                               "-monitor", "none", "-kernel", elf]))
 if which != "qemu":
     commands.append(("boardemu", [boardemu, "run", "--board", "lx106-sim", "--firmware", elf,
-                                  "--stats"]))
+                                  "--stats", "--engine", engine]))
 STATS = re.compile(r"boardemu: (\d+) cycles \(([\d.]+) s virtual\), (\d+) instructions")
 
 
@@ -137,7 +143,7 @@ for name, cmd in commands:
         results[name] = rows
 
 print()
-print("program %s, %d run(s) each%s" % (os.path.basename(elf), runs,
+print("program %s, boardemu engine %s, %d run(s) each%s" % (os.path.basename(elf), engine, runs,
       ", %d instructions, %d cycles" % (instructions, cycles) if instructions else ""))
 print("%-9s %5s %9s %9s %9s %9s" % ("emulator", "runs", "min s", "median s", "cpu s", "MIPS"))
 med, mins, cpu = {}, {}, {}

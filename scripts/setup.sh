@@ -41,6 +41,7 @@ PACKAGES=(
   xvfb xauth xdotool python3-pil  # GUI tests: a virtual X display, clicks and keys, pixel checks
   clang libclang-rt-14-dev  # the GDB packet parser's libFuzzer run (tests/gdb)
   gdb-source texinfo bison flex libgmp-dev libmpfr-dev  # scripts/build-lx106-gdb.sh
+  libxbyak-dev  # the LX106 translator (emulator/xtensa/lx106_jit.cpp): x86-64 code generation
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

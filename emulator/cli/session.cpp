@@ -199,6 +199,13 @@ int Session::open() {
     std::fflush(stderr);
   }
 
+  if (o.engine != "interp") {
+    auto* lx = dynamic_cast<xtensa::Lx106Cpu*>(&machine_->cpu());
+    if (!lx) return report(kExitUsage, fmt::format("--engine {}: only the lx106 backend has engines, not {}", o.engine,
+                                                 machine_->cpu().arch()));
+    if (o.engine != "jit" || !lx->set_engine(xtensa::Lx106Cpu::Engine::jit))
+      return report(kExitUsage, fmt::format("--engine {}: not available in this build (x86-64 with Xbyak only)", o.engine));
+  }
   if (!o.trace_cpu.empty()) {
     auto* lx = dynamic_cast<xtensa::Lx106Cpu*>(&machine_->cpu());
     if (!lx) return report(kExitUsage, fmt::format("--trace-cpu: only the lx106 backend traces instructions, not {}",
@@ -330,6 +337,9 @@ int Session::finish(RunResult r) {
                  static_cast<unsigned long long>(machine_->scheduler().now()),
                  static_cast<double>(machine_->scheduler().now()) / static_cast<double>(hz),
                  static_cast<unsigned long long>(machine_->cpu().instructions()));
+  if (o_.stats)
+    if (auto* lx = dynamic_cast<xtensa::Lx106Cpu*>(&machine_->cpu()); lx && lx->jit())
+      std::fprintf(stderr, "boardemu: %s\n", lx->jit()->summary(lx->instructions()).c_str());
   // A snapshot asked for and not written fails a run that would otherwise succeed.
   if (snapshot_missed_ && (r.reason == StopReason::host_quit || (r.reason == StopReason::exit && r.exit_code == 0)))
     return kExitFatal;

@@ -69,6 +69,9 @@ Lx106Cpu::Lx106Cpu(const BoardDesc& board, Bus& bus)
   // Memory written behind the core (flash programmed through a controller, host writes) may
   // hold instructions decoded earlier.
   bus_.add_write_observer([this](std::uint32_t addr, std::uint32_t len) { host_wrote(addr, len); });
+  // BOARDEMU_LX106_ENGINE=jit makes the translator the default (how the test suites run every
+  // LX106 test on both engines); `run --engine` decides for the command line.
+  if (const char* e = std::getenv("BOARDEMU_LX106_ENGINE"); e && std::string(e) == "jit") set_engine(Engine::jit);
 }
 
 Lx106Cpu::~Lx106Cpu() {
@@ -94,7 +97,18 @@ void Lx106Cpu::build_page_table() {
   }
 }
 
+bool Lx106Cpu::set_engine(Engine engine) {
+  if (engine == Engine::interp) {
+    jit_.reset();
+    return true;
+  }
+  if (!Lx106Jit::available()) return false;
+  if (!jit_) jit_ = std::make_unique<Lx106Jit>(*this);
+  return true;
+}
+
 void Lx106Cpu::flush_code_cache() {
+  if (jit_) jit_->flush();
   for (std::uint32_t p : code_pages_) {
     delete[] code_[p];
     code_[p] = nullptr;
@@ -410,6 +424,7 @@ void Lx106Cpu::invalidate_code(std::uint32_t addr, unsigned size) {
   for (std::uint32_t b = addr - 2; b != addr + size; ++b) {
     if (Insn* page = code_[b >> kPageBits]) page[b & (kPageSize - 1)].op = Op::UNDECODED;
   }
+  if (jit_) jit_->invalidate(addr, size);
 }
 
 void Lx106Cpu::host_wrote(std::uint32_t addr, std::uint32_t len) {
@@ -568,7 +583,7 @@ inline void Lx106Cpu::check_watch(std::uint32_t ea, unsigned size, bool write) {
   }
 }
 
-template <bool kDebug>
+template <bool kDebug, bool kSingle>
 void Lx106Cpu::execute() {
   Cycles now = sched_.now();
   std::uint64_t count = 0;
@@ -617,7 +632,11 @@ void Lx106Cpu::execute() {
     if constexpr (kDebug) {                                                      \
       if (debug_stop_here(pc, count)) goto out;                                  \
     }                                                                            \
-    if (now >= stop) [[unlikely]] goto out;                                      \
+    if constexpr (kSingle) {                                                     \
+      if (count) goto out;                                                       \
+    } else {                                                                     \
+      if (now >= stop) [[unlikely]] goto out;                                    \
+    }                                                                            \
     if (((pc ^ cur_base) >> kPageBits) != 0) [[unlikely]] {                     \
       cur_base = pc & ~(kPageSize - 1);                                          \
       cur_page = code[pc >> kPageBits];                                          \
@@ -990,6 +1009,9 @@ out:
   if (fatal_.empty()) pc_ = pc;
   instructions_ += count;
   loaded_ = loaded;
+  // One instruction for the translator: what it did to the local stop (an RSIL, a WSR, an RFE
+  // that may make an interrupt takeable) must reach the caller.
+  if constexpr (kSingle) stop_ = std::min(stop_, stop);
   if constexpr (kDebug) {
     if (count) resume_valid_ = false;
   }
@@ -1032,6 +1054,8 @@ RunResult Lx106Cpu::run_slices(Cycles deadline) {
         if (!fatal_.empty()) return {StopReason::fatal, 0, fatal_};
         return {StopReason::debug, 0, {}};
       }
+    } else if (jit_ && !trace_) {
+      jit_->execute();
     } else {
       execute<false>();
     }
@@ -1160,4 +1184,9 @@ RunResult Lx106Cpu::step() {
   return result;
 }
 
+}  // namespace boardemu::xtensa
+
+namespace boardemu::xtensa {
+// The translator's fallback (lx106_jit.cpp): the interpreter for one instruction.
+template void Lx106Cpu::execute<false, true>();
 }  // namespace boardemu::xtensa

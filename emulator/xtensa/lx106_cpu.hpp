@@ -64,6 +64,7 @@
 #include "core/event.hpp"
 #include "core/scheduler.hpp"
 #include "xtensa/lx106_decode.hpp"
+#include "xtensa/lx106_jit.hpp"
 #include "xtensa/xtensa_simcall.hpp"
 
 namespace boardemu::xtensa {
@@ -92,6 +93,9 @@ enum ExcCause : std::uint32_t {
 };
 
 class Lx106Cpu : public Cpu, public InterruptController, public CpuDebug {
+  friend class Lx106Jit;
+  friend struct Lx106Jit::Impl;
+
  public:
   Lx106Cpu(const BoardDesc& board, Bus& bus);
   ~Lx106Cpu() override;
@@ -103,6 +107,14 @@ class Lx106Cpu : public Cpu, public InterruptController, public CpuDebug {
   // Instruction trace: PC and registers before every instruction, one line each, to `out`
   // (nullptr: off). See trace_line() for the format.
   void set_trace(std::FILE* out) { trace_ = out; }
+  // The execution engine: the interpreter, or the translator (lx106_jit.hpp), which gives the
+  // same instructions, cycles and state. The interpreter still runs single steps, tracing and
+  // any run while breakpoints or watchpoints exist. False (and no change) when this build has
+  // no translator (hosts other than x86-64, or built without Xbyak).
+  enum class Engine { interp, jit };
+  bool set_engine(Engine engine);
+  Engine engine() const { return jit_ ? Engine::jit : Engine::interp; }
+  const Lx106Jit* jit() const { return jit_.get(); }
 
   // Cpu
   void reset() override;
@@ -236,7 +248,9 @@ class Lx106Cpu : public Cpu, public InterruptController, public CpuDebug {
   // The interpreter loop: runs until the scheduler time reaches stop_ (which anything that
   // needs attention resets to 0). kDebug: the checking instance (breakpoints before an
   // instruction, watchpoints after its access, one instruction when stepping_).
-  template <bool kDebug>
+  // kSingle: exactly one instruction (or the exception it raises), without the time check
+  // before it: the translator's fallback for instructions it does not translate (lx106_jit.hpp).
+  template <bool kDebug, bool kSingle = false>
   void execute();
   RunResult run_slices(Cycles deadline);
   bool debug_active() const { return !breakpoints_.empty() || !watchpoints_.empty(); }
@@ -294,6 +308,7 @@ class Lx106Cpu : public Cpu, public InterruptController, public CpuDebug {
   std::uint32_t last_exc_pc_ = 0, last_exc_cause_ = 0, last_exc_vector_ = 1;
   bool last_exc_valid_ = false;
   std::FILE* trace_ = nullptr;
+  std::unique_ptr<Lx106Jit> jit_;  // set: the translator runs execute<false>()'s part
 
   // Debugger state.
   struct Watch {
