@@ -292,8 +292,10 @@ SpiMonitor& BoardDriver::spi_monitor(const Step& step, std::string* key) {
   return mon;
 }
 
-ScenarioSerial& BoardDriver::serial(const Step& step) {
-  const std::string& name = step.serial.empty() ? scenario_.serial : step.serial;
+ScenarioSerial& BoardDriver::serial(const Step& step) { return serial(step.serial); }
+
+ScenarioSerial& BoardDriver::serial(const std::string& uart) {
+  const std::string& name = uart.empty() ? scenario_.serial : uart;
   std::string names;
   for (auto& s : serials_) {
     if (s->name() == name) return *s;
@@ -386,13 +388,11 @@ StepResult BoardDriver::fail(const Step& step, const std::string& what, const ch
 
 StepResult BoardDriver::check_fail_serial() {
   for (const FailText& f : fail_texts_) {
-    ScenarioSerial* s = nullptr;
-    for (auto& line : serials_)
-      if (line->name() == f.uart) s = line.get();
+    const std::string& out = serial(f.uart).out();
     std::size_t b = 0, e = 0;
-    if (s && find(f.pattern, s->out(), f.from, &b, &e, nullptr))
+    if (find(f.pattern, out, f.from, &b, &e, nullptr))
       return fail(f.copy, fmt::format("{} appeared in the output ({}): \"{}\"", f.pattern.describe(), at(),
-                                      printable(s->out().substr(b, e - b))));
+                                      printable(out.substr(b, e - b))));
   }
   return {};
 }
@@ -659,11 +659,7 @@ StepResult BoardDriver::expect_exit(const Step& step) {
                                        step.timeout ? duration_text(*step.timeout) : "the scenario's time", at()));
 }
 
-const std::string& BoardDriver::serial_log(const std::string& uart) {
-  Step s;
-  s.serial = uart;
-  return serial(s).out();
-}
+const std::string& BoardDriver::serial_log(const std::string& uart) { return serial(uart).out(); }
 
 std::string BoardDriver::tail(unsigned lines) {
   if (!opened_) return {};

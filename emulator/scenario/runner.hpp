@@ -109,6 +109,8 @@ class BoardDriver {
   Cycles step_deadline(const Step& step) const;
   std::string why_ended() const;
   ScenarioSerial& serial(const Step& step);
+  // A serial line by name (empty: the scenario's); throws std::invalid_argument listing them.
+  ScenarioSerial& serial(const std::string& uart);
   I2cMonitor& i2c_monitor(const Step& step, std::string* key = nullptr);
   SpiMonitor& spi_monitor(const Step& step, std::string* key = nullptr);
   StepResult fail(const Step& step, const std::string& what, const char* reason = "mismatch");
