@@ -8,7 +8,10 @@ Scheduler::EventId Scheduler::schedule_at(Cycles when, Callback cb) {
   EventId id = next_id_++;
   callbacks_.emplace(id, std::move(cb));
   queue_.push(Entry{when, next_seq_++, id});
-  if (when < earliest_) earliest_ = when;
+  if (when < earliest_) {
+    earliest_ = when;
+    horizon_ = std::min(horizon_, when);
+  }
   return id;
 }
 
@@ -29,6 +32,7 @@ void Scheduler::drop_cancelled_head() {
 Cycles Scheduler::next_deadline() {
   drop_cancelled_head();
   earliest_ = queue_.empty() ? kNever : queue_.top().when;
+  horizon_ = std::min(earliest_, cpu_horizon_);
   return earliest_;
 }
 

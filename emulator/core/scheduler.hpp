@@ -50,6 +50,14 @@ class Scheduler {
   // A cheap lower bound of next_deadline() (a cancelled event may keep it early), for the CPU's
   // per-block check: stopping early is harmless, stopping late is not.
   Cycles earliest() const { return earliest_; }
+  // The CPU backend's per-block test in one compare (now() >= horizon(): stop, or look closer):
+  // earliest(), or earlier if the CPU set a lower limit of its own (its slice deadline, or 0 to
+  // look closer at every block). Without one it is earliest().
+  Cycles horizon() const { return horizon_; }
+  void set_cpu_horizon(Cycles limit) {
+    cpu_horizon_ = limit;
+    horizon_ = std::min(earliest_, cpu_horizon_);
+  }
 
   // Fires every event due at or before now(), in (time, insertion) order. Events scheduled by a
   // callback for a time <= now() fire in the same call.
@@ -75,6 +83,8 @@ class Scheduler {
 
   Cycles now_ = 0;
   Cycles earliest_ = kNever;
+  Cycles cpu_horizon_ = kNever;
+  Cycles horizon_ = kNever;  // min(earliest_, cpu_horizon_)
   std::uint64_t next_seq_ = 0;
   std::priority_queue<Entry, std::vector<Entry>, std::greater<Entry>> queue_;
   // Pending events only; ids are never reused, so cancelling a stale id is harmless.

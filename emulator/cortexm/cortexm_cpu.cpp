@@ -267,6 +267,12 @@ BlockCost CortexMCpu::time_block(std::uint32_t address, const std::uint8_t* code
 void CortexMCpu::on_block(uc_engine*, std::uint64_t address, std::uint32_t size, void* p) {
   auto& s = *static_cast<CortexMCpu*>(p);
   auto addr = static_cast<std::uint32_t>(address);
+  if (!s.watch_masked_ && s.charge_fast(addr, size)) [[likely]] return;
+  s.block_slow(addr, size);
+}
+
+void CortexMCpu::block_slow(std::uint32_t addr, std::uint32_t size) {
+  auto& s = *this;
   bool step_first = false;
   if (s.debug_active_) [[unlikely]] {
     DebugBlock d = s.debug_block(addr, size);

@@ -69,6 +69,9 @@ class CortexMCpu : public UnicornCpu {
   enum class Trap { none, intr, unmapped, invalid };
 
   static void on_block(uc_engine* uc, std::uint64_t address, std::uint32_t size, void* self);
+  // The block hook past UnicornCpu::charge_fast: debugging, stops, pending exceptions, blocks
+  // not timed yet or outside the firmware's code.
+  [[gnu::noinline]] void block_slow(std::uint32_t address, std::uint32_t size);
   static void on_intr(uc_engine* uc, std::uint32_t intno, void* self);
   static bool on_unmapped(uc_engine* uc, uc_mem_type type, std::uint64_t address, int size,
                           std::int64_t value, void* self);

@@ -50,7 +50,7 @@ namespace boardemu {
 class Machine;
 
 // The layout version of this boardemu's snapshots; a file with another is refused.
-constexpr std::uint32_t kSnapshotFormatVersion = 1;
+constexpr std::uint32_t kSnapshotFormatVersion = 2;
 
 // Writes atomically (a temporary file beside `path`, then renamed). Throws SnapshotError.
 void write_snapshot_file(const std::string& path, const std::vector<std::uint8_t>& bytes);

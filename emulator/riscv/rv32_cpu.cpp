@@ -145,6 +145,13 @@ void Rv32Cpu::hook_counter_reads(std::uint32_t address, std::uint32_t size) {
 void Rv32Cpu::on_block(uc_engine*, std::uint64_t address, std::uint32_t size, void* p) {
   auto& s = *static_cast<Rv32Cpu*>(p);
   auto addr = static_cast<std::uint32_t>(address);
+  // block_end_ matters only to blocks with counter reads, which charge_fast leaves alone.
+  if ((s.resume_uncharged_ & 1) && !s.lines_ && s.charge_fast(addr, size)) [[likely]] return;
+  s.block_slow(addr, size);
+}
+
+void Rv32Cpu::block_slow(std::uint32_t addr, std::uint32_t size) {
+  auto& s = *this;
   bool step_first = false;
   if (s.debug_active_) [[unlikely]] {
     DebugBlock d = s.debug_block(addr, size);

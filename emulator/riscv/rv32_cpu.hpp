@@ -71,6 +71,9 @@ class Rv32Cpu : public UnicornCpu {
   enum class Trap { none, intr, unmapped };
 
   static void on_block(uc_engine*, std::uint64_t address, std::uint32_t size, void* self);
+  // The block hook past UnicornCpu::charge_fast: debugging, stops, pending interrupts, counter
+  // reads, blocks not timed yet or outside the firmware's code.
+  [[gnu::noinline]] void block_slow(std::uint32_t address, std::uint32_t size);
   static void on_counter_read(uc_engine*, std::uint64_t address, std::uint32_t size, void* self);
   static void on_intr(uc_engine*, std::uint32_t intno, void* self);
   static bool on_unmapped(uc_engine*, uc_mem_type type, std::uint64_t address, int size,

@@ -17,6 +17,15 @@ const BlockCost& BlockCosts::miss(BlockCost& slot, std::uint32_t address, std::u
     it = table_.emplace(key(address, size), c).first;
   }
   slot = it->second;
+  const BlockCost& c = slot;
+  std::uint64_t& word = plain_[(address >> 1) & (kEntries - 1)];
+  word = 0;
+  if (!c.dynamic && !c.reads_counters && size < (1u << PlainBlock::kTagBit) && c.instructions < 0x400 &&
+      c.taken_extra < 0x100)
+    word = size | static_cast<std::uint64_t>(address >> kTagShift) << PlainBlock::kTagBit |
+           static_cast<std::uint64_t>(c.cycles) << PlainBlock::kCyclesBit |
+           static_cast<std::uint64_t>(c.instructions) << PlainBlock::kInsnsBit |
+           static_cast<std::uint64_t>(c.taken_extra) << PlainBlock::kTakenBit;
   return slot;
 }
 
@@ -31,6 +40,7 @@ bool BlockCosts::rewritten(std::uint32_t address, std::uint32_t size) {
   it->second = h;
   table_.erase(key(address, size));
   cache_[(address >> 1) & (kEntries - 1)] = BlockCost{};
+  plain_[(address >> 1) & (kEntries - 1)] = 0;
   return true;
 }
 
@@ -42,6 +52,7 @@ unsigned BlockCosts::fetch_wait_states(std::uint32_t address) const {
 
 void BlockCosts::clear() {
   std::fill(cache_.begin(), cache_.end(), BlockCost{});
+  std::fill(plain_.begin(), plain_.end(), 0);
   table_.clear();
   dynamic_hashes_.clear();
 }

@@ -38,13 +38,32 @@ class BlockCosts {
   using Compute = std::function<BlockCost(std::uint32_t address, const std::uint8_t* code,
                                           std::uint32_t size)>;
 
-  BlockCosts(Bus& bus, Compute compute) : bus_(bus), compute_(std::move(compute)), cache_(kEntries) {}
+  BlockCosts(Bus& bus, Compute compute)
+      : bus_(bus), compute_(std::move(compute)), cache_(kEntries), plain_(kEntries) {}
 
   // Code loaded from the firmware file, [begin, end) ranges, which the guest does not rewrite.
   void set_static_code(std::vector<std::pair<std::uint32_t, std::uint32_t>> ranges) {
     static_code_ = std::move(ranges);
     clear();
   }
+
+  // The block hooks' common case: the timing of a block loaded from the firmware file (not
+  // dynamic, no counter reads) that lookup() has seen, packed in one word (PlainBlock), or 0
+  // (then lookup() decides, and may time it). One load and one compare.
+  std::uint64_t plain(std::uint32_t address, std::uint32_t size) const {
+    std::uint64_t w = plain_[(address >> 1) & (kEntries - 1)];
+    std::uint64_t key = size | static_cast<std::uint64_t>(address >> kTagShift) << PlainBlock::kTagBit;
+    return (w & PlainBlock::kKeyMask) == key ? w : 0;
+  }
+  // A word of the table above: which block (size, address bits above the table index), its cycles,
+  // instructions and taken-branch refill. A block whose figures do not fit is not in the table.
+  struct PlainBlock {
+    static constexpr unsigned kTagBit = 12, kCyclesBit = 30, kInsnsBit = 46, kTakenBit = 56;
+    static constexpr std::uint64_t kKeyMask = (std::uint64_t{1} << kCyclesBit) - 1;
+    static std::uint32_t cycles(std::uint64_t w) { return static_cast<std::uint32_t>(w >> kCyclesBit) & 0xFFFF; }
+    static std::uint32_t instructions(std::uint64_t w) { return static_cast<std::uint32_t>(w >> kInsnsBit) & 0x3FF; }
+    static std::uint32_t taken_extra(std::uint64_t w) { return static_cast<std::uint32_t>(w >> kTakenBit); }
+  };
 
   const BlockCost& lookup(std::uint32_t address, std::uint32_t size) {
     BlockCost& c = cache_[(address >> 1) & (kEntries - 1)];
@@ -65,6 +84,7 @@ class BlockCosts {
 
  private:
   static constexpr std::size_t kEntries = 8192;
+  static constexpr unsigned kTagShift = 14;  // address bits 1..13 index the tables (2-aligned code)
   const BlockCost& miss(BlockCost& slot, std::uint32_t address, std::uint32_t size);
   bool is_static(std::uint32_t address) const {
     for (const auto& [begin, end] : static_code_)
@@ -78,6 +98,7 @@ class BlockCosts {
   Bus& bus_;
   Compute compute_;
   std::vector<BlockCost> cache_;
+  std::vector<std::uint64_t> plain_;  // PlainBlock words; 0: none (no block has size 0)
   std::unordered_map<std::uint64_t, BlockCost> table_;
   std::vector<std::pair<std::uint32_t, std::uint32_t>> static_code_;
   std::unordered_map<std::uint32_t, std::uint64_t> dynamic_hashes_;  // address -> bytes hash

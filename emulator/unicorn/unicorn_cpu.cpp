@@ -14,9 +14,45 @@ UnicornCpu::UnicornCpu(uc_arch arch, uc_mode mode, int cpu_model, const BoardDes
       costs_(bus, [this](std::uint32_t a, const std::uint8_t* code, std::uint32_t n) {
         return time_block(a, code, n);
       }) {
+  open_engine(arch, mode, cpu_model, 0);
+  if (arch != UC_ARCH_ARM) return;  // Unicorn 2.1 sets the page size of Arm engines only
+  // Unicorn 2.1.1 maps twice the page size it is asked for (measured): ask, read back, and keep
+  // the default (1 KiB for M-profile, as QEMU's) unless the wanted size came out.
+  const std::uint32_t want = engine_page_size(bus);
+  for (std::uint32_t ask : {want / 2, want}) {
+    if (want <= kDefaultArmPage) break;
+    uc_close(uc_);
+    open_engine(arch, mode, cpu_model, ask);
+    std::uint32_t got = 0;
+    if (uc_ctl_get_page_size(uc_, &got) == UC_ERR_OK && got == want) return;
+  }
+  uc_close(uc_);
+  open_engine(arch, mode, cpu_model, 0);
+}
+
+void UnicornCpu::open_engine(uc_arch arch, uc_mode mode, int cpu_model, std::uint32_t page_size) {
+  uc_ = nullptr;
   check_uc(uc_open(arch, mode, &uc_), "uc_open");
-  // The model must be set before the engine is first used.
+  // The page size and the model must be set before the engine is first used.
+  if (page_size) check_uc(uc_ctl_set_page_size(uc_, page_size), "uc_ctl_set_page_size");
   check_uc(uc_ctl_set_cpu_model(uc_, cpu_model), "uc_ctl_set_cpu_model");
+}
+
+std::uint32_t UnicornCpu::engine_page_size(Bus& bus) {
+  for (std::uint32_t page : {4096u, 2048u}) {
+    bool whole_pages = true;
+    for (const auto& r : bus.ram())
+      whole_pages = whole_pages && r->desc.base % page == 0 && r->desc.size % page == 0;
+    for (const auto& m : bus.mmio()) whole_pages = whole_pages && m->base % page == 0 && m->size % page == 0;
+    if (whole_pages) return page;
+  }
+  return kDefaultArmPage;
+}
+
+std::uint32_t UnicornCpu::page_size() const {
+  std::uint32_t got = 0;
+  uc_ctl_get_page_size(uc_, &got);
+  return got;
 }
 
 UnicornCpu::~UnicornCpu() {
@@ -55,9 +91,6 @@ void UnicornCpu::unicorn_state(StateArchive& ar, const std::vector<int>& regs) {
   ar.field("prev_taken_extra", prev_taken_extra_);
   ar.field("instructions", instructions_);
   ar.field("cur_block", cur_block_);
-  ar.field("cur_size", cur_size_);
-  ar.field("cur_base_cycles", cur_base_cycles_);
-  ar.field("cur_base_insns", cur_base_insns_);
   ar.field("partial_valid", partial_.valid);
   ar.field("partial_start", partial_.start);
   ar.field("partial_end", partial_.end);
@@ -259,9 +292,6 @@ UnicornCpu::DebugBlock UnicornCpu::debug_block(std::uint32_t address, std::uint3
     prev_fallthrough_ = partial_.end;
     prev_taken_extra_ = c.taken_extra;
     cur_block_ = partial_.start;
-    cur_size_ = partial_.end - partial_.start;
-    cur_base_cycles_ = partial_.prefix_cycles;
-    cur_base_insns_ = partial_.prefix_insns;
     return DebugBlock::charged;
   }
   first_seen_ = true;
@@ -292,15 +322,16 @@ BlockCost UnicornCpu::prefix_cost(std::uint32_t start, std::uint32_t length) {
 }
 
 void UnicornCpu::stop_inside_block(std::uint32_t at) {
-  if (at - cur_block_ >= cur_size_) return;  // not inside the block that was charged
-  BlockCost whole = costs_.lookup(cur_block_, cur_size_);
+  const std::uint32_t cur_size = prev_fallthrough_ - cur_block_;
+  if (at - cur_block_ >= cur_size) return;  // not inside the block that was charged
+  BlockCost whole = costs_.lookup(cur_block_, cur_size);
   BlockCost prefix = prefix_cost(cur_block_, at - cur_block_);
   // Take back what the instructions from `at` to the end of the block were charged.
   if (whole.cycles > prefix.cycles) sched_.rewind(whole.cycles - prefix.cycles);
   if (whole.instructions > prefix.instructions) instructions_ -= whole.instructions - prefix.instructions;
   // The previous block's taken-branch refill was charged when this block started.
   prev_taken_extra_ = 0;
-  partial_ = Partial{true, cur_block_, cur_block_ + cur_size_, at, prefix.cycles, prefix.instructions};
+  partial_ = Partial{true, cur_block_, prev_fallthrough_, at, prefix.cycles, prefix.instructions};
   update_debug_active();
 }
 

@@ -58,11 +58,20 @@ class UnicornCpu : public Cpu, public CpuDebug {
     costs_.set_static_code(std::move(ranges));
   }
   std::uint64_t blocks_timed() const { return costs_.blocks_timed(); }
+  // The engine's page: translated blocks jump to each other directly within a page, and through
+  // a hash lookup of the next block across pages (a third of the run time of MicroPython's VM
+  // with Cortex-M's 1 KiB default). Arm engines get 4 KiB when the board's memory map is made
+  // of whole 4 KiB pages (every RAM region and device window), since the engine maps whole
+  // pages and an access to a hole must still fault; other engines keep their own (RISC-V: 4 KiB).
+  std::uint32_t page_size() const;
+  static std::uint32_t engine_page_size(Bus& bus);
+  static constexpr std::uint32_t kDefaultArmPage = 1024;
 
  protected:
   UnicornCpu(uc_arch arch, uc_mode mode, int cpu_model, const BoardDesc& board, Bus& bus,
              Semihosting& semihosting);
 
+  void open_engine(uc_arch arch, uc_mode mode, int cpu_model, std::uint32_t page_size);
   // Times one block with the backend's cycle model (called once per distinct block).
   virtual BlockCost time_block(std::uint32_t address, const std::uint8_t* code, std::uint32_t size) = 0;
   // Moves execution to `address` (from a hook: abandons the current translation there).
@@ -84,6 +93,7 @@ class UnicornCpu : public Cpu, public CpuDebug {
   // honoured by the next block hook.
   void request_stop() {
     stop_requested_ = true;
+    refresh_horizon();
     if (running_ && !UnicornBusMapping::in_device_callback()) uc_emu_stop(uc_);
   }
   // In a block hook: stops the run before this block. While debug hooks are attached the
@@ -116,17 +126,38 @@ class UnicornCpu : public Cpu, public CpuDebug {
   // In a block hook, once the block will run: charges its cycles, plus the pipeline refill of
   // the previous block's final conditional branch if that was taken (we are not at its
   // fall-through address).
+  // Branch-free: whether the previous block's branch was taken is as unpredictable for the
+  // host as it is for the guest's pipeline. This runs for every block (about 140 M times a
+  // second): each store and mispredicted branch here shows in the MicroPython benchmark.
   void charge(const BlockCost& c, std::uint32_t address, std::uint32_t size) {
-    Cycles cost = (prev_taken_extra_ && address != prev_fallthrough_) ? prev_taken_extra_ : 0;
-    prev_fallthrough_ = address + size;
-    prev_taken_extra_ = c.taken_extra;
     cur_block_ = address;
-    cur_size_ = size;
-    cur_base_cycles_ = cur_base_insns_ = 0;
-    instructions_ += c.instructions;
-    sched_.advance(cost + c.cycles);
+    charge_time(c, address, size);
+  }
+  // The block hooks' common case, first thing in the hook: no debugger, nothing due, no stop
+  // requested, a known block loaded from the firmware file. Charges it and returns true; false
+  // leaves everything to the backend's full path. It makes no call, so that the compiled hook
+  // needs no stack frame on this path (the full path is a separate, tail-called function).
+  bool charge_fast(std::uint32_t address, std::uint32_t size) {
+    if (sched_.now() >= sched_.horizon()) return false;  // see refresh_horizon()
+    std::uint64_t w = costs_.plain(address, size);
+    if (!w) return false;
+    // As charge_time, from the packed word; cur_block_ matters to the debugger only: not here.
+    using P = BlockCosts::PlainBlock;
+    Cycles refill = prev_taken_extra_ & (Cycles{0} - static_cast<Cycles>(address != prev_fallthrough_));
+    prev_fallthrough_ = address + size;
+    prev_taken_extra_ = P::taken_extra(w);
+    instructions_ += P::instructions(w);
+    sched_.advance(refill + P::cycles(w));
+    return true;
   }
   bool read32(std::uint32_t addr, std::uint32_t* out) const;
+  void charge_time(const BlockCost& c, std::uint32_t address, std::uint32_t size) {
+    Cycles refill = prev_taken_extra_ & (Cycles{0} - static_cast<Cycles>(address != prev_fallthrough_));
+    prev_fallthrough_ = address + size;
+    prev_taken_extra_ = c.taken_extra;
+    instructions_ += c.instructions;
+    sched_.advance(refill + c.cycles);
+  }
   std::string describe_pc();
 
   // ---- debugging ----
@@ -146,6 +177,7 @@ class UnicornCpu : public Cpu, public CpuDebug {
     watch_hit_ = false;
     block_stop_at_ = 1;
     if (debug_active_) attach_debug_hooks();
+    refresh_horizon();  // deadline_ and stop_requested_ are set for this run
   }
   void end_debug_run() {
     if (run_hooks_.empty()) return;
@@ -189,7 +221,11 @@ class UnicornCpu : public Cpu, public CpuDebug {
   }
   void update_debug_active() {
     debug_active_ = !breakpoints_.empty() || !watches_.empty() || stepping_ || partial_.valid;
+    refresh_horizon();
   }
+  // charge_fast's single test: the scheduler's horizon is the run's deadline, or 0 (never fast)
+  // while a debugger is attached or a stop was requested; events scheduled earlier lower it.
+  void refresh_horizon() { sched_.set_cpu_horizon(debug_active_ || stop_requested_ ? 0 : deadline_); }
 
   Bus& bus_;
   Scheduler& sched_;
@@ -204,9 +240,10 @@ class UnicornCpu : public Cpu, public CpuDebug {
   Cycles deadline_ = 0;
   bool running_ = false;
   bool stop_requested_ = false;
-  // The block that is running, as charged by charge() (a resumed rest of a block keeps the
-  // whole block's start and size, with the prefix charged before in cur_base_*).
-  std::uint32_t cur_block_ = 0, cur_size_ = 0, cur_base_cycles_ = 0, cur_base_insns_ = 0;
+  // The block that is running, as charged by charge(): it starts at cur_block_ and ends at
+  // prev_fallthrough_ (a resumed rest of a block keeps the whole block's start and end). Kept
+  // while the debugger is attached (debug_active_, when blocks take the full path) only.
+  std::uint32_t cur_block_ = 0;
   bool debug_active_ = false;
   std::uint32_t block_stop_at_ = 1;  // odd: none
   std::uint32_t prev_fallthrough_ = 0;

@@ -1510,7 +1510,8 @@ constexpr std::uint32_t kRecSp = 0, kRecLr = 4, kRecIpsr = 8, kRecControl = 12, 
 constexpr std::uint32_t kXpsrT = 1u << 24;
 constexpr std::uint64_t kCpuHz = 25'000'000;
 
-BoardDesc test_board(UnmappedPolicy unmapped = UnmappedPolicy::bus_fault, bool semihosting = true) {
+BoardDesc test_board(UnmappedPolicy unmapped = UnmappedPolicy::bus_fault, bool semihosting = true,
+                     std::vector<boardemu::MemoryRegion> extra = {}) {
   BoardDesc b;
   b.semihosting = semihosting;  // the test programs end their runs through semihosting
   b.name = "cpu-test";
@@ -1523,14 +1524,16 @@ BoardDesc test_board(UnmappedPolicy unmapped = UnmappedPolicy::bus_fault, bool s
       {"code", 0x00000000, 0x10000, MemoryKind::ram, 0},
       {"sram", 0x20000000, 0x10000, MemoryKind::ram, 0},
   };
+  b.memory.insert(b.memory.end(), extra.begin(), extra.end());
   return b;
 }
 
 class TestMachine {
  public:
   explicit TestMachine(std::span<const std::uint8_t> image, std::uint32_t mode = 0,
-                       UnmappedPolicy unmapped = UnmappedPolicy::bus_fault, bool semihosting = true)
-      : machine_(test_board(unmapped, semihosting)) {
+                       UnmappedPolicy unmapped = UnmappedPolicy::bus_fault, bool semihosting = true,
+                       std::vector<boardemu::MemoryRegion> extra = {})
+      : machine_(test_board(unmapped, semihosting, std::move(extra))) {
     // CPU_TEST_LOG=trace,guest_error,... shows the backend's diagnostics.
     if (const char* spec = std::getenv("CPU_TEST_LOG")) boardemu::log::enable_from_string(spec, nullptr);
     machine_.set_semihosting_console([this](const std::string& s) { console_ += s; });
@@ -1823,6 +1826,28 @@ TEST(CortexMFault, UnmappedLoadEscalatesToHardFault) {
   EXPECT_EQ(cfsr, kCfsrPreciseErr | kCfsrBfarValid) << std::hex << cfsr;
   EXPECT_EQ(hfsr, kHfsrForced) << std::hex << hfsr;
   EXPECT_EQ(m.read32(kOut + 0x48), 0x60000000u);  // BFAR
+}
+
+// The engine's page size follows the memory map: 4 KiB pages when every region and window is
+// made of whole 4 KiB pages (fewer hash lookups between translated blocks), 1 KiB otherwise, so
+// that an access to a hole next to a smaller region still faults.
+TEST(CortexMFault, EnginePageFollowsTheMemoryMap) {
+  TestMachine whole(busfault::image);
+  EXPECT_EQ(whole.cpu().page_size(), 4096u);
+  // 0x60000000, which busfault.s loads from, stays a hole in the same 4 KiB page as this region.
+  TestMachine split(busfault::image, 0, UnmappedPolicy::bus_fault, true,
+                    {{"small", 0x60000400, 0x400, MemoryKind::ram, 0}});
+  EXPECT_EQ(split.cpu().page_size(), 1024u);
+  RunResult r = split.run();
+  expect_clean_exit(split, r);
+  EXPECT_EQ(split.read32(kOut + kRecIpsr), 3u);  // HardFault, as without the region
+  EXPECT_EQ(split.frame()[6], busfault::fault_insn);
+  EXPECT_EQ(split.read32(kOut + 0x48), 0x60000000u);  // BFAR
+  // Both run the same program to the same cycle.
+  RunResult r2 = whole.run();
+  expect_clean_exit(whole, r2);
+  EXPECT_EQ(whole.machine().scheduler().now(), split.machine().scheduler().now());
+  EXPECT_EQ(whole.cpu().instructions(), split.cpu().instructions());
 }
 
 TEST(CortexMFault, UnmappedLoadTakesBusFaultWhenEnabled) {

@@ -272,7 +272,8 @@ class SnapshotBadInputTest(SnapshotCase):
         self.ended(self.load(path))  # the good one loads
         # Header fields: magic, version (u32 at 8), then the boardemu version text.
         wrong_version = bytearray(good)
-        wrong_version[8:12] = struct.pack("<I", 3)
+        current = struct.unpack("<I", good[8:12])[0]
+        wrong_version[8:12] = struct.pack("<I", current + 1)
         damaged = bytearray(good)
         damaged[len(good) // 2] ^= 0x55
         cases = [
@@ -282,7 +283,8 @@ class SnapshotBadInputTest(SnapshotCase):
             ("half.snap", good[:len(good) // 2], "truncated at byte %d of %d (section " % (len(good) // 2, len(good))),
             ("tail-cut.snap", good[:-3], "truncated at byte %d" % (len(good) - 3)),
             ("longer.snap", good + b"\0\0", "2 bytes after the end of the snapshot"),
-            ("version.snap", bytes(wrong_version), "format version 3, this boardemu reads 1"),
+            ("version.snap", bytes(wrong_version),
+             "format version %d, this boardemu reads %d" % (current + 1, current)),
             ("damaged.snap", bytes(damaged), "checksum mismatch"),
         ]
         for name, data, message in cases:

@@ -2,6 +2,7 @@
 // encoding and its errors, scheduler events restored in firing order, and every device and part
 // of every board (and of the example circuits) driven into a busy state through its registers,
 // saved, restored into a new machine and carried on: both machines must stay identical.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -333,8 +334,10 @@ TEST(Snapshot, HeaderChecks) {
   EXPECT_NE(error_of([&] { with_circuit->load_snapshot(e); }).find("made for another description of board 'esp8266'"),
             std::string::npos);
   std::vector<std::uint8_t> v = s;
-  v[8] = 2;
-  EXPECT_EQ(error_of([&] { a->load_snapshot(v); }), "format version 2, this boardemu reads 1");
+  v[8] = static_cast<std::uint8_t>(kSnapshotFormatVersion + 1);
+  EXPECT_EQ(error_of([&] { a->load_snapshot(v); }),
+            fmt::format("format version {}, this boardemu reads {}", kSnapshotFormatVersion + 1,
+                        kSnapshotFormatVersion));
   v = s;
   v[v.size() / 2] ^= 1;
   EXPECT_EQ(error_of([&] { a->load_snapshot(v); }), "checksum mismatch: the file is damaged");
