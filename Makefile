@@ -55,8 +55,8 @@ test: unit-tests sanitize-tests mpy-tests
 bench: build
 	@bash scripts/bench.sh --board mps2-an385
 	@bash scripts/bench.sh --board virt-rv32
+	@bash scripts/bench.sh --board esp8266
 	@bash scripts/bench-lx106.sh
-	@bash scripts/bench-lx106.sh --engine jit
 
 clean:
 	rm -rf build/CMakeFiles build/CMakeCache.txt build/boardemu build/firmware

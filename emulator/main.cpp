@@ -112,8 +112,9 @@ void add_session_options(CLI::App* cmd, boardemu::cli::SessionOptions& o) {
                       "lx106 only: write PC and registers before every instruction to FILE ('-': stderr),\n"
                       "one line each: PC=... A00=... .. A15=... SAR=... PS=... CCOUNT=...");
   cmd->add_option("--engine", o.engine,
-                      "lx106 only: interp (the interpreter, default) or jit (the translator to x86-64 host code:\n"
-                      "the same instructions, cycles and state; docs/lx106-translator.md)")
+                      "lx106 only: jit (the translator to x86-64 host code, default where built) or interp (the\n"
+                      "interpreter): the same instructions, cycles and state; docs/lx106-translator.md.\n"
+                      "Single steps, breakpoints and --trace-cpu always run on the interpreter")
       ->check(CLI::IsMember({"interp", "jit"}));
   cmd->add_option("--gdb", o.gdb,
                       "Serve the GDB remote protocol on TCP [HOST:]PORT (host default 127.0.0.1; port 0: any free\n"

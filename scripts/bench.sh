@@ -2,9 +2,10 @@
 # Benchmarks boardemu against QEMU on the same firmware and the same CPU-bound MicroPython script
 # (scripts/bench_workload.py).
 #
-# Usage: scripts/bench.sh [--runs N] [--board mps2-an385|virt-rv32] [--emulator both|boardemu|qemu]
-#   --runs N      runs per emulator (default 5)
-#   --board B     default mps2-an385
+# Usage: scripts/bench.sh [--runs N] [--board B] [--emulator both|boardemu|qemu]
+#   --runs N      runs per emulator (default 5), alternated: boardemu, qemu, boardemu, ...
+#   --board B     mps2-an385 (default), virt-rv32, esp8266 (QEMU: our port's LX106_SIM build on
+#                 `-M sim -cpu lx106`), esp8266-v2 (boardemu only)
 #   --emulator E  default both; `qemu` alone measures only the baseline
 #
 # What is measured (the same for both emulators): each run starts a fresh emulator process whose
@@ -22,6 +23,9 @@
 # threads) used over the timed interval: it is the steadier figure when the machine is shared,
 # since wall time then also counts the time the emulator waited for a core. Every run's output
 # must match what CPython prints for the same script, otherwise the run counts as failed.
+# On esp8266 boards the workload computes fib(20) instead of fib(25), which recurses deeper than
+# the port's 8 KiB C stack allows. "MIPS" is the instructions boardemu executes for the workload (counted deterministically by the
+# scenario runner: an exec of the workload minus an empty exec) over its median time.
 # QEMU's ~1 s "startup" is mostly QEMU itself: its pty backend notices that the other side has
 # been opened only on a 1 s poll, and holds the first input until then.
 #
@@ -36,7 +40,7 @@ die() { echo "bench: $*" >&2; exit 2; }
 # shellcheck source-path=SCRIPTDIR source=lib/emulators.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/emulators.sh"
 WORKLOAD="$ROOT/scripts/bench_workload.py"
-usage() { sed -n '5,8p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '5,9p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 runs=5
 board=mps2-an385
@@ -85,17 +89,22 @@ if [ "$which" != qemu ]; then emu_boardemu_command; add_emulator boardemu; fi
 # shellcheck disable=SC2119
 if [ "$which" != boardemu ]; then emu_qemu_command; add_emulator qemu; fi
 
-exec "$PY" - "$MPY/tools" "$WORKLOAD" "$runs" "$board" "${emus[@]}" <<'EOF'
+exec "$PY" - "$MPY/tools" "$WORKLOAD" "$runs" "$board" "$EMU_BOARD" "$BOARDEMU_BIN" "$EMU_FIRMWARE_ARG" "${emus[@]}" <<'EOF'
 import os, statistics, subprocess, sys, time
 
 tools, workload_path, runs, board = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
-emus = [a.split("=", 1) + [verdict] for a, verdict in zip(sys.argv[5::2], sys.argv[6::2])]
+emu_board, boardemu_bin, boardemu_extra = sys.argv[5], sys.argv[6], sys.argv[7].split()
+emus = [a.split("=", 1) + [verdict] for a, verdict in zip(sys.argv[8::2], sys.argv[9::2])]
 sys.path.insert(0, tools)
 import pyboard
 
 with open(workload_path, "rb") as f:
     workload = f.read()
-expected = subprocess.run([sys.executable, workload_path], check=True,
+if board.startswith("esp8266"):
+    # fib(25) recurses deeper than the ESP8266 port's 8 KiB C stack allows (as on the chip).
+    assert b"a = fib(25)" in workload
+    workload = workload.replace(b"a = fib(25)", b"a = fib(20)")
+expected = subprocess.run([sys.executable, "-c", workload], check=True,
                           capture_output=True).stdout.strip()
 EXEC_TIMEOUT = 600  # seconds a single execution may take before the run counts as failed
 
@@ -104,10 +113,23 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
 def cpu_seconds(pid):
-    """User + system CPU time of process `pid`, all its threads (from /proc, 1/CLK_TCK s steps)."""
-    with open("/proc/%d/stat" % pid) as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+    """User + system CPU time of process `pid` and the processes it started (QEMU on esp8266 runs
+    under a wrapper), all threads (from /proc, 1/CLK_TCK s steps)."""
+    stats = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open("/proc/%s/stat" % entry) as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            stats[int(entry)] = (int(fields[1]), int(fields[11]) + int(fields[12]))
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        total += stats.get(p, (0, 0))[1]
+        todo.extend(child for child, (parent, _) in stats.items() if parent == p)
+    return total / CLK_TCK
 
 
 def timed_exec(pyb, script):
@@ -160,14 +182,16 @@ def one_run(cmd):
 
 results = {}
 failed = False
+startable = []
 for name, cmd, verdict in emus:
     print("bench: %s: %s" % (name, cmd), flush=True)
-    rows = []
     if verdict != "ok":
         print("bench: %s does not start: %s" % (name, verdict), flush=True)
         failed = True
         continue
-    for i in range(runs):
+    startable.append((name, cmd))
+for i in range(runs):
+    for name, cmd in startable:  # alternated: a change of load hits both emulators alike
         try:
             r = one_run(cmd)
         except (pyboard.PyboardError, OSError) as e:
@@ -176,15 +200,35 @@ for name, cmd, verdict in emus:
             continue
         print("bench: %s run %d: workload %.3f s, emulator CPU %.2f s (startup %.3f s, empty %.2f ms)"
               % (name, i + 1, r[2], r[3], r[0], r[1] * 1e3), flush=True)
-        rows.append(r)
-    if rows:
-        results[name] = rows
+        results.setdefault(name, []).append(r)
+
+
+def workload_instructions():
+    """Instructions boardemu executes for the workload: the scenario runner's deterministic count
+    for an exec of the workload minus that of an exec of `pass` (the same raw-REPL exchange)."""
+    import json, re, tempfile
+    counts = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for i, code in enumerate((workload.decode(), "pass")):
+            scenario = os.path.join(tmp, "w%d.yaml" % i)
+            junit = os.path.join(tmp, "w%d.xml" % i)
+            with open(scenario, "w") as f:
+                f.write("name: bench\nboard: %s\ntimeout: 3600s\nsteps:\n  - exec: {code: %s}\n"
+                        % (emu_board, json.dumps(code)))
+            cmd = [boardemu_bin, "test", scenario, "--junit", junit] + boardemu_extra
+            p = subprocess.run(cmd, capture_output=True, timeout=EXEC_TIMEOUT)
+            m = re.search(r'name="instructions" value="(\d+)"', open(junit).read()) if os.path.exists(junit) else None
+            if p.returncode != 0 or not m:
+                return None
+            counts.append(int(m.group(1)))
+    return counts[0] - counts[1]
 
 print()
 print("workload %s on %s, %d run(s) each, output \"%s\""
       % (os.path.basename(workload_path), board, runs, expected.decode()))
-print("%-9s %5s %9s %9s %9s %10s %9s"
-      % ("emulator", "runs", "min s", "median s", "cpu s", "startup s", "empty ms"))
+insns = workload_instructions() if "boardemu" in results else None
+print("%-9s %5s %9s %9s %9s %10s %9s %9s"
+      % ("emulator", "runs", "min s", "median s", "cpu s", "startup s", "empty ms", "MIPS"))
 med = {}
 mins = {}
 cpu = {}
@@ -193,9 +237,12 @@ for name, rows in results.items():
     med[name] = statistics.median(work)
     mins[name] = min(work)
     cpu[name] = statistics.median(r[3] for r in rows)
-    print("%-9s %5d %9.3f %9.3f %9.2f %10.3f %9.2f" % (
+    mips = "%9.1f" % (insns / med[name] / 1e6) if insns and name == "boardemu" else "%9s" % "-"
+    print("%-9s %5d %9.3f %9.3f %9.2f %10.3f %9.2f %s" % (
         name, len(rows), mins[name], med[name], cpu[name],
-        statistics.median(r[0] for r in rows), statistics.median(r[1] for r in rows) * 1e3))
+        statistics.median(r[0] for r in rows), statistics.median(r[1] for r in rows) * 1e3, mips))
+if insns:
+    print("boardemu executes %d instructions for the workload (scenario runner, deterministic)" % insns)
 if "boardemu" in med and "qemu" in med:
     print("ratio boardemu/qemu: %.2f (median), %.2f (min), %.2f (cpu)"
           % (med["boardemu"] / med["qemu"], mins["boardemu"] / mins["qemu"],

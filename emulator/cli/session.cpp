@@ -199,11 +199,12 @@ int Session::open() {
     std::fflush(stderr);
   }
 
-  if (o.engine != "interp") {
+  if (!o.engine.empty()) {
     auto* lx = dynamic_cast<xtensa::Lx106Cpu*>(&machine_->cpu());
     if (!lx) return report(kExitUsage, fmt::format("--engine {}: only the lx106 backend has engines, not {}", o.engine,
                                                  machine_->cpu().arch()));
-    if (o.engine != "jit" || !lx->set_engine(xtensa::Lx106Cpu::Engine::jit))
+    auto engine = o.engine == "jit" ? xtensa::Lx106Cpu::Engine::jit : xtensa::Lx106Cpu::Engine::interp;
+    if (!lx->set_engine(engine))
       return report(kExitUsage, fmt::format("--engine {}: not available in this build (x86-64 with Xbyak only)", o.engine));
   }
   if (!o.trace_cpu.empty()) {

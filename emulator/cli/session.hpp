@@ -45,7 +45,7 @@ struct SessionOptions {
   std::string log;
   bool stats = false;
   std::string trace_cpu;
-  std::string engine = "interp";  // lx106: interp or jit (Lx106Cpu::set_engine)
+  std::string engine;  // lx106: interp or jit (Lx106Cpu::set_engine); empty: the CPU's default
   std::string gdb;  // [HOST:]PORT of the GDB remote stub; empty: no debugger
   bool gdb_wait = false;
   // Snapshots (machine/snapshot.hpp): start from one instead of reset, and/or save one when

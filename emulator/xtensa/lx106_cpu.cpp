@@ -69,9 +69,11 @@ Lx106Cpu::Lx106Cpu(const BoardDesc& board, Bus& bus)
   // Memory written behind the core (flash programmed through a controller, host writes) may
   // hold instructions decoded earlier.
   bus_.add_write_observer([this](std::uint32_t addr, std::uint32_t len) { host_wrote(addr, len); });
-  // BOARDEMU_LX106_ENGINE=jit makes the translator the default (how the test suites run every
-  // LX106 test on both engines); `run --engine` decides for the command line.
-  if (const char* e = std::getenv("BOARDEMU_LX106_ENGINE"); e && std::string(e) == "jit") set_engine(Engine::jit);
+  // The translator where it is built (x86-64 with Xbyak), the interpreter elsewhere.
+  // BOARDEMU_LX106_ENGINE=interp makes the interpreter the default (how the test suites run
+  // every LX106 test on both engines); `run --engine` decides for the command line.
+  const char* e = std::getenv("BOARDEMU_LX106_ENGINE");
+  set_engine(e && std::string(e) == "interp" ? Engine::interp : Engine::jit);
 }
 
 Lx106Cpu::~Lx106Cpu() {

@@ -230,7 +230,7 @@ TEST(Lx106JitDiff, RandomProgramsAgreeWithTheInterpreter) {
       ASSERT_TRUE(c.write_sr(SR_CCOMPARE0, 300));
     }
     ASSERT_TRUE(p.cpu(p.jit).set_engine(Lx106Cpu::Engine::jit));
-    ASSERT_TRUE(p.cpu(p.interp).set_engine(Lx106Cpu::Engine::interp));  // even under BOARDEMU_LX106_ENGINE=jit
+    ASSERT_TRUE(p.cpu(p.interp).set_engine(Lx106Cpu::Engine::interp));  // whatever the default engine
     for (unsigned slice = 0; slice < 1500; ++slice) {
       Cycles len = 1 + rng() % (slice % 31 == 0 ? 5000 : slice % 7 == 0 ? 400 : 40);
       // An interrupt input pulses for one slice now and then (a level held high would keep
