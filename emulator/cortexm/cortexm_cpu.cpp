@@ -267,7 +267,7 @@ BlockCost CortexMCpu::time_block(std::uint32_t address, const std::uint8_t* code
 void CortexMCpu::on_block(uc_engine*, std::uint64_t address, std::uint32_t size, void* p) {
   auto& s = *static_cast<CortexMCpu*>(p);
   auto addr = static_cast<std::uint32_t>(address);
-  if (!s.watch_masked_ && s.charge_fast(addr, size)) [[likely]] return;
+  if (s.charge_fast(addr, size)) [[likely]] return;
   s.block_slow(addr, size);
 }
 

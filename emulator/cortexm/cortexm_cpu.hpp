@@ -72,6 +72,8 @@ class CortexMCpu : public UnicornCpu {
   // The block hook past UnicornCpu::charge_fast: debugging, stops, pending exceptions, blocks
   // not timed yet or outside the firmware's code.
   [[gnu::noinline]] void block_slow(std::uint32_t address, std::uint32_t size);
+  // Set only between runs (take_pending_exception), so each run's refresh_horizon() sees it.
+  bool wants_full_block_path() const override { return watch_masked_; }
   static void on_intr(uc_engine* uc, std::uint32_t intno, void* self);
   static bool on_unmapped(uc_engine* uc, uc_mem_type type, std::uint64_t address, int size,
                           std::int64_t value, void* self);

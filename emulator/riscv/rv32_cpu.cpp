@@ -70,6 +70,7 @@ std::function<void(bool)> Rv32Cpu::cpu_line(const std::string& name) {
   return [this, bit](bool level) {
     std::uint32_t before = lines_;
     lines_ = level ? (lines_ | bit) : (lines_ & ~bit);
+    refresh_horizon();
     if (lines_ != before && level) request_stop();
   };
 }
@@ -146,7 +147,7 @@ void Rv32Cpu::on_block(uc_engine*, std::uint64_t address, std::uint32_t size, vo
   auto& s = *static_cast<Rv32Cpu*>(p);
   auto addr = static_cast<std::uint32_t>(address);
   // block_end_ matters only to blocks with counter reads, which charge_fast leaves alone.
-  if ((s.resume_uncharged_ & 1) && !s.lines_ && s.charge_fast(addr, size)) [[likely]] return;
+  if (s.charge_fast(addr, size)) [[likely]] return;
   s.block_slow(addr, size);
 }
 
@@ -171,13 +172,17 @@ void Rv32Cpu::block_slow(std::uint32_t addr, std::uint32_t size) {
   // any counter read in it still needs its hook.
   bool charged = addr == s.resume_uncharged_;
   s.resume_uncharged_ = 1;
+  s.refresh_horizon();
   s.block_end_ = addr + size;
   const BlockCost& c = s.costs_.lookup(addr, size);
   if (!charged && s.retranslated(c, addr, size)) return;
   if (c.reads_counters && !s.hooked_counter_reads_.count(addr)) {
     s.hook_counter_reads(addr, size);
     s.block_abandoned(addr);
-    if (charged) s.resume_uncharged_ = addr;  // it runs again from its start, still charged
+    if (charged) {
+      s.resume_uncharged_ = addr;  // it runs again from its start, still charged
+      s.refresh_horizon();
+    }
     return;
   }
   if (!charged) s.charge(c, addr, size);
@@ -237,6 +242,7 @@ void Rv32Cpu::on_counter_read(uc_engine*, std::uint64_t address, std::uint32_t, 
   // charged with it. (Unicorn ends a translated block after every CSR instruction, so usually
   // it is not: the next block is new and is charged normally.)
   s.resume_uncharged_ = at + 4 < s.block_end_ ? at + 4 : 1;
+  s.refresh_horizon();
   s.set_reg(UC_RISCV_REG_PC, at + 4);  // skips the instruction (abandons this translation)
 }
 

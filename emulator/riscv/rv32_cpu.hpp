@@ -74,6 +74,9 @@ class Rv32Cpu : public UnicornCpu {
   // The block hook past UnicornCpu::charge_fast: debugging, stops, pending interrupts, counter
   // reads, blocks not timed yet or outside the firmware's code.
   [[gnu::noinline]] void block_slow(std::uint32_t address, std::uint32_t size);
+  // A pending interrupt line, or the rest of a block whose counter read was emulated: every
+  // block takes the full path (refresh_horizon() is called where these change).
+  bool wants_full_block_path() const override { return lines_ != 0 || !(resume_uncharged_ & 1); }
   static void on_counter_read(uc_engine*, std::uint64_t address, std::uint32_t size, void* self);
   static void on_intr(uc_engine*, std::uint32_t intno, void* self);
   static bool on_unmapped(uc_engine*, uc_mem_type type, std::uint64_t address, int size,

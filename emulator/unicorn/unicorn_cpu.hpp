@@ -224,8 +224,13 @@ class UnicornCpu : public Cpu, public CpuDebug {
     refresh_horizon();
   }
   // charge_fast's single test: the scheduler's horizon is the run's deadline, or 0 (never fast)
-  // while a debugger is attached or a stop was requested; events scheduled earlier lower it.
-  void refresh_horizon() { sched_.set_cpu_horizon(debug_active_ || stop_requested_ ? 0 : deadline_); }
+  // while a debugger is attached, a stop was requested or the backend wants every block on its
+  // full path (wants_full_block_path; it calls this when that changes); events scheduled
+  // earlier lower it.
+  void refresh_horizon() {
+    sched_.set_cpu_horizon(debug_active_ || stop_requested_ || wants_full_block_path() ? 0 : deadline_);
+  }
+  virtual bool wants_full_block_path() const { return false; }
 
   Bus& bus_;
   Scheduler& sched_;
