@@ -151,7 +151,7 @@ CortexMCpu::CortexMCpu(const BoardDesc& board, Bus& bus, Semihosting& semihostin
 }
 
 void CortexMCpu::map_bus() {
-  map_bus_with_hooks(reinterpret_cast<void*>(on_block), reinterpret_cast<void*>(on_intr),
+  map_bus_with_hooks(reinterpret_cast<void*>(&block_hook<CortexMCpu>), reinterpret_cast<void*>(on_intr),
                      reinterpret_cast<void*>(on_unmapped), reinterpret_cast<void*>(on_invalid));
 }
 
@@ -264,27 +264,10 @@ BlockCost CortexMCpu::time_block(std::uint32_t address, const std::uint8_t* code
   return c;
 }
 
-void CortexMCpu::on_block(uc_engine*, std::uint64_t address, std::uint32_t size, void* p) {
-  auto& s = *static_cast<CortexMCpu*>(p);
-  auto addr = static_cast<std::uint32_t>(address);
-  if (s.charge_fast(addr, size)) [[likely]] return;
-  s.block_slow(addr, size);
-}
-
 void CortexMCpu::block_slow(std::uint32_t addr, std::uint32_t size) {
   auto& s = *this;
-  bool step_first = false;
-  if (s.debug_active_) [[unlikely]] {
-    DebugBlock d = s.debug_block(addr, size);
-    if (d == DebugBlock::stop || d == DebugBlock::charged) return;
-    step_first = d == DebugBlock::step_first;
-  }
-  // Stopping here keeps this block from executing (the engine checks for a stop request after
-  // the block hook), so nothing is charged for it until it really runs.
-  if (!step_first && s.stop_due()) {
-    s.stop_before_block(addr);
-    return;
-  }
+  bool step_first;
+  if (!block_may_run(addr, size, step_first)) return;
   if (!step_first && s.watch_masked_ && s.scs_->exception_to_take(s.current_execution_priority()) &&
       !s.it_block_active()) {
     // An exception was pending behind a mask (PRIMASK/BASEPRI/priority) that has just dropped
@@ -343,7 +326,7 @@ bool CortexMCpu::take_pending_exception(bool tail_chain) {
     return false;
   }
   if (it_block_active()) {
-    // Never between the instructions of an IT block: on_block looks again at every block
+    // Never between the instructions of an IT block: block_slow looks again at every block
     // start and stops at the first one past the IT block. (Stopping at the very next block
     // start would not move on: the stop keeps that block from running.)
     watch_masked_ = true;
@@ -532,7 +515,7 @@ RunResult CortexMCpu::run(Cycles deadline) {
     sleeping_ = false;
   }
   // Not inside a block a debug stop interrupted: exceptions are taken at block starts only.
-  // Inside one, a pending exception is taken at the next block start (on_block looks).
+  // Inside one, a pending exception is taken at the next block start (block_slow looks).
   if (!mid_block())
     take_pending_exception(false);
   else

@@ -68,7 +68,7 @@ class CortexMCpu : public UnicornCpu {
  private:
   enum class Trap { none, intr, unmapped, invalid };
 
-  static void on_block(uc_engine* uc, std::uint64_t address, std::uint32_t size, void* self);
+  friend class UnicornCpu;  // block_hook<CortexMCpu> calls block_slow
   // The block hook past UnicornCpu::charge_fast: debugging, stops, pending exceptions, blocks
   // not timed yet or outside the firmware's code.
   [[gnu::noinline]] void block_slow(std::uint32_t address, std::uint32_t size);

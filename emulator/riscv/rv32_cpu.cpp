@@ -60,7 +60,7 @@ Rv32Cpu::Rv32Cpu(const BoardDesc& board, Bus& bus, Semihosting& semihosting)
 void Rv32Cpu::map_bus() {
   // No invalid-instruction hook: EBREAK and illegal encodings end the run with
   // UC_ERR_INSN_INVALID, which run() turns into the right exception.
-  map_bus_with_hooks(reinterpret_cast<void*>(on_block), reinterpret_cast<void*>(on_intr),
+  map_bus_with_hooks(reinterpret_cast<void*>(&block_hook<Rv32Cpu>), reinterpret_cast<void*>(on_intr),
                      reinterpret_cast<void*>(on_unmapped), nullptr);
 }
 
@@ -105,7 +105,6 @@ void Rv32Cpu::state(StateArchive& ar) {
   ar.field("sleeping", sleeping_);
   ar.field("lines", lines_);
   ar.field("resume_uncharged", resume_uncharged_);
-  ar.field("block_end", block_end_);
   ar.field("mcycle_offset", mcycle_offset_);
   ar.field("minstret_offset", minstret_offset_);
   ar.field("entry", entry_);
@@ -143,27 +142,10 @@ void Rv32Cpu::hook_counter_reads(std::uint32_t address, std::uint32_t size) {
   set_reg(UC_RISCV_REG_PC, address);
 }
 
-void Rv32Cpu::on_block(uc_engine*, std::uint64_t address, std::uint32_t size, void* p) {
-  auto& s = *static_cast<Rv32Cpu*>(p);
-  auto addr = static_cast<std::uint32_t>(address);
-  // block_end_ matters only to blocks with counter reads, which charge_fast leaves alone.
-  if (s.charge_fast(addr, size)) [[likely]] return;
-  s.block_slow(addr, size);
-}
-
 void Rv32Cpu::block_slow(std::uint32_t addr, std::uint32_t size) {
   auto& s = *this;
-  bool step_first = false;
-  if (s.debug_active_) [[unlikely]] {
-    DebugBlock d = s.debug_block(addr, size);
-    if (d == DebugBlock::stop || d == DebugBlock::charged) return;
-    step_first = d == DebugBlock::step_first;
-  }
-  // Stopping here keeps this block from executing, so nothing is charged for it yet.
-  if (!step_first && s.stop_due()) {
-    s.stop_before_block(addr);
-    return;
-  }
+  bool step_first;
+  if (!block_may_run(addr, size, step_first)) return;
   if (!step_first && s.lines_ && s.interrupt_takeable()) {  // an interrupt was pending behind MIE/mie
     s.stop_before_block(addr);
     return;
@@ -173,7 +155,6 @@ void Rv32Cpu::block_slow(std::uint32_t addr, std::uint32_t size) {
   bool charged = addr == s.resume_uncharged_;
   s.resume_uncharged_ = 1;
   s.refresh_horizon();
-  s.block_end_ = addr + size;
   const BlockCost& c = s.costs_.lookup(addr, size);
   if (!charged && s.retranslated(c, addr, size)) return;
   if (c.reads_counters && !s.hooked_counter_reads_.count(addr)) {
@@ -203,7 +184,7 @@ void Rv32Cpu::on_counter_read(uc_engine*, std::uint64_t address, std::uint32_t, 
   // instruction reads the value prior to its own execution). Unicorn ends a translated block
   // after every CSR instruction, so that is usually this instruction alone.
   std::uint32_t not_retired = 0;
-  for (std::uint32_t p = at; p < s.block_end_; ++not_retired) {
+  for (std::uint32_t p = at; p < s.prev_fallthrough_; ++not_retired) {
     std::uint8_t low = 0;
     if (!s.bus_.read_block(p, &low, 1)) break;
     p += (low & 3) == 3 ? 4 : 2;
@@ -241,7 +222,7 @@ void Rv32Cpu::on_counter_read(uc_engine*, std::uint64_t address, std::uint32_t, 
   // Execution resumes after this instruction; if that is still inside the block, the rest was
   // charged with it. (Unicorn ends a translated block after every CSR instruction, so usually
   // it is not: the next block is new and is charged normally.)
-  s.resume_uncharged_ = at + 4 < s.block_end_ ? at + 4 : 1;
+  s.resume_uncharged_ = at + 4 < s.prev_fallthrough_ ? at + 4 : 1;
   s.refresh_horizon();
   s.set_reg(UC_RISCV_REG_PC, at + 4);  // skips the instruction (abandons this translation)
 }
@@ -358,8 +339,9 @@ std::optional<std::uint32_t> Rv32Cpu::locate_faulting_access(std::uint32_t block
                                                              std::uint32_t address, bool write) {
   auto x = [this](std::uint32_t r) { return r ? reg(UC_RISCV_REG_X0 + static_cast<int>(r)) : 0u; };
   auto covers = [address](std::uint32_t lo, std::uint32_t size) { return address - lo < size; };
-  // The block that faulted is the one that started last (on_block saw its size).
-  std::uint32_t end = block_end_ > block_start ? block_end_ : block_start + 4096;
+  // The block that faulted is the one charged last, whichever path charged it: it ends at
+  // prev_fallthrough_.
+  std::uint32_t end = prev_fallthrough_ > block_start ? prev_fallthrough_ : block_start + 4096;
   for (std::uint32_t at = block_start; at < end;) {
     std::uint8_t b[4] = {0, 0, 0, 0};
     if (!bus_.read_block(at, b, 2)) break;

@@ -70,7 +70,7 @@ class Rv32Cpu : public UnicornCpu {
  private:
   enum class Trap { none, intr, unmapped };
 
-  static void on_block(uc_engine*, std::uint64_t address, std::uint32_t size, void* self);
+  friend class UnicornCpu;  // block_hook<Rv32Cpu> calls block_slow
   // The block hook past UnicornCpu::charge_fast: debugging, stops, pending interrupts, counter
   // reads, blocks not timed yet or outside the firmware's code.
   [[gnu::noinline]] void block_slow(std::uint32_t address, std::uint32_t size);
@@ -110,7 +110,6 @@ class Rv32Cpu : public UnicornCpu {
   // After a counter read was emulated, execution resumes mid-block at this address; that tail
   // was already charged with the block.
   std::uint32_t resume_uncharged_ = 1;
-  std::uint32_t block_end_ = 0;  // the end of the block that is running
   std::int64_t mcycle_offset_ = 0, minstret_offset_ = 0;
   std::uint32_t entry_ = 0;
 

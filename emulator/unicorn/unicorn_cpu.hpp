@@ -109,6 +109,34 @@ class UnicornCpu : public Cpu, public CpuDebug {
     Cycles now = sched_.now();
     return stop_requested_ || now >= deadline_ || now >= sched_.earliest();
   }
+  // The block hook both backends install (map_bus_with_hooks): the common case, charge_fast,
+  // inline; everything else in the backend's block_slow(address, size), which starts with
+  // block_may_run().
+  template <class Backend>
+  static void block_hook(uc_engine*, std::uint64_t address, std::uint32_t size, void* self) {
+    auto& s = *static_cast<Backend*>(self);
+    auto addr = static_cast<std::uint32_t>(address);
+    if (s.charge_fast(addr, size)) [[likely]] return;
+    s.block_slow(addr, size);
+  }
+  // The start of a block_slow: the debugger's say, then the stop check. False: the hook is done
+  // (stopped before the block, or the debugger charged it). `step_first`: the first block of a
+  // single step, which runs whatever is due (see DebugBlock).
+  bool block_may_run(std::uint32_t address, std::uint32_t size, bool& step_first) {
+    step_first = false;
+    if (debug_active_) [[unlikely]] {
+      DebugBlock d = debug_block(address, size);
+      if (d == DebugBlock::stop || d == DebugBlock::charged) return false;
+      step_first = d == DebugBlock::step_first;
+    }
+    // Stopping here keeps this block from executing (the engine checks for a stop request after
+    // the block hook), so nothing is charged for it until it really runs.
+    if (!step_first && stop_due()) {
+      stop_before_block(address);
+      return false;
+    }
+    return true;
+  }
   // In a block hook: translates the block again if the guest rewrote it (see BlockCosts).
   bool retranslated(const BlockCost& c, std::uint32_t address, std::uint32_t size) {
     if (!c.dynamic || !costs_.rewritten(address, size)) return false;
