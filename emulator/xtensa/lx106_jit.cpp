@@ -617,30 +617,21 @@ Lx106Jit::Impl::BlockFn Lx106Jit::Impl::translate(std::uint32_t pc0) {
         }, r);
         break;
       case Op::NSAU:  // leading zeros, 32 for 0
-        alu([&] {
+      case Op::NSA:   // redundant sign bits: clz(v < 0 ? ~v : v) - 1, 31 for 0 and -1
+        alu([&, nsa = in.op == Op::NSA] {
           Label zero;
           g.mov(ecx, A(s));
-          g.mov(eax, 32);
+          if (nsa) {  // v < 0 ? ~v : v
+            g.mov(edx, ecx);
+            g.sar(edx, 31);
+            g.xor_(ecx, edx);
+          }
+          const int width = nsa ? 31 : 32;  // the result for 0; otherwise width - 1 - bsr
+          g.mov(eax, width);
           g.test(ecx, ecx);
           g.jz(zero);
           g.bsr(ecx, ecx);
-          g.mov(eax, 31);
-          g.sub(eax, ecx);
-          g.L(zero);
-        }, t);
-        break;
-      case Op::NSA:  // redundant sign bits: clz(v < 0 ? ~v : v) - 1, 31 for 0 and -1
-        alu([&] {
-          Label zero;
-          g.mov(ecx, A(s));
-          g.mov(edx, ecx);
-          g.sar(edx, 31);
-          g.xor_(ecx, edx);
-          g.mov(eax, 31);
-          g.test(ecx, ecx);
-          g.jz(zero);
-          g.bsr(ecx, ecx);
-          g.mov(eax, 30);
+          g.mov(eax, width - 1);
           g.sub(eax, ecx);
           g.L(zero);
         }, t);

@@ -144,7 +144,7 @@ Image make_program(std::mt19937& rng) {
       "MOVI", "MOVI_N", "MOV_N", "SLLI", "SRLI", "SRAI", "EXTUI", "MULL", "NEG", "L32I", "L32I_N",
       "S32I", "S32I_N", "L8UI", "L16UI", "L16SI", "S8I", "S16I", "L32R", "BEQZ", "BNEZ", "BEQZ_N",
       "BNEZ_N", "BLTU", "BGE", "BNE", "BEQ", "BBCI", "BBSI", "BEQI", "BNEI", "BLTUI", "J", "CALL0",
-      "RET_N", "MOVEQZ", "SRC", "SSL", "SRL", "NSAU"};
+      "RET_N", "MOVEQZ", "SRC", "SSL", "SRL", "NSAU", "NSA"};
   std::vector<const Encoding*> common;
   for (const auto& e : kTable)
     for (const auto& n : kCommon)
