@@ -94,14 +94,7 @@ ScenarioResult from_json(const json& j) {
 }
 
 // XML 1.0 cannot hold most control characters: they are shown as \xNN.
-std::string xml_text(const std::string& s) {
-  std::string out;
-  for (unsigned char c : s) {
-    if (c == '\t' || c == '\n' || c >= 0x20) out += static_cast<char>(c);
-    else if (c != '\r') out += fmt::format("\\x{:02x}", c);
-  }
-  return out;
-}
+std::string xml_text(const std::string& s) { return printable_lines(s, false); }
 
 void write_junit(const std::string& path, const std::vector<ScenarioResult>& results) {
   tinyxml2::XMLDocument doc;

@@ -36,6 +36,21 @@ std::string read_regular_file(const std::string& path, const std::string& what, 
   return text;
 }
 
+std::string printable_lines(const std::string& s, bool ascii_only) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (c == '\r') continue;
+    if (c == '\n' || c == '\t' || (c >= 0x20 && c != 0x7f && (c < 0x80 || !ascii_only))) {
+      out += static_cast<char>(c);
+    } else {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", c);
+      out += buf;
+    }
+  }
+  return out;
+}
+
 std::string one_line(const std::string& s) {
   std::string out;
   for (unsigned char c : s) {

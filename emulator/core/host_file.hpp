@@ -37,4 +37,9 @@ std::string read_regular_file(const std::string& path, const std::string& what, 
 // are written as escapes (\n, \r, \t, \xNN).
 std::string one_line(const std::string& message);
 
+// Guest or user text shown on several lines (a UART's output in a failure message, a JUnit
+// report): line feeds and tabs kept, carriage returns dropped, other control characters and
+// DEL as \xNN; bytes from 0x80 up too if `ascii_only`, else kept (UTF-8).
+std::string printable_lines(const std::string& text, bool ascii_only);
+
 }  // namespace boardemu

@@ -105,15 +105,7 @@ bool find(const Pattern& p, const std::string& text, std::size_t from, std::size
   return true;
 }
 
-std::string printable(const std::string& s) {
-  std::string out;
-  for (unsigned char c : s) {
-    if (c == '\n' || c == '\t' || (c >= 0x20 && c < 0x7F)) out += static_cast<char>(c);
-    else if (c == '\r') continue;
-    else out += fmt::format("\\x{:02x}", c);
-  }
-  return out;
-}
+std::string printable(const std::string& s) { return printable_lines(s, true); }
 
 }  // namespace
 
