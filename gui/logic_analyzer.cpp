@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <set>
 
+#include "core/vcd.hpp"
 #include "gui/windows.hpp"
 
 namespace boardemu::gui {
@@ -36,42 +37,39 @@ std::vector<std::string> initial_nets(const Frame& f) {
   return out;
 }
 
-// Writes the shown nets' recorded history as a VCD (IEEE 1364-2005 clause 18), 1 ns units.
+// Writes the shown nets' recorded history as a VCD (IEEE 1364-2005 clause 18), in the same
+// exact timescale as `run --vcd` (core/vcd.hpp).
 std::string export_vcd(const Frame& f, const std::vector<std::string>& nets, const std::string& path) {
-  std::FILE* out = std::fopen(path.c_str(), "w");
-  if (!out) return fmt::format("cannot write {}", path);
-  std::fprintf(out, "$comment boardemu gui export: board %s $end\n$timescale 1 ns $end\n$scope module board $end\n",
-               f.state.board.c_str());
-  std::vector<std::pair<std::string, const Trace*>> vars;
-  for (std::size_t i = 0; i < nets.size(); ++i) {
-    auto it = f.traces.find(nets[i]);
-    if (it == f.traces.end()) continue;
-    std::string id;
-    for (std::size_t n = vars.size() + 1; n; n /= 94) id.push_back(static_cast<char>(33 + n % 94));
-    std::fprintf(out, "$var wire 1 %s %s $end\n", id.c_str(), nets[i].c_str());
-    vars.emplace_back(id, &it->second);
+  try {
+    VcdFile out(path, f.state.hz);
+    out.begin_header("gui export of board " + f.state.board);
+    std::vector<std::pair<std::string, const Trace*>> vars;
+    for (const std::string& net : nets) {
+      auto it = f.traces.find(net);
+      if (it == f.traces.end()) continue;
+      vars.emplace_back(VcdFile::code(vars.size()), &it->second);
+      out.wire(vars.back().first, net);
+    }
+    out.end_header();
+    // Merge the changes of all nets in time order.
+    struct Item {
+      Cycles t;
+      std::size_t var;
+      Level level;
+    };
+    std::vector<Item> items;
+    for (std::size_t v = 0; v < vars.size(); ++v)
+      for (const auto& c : vars[v].second->changes) items.push_back({c.time, v, c.level});
+    std::stable_sort(items.begin(), items.end(), [](const Item& a, const Item& b) { return a.t < b.t; });
+    for (const Item& it : items) {
+      out.time(it.t);
+      out.value(vars[it.var].first, it.level);
+    }
+    out.flush();
+    return fmt::format("wrote {} nets, {} changes to {}", vars.size(), items.size(), path);
+  } catch (const VcdError& e) {
+    return e.what();
   }
-  std::fprintf(out, "$upscope $end\n$enddefinitions $end\n");
-  // Merge the changes of all nets in time order.
-  struct Item {
-    Cycles t;
-    std::size_t var;
-    Level level;
-  };
-  std::vector<Item> items;
-  for (std::size_t v = 0; v < vars.size(); ++v)
-    for (const auto& c : vars[v].second->changes) items.push_back({c.time, v, c.level});
-  std::stable_sort(items.begin(), items.end(), [](const Item& a, const Item& b) { return a.t < b.t; });
-  long long last = -1;
-  for (const Item& it : items) {
-    long long ns = static_cast<long long>(static_cast<unsigned __int128>(it.t) * 1000000000u / f.state.hz);
-    if (ns != last) std::fprintf(out, "#%lld\n", ns), last = ns;
-    char v = it.level == Level::high ? '1' : it.level == Level::low ? '0' : it.level == Level::contention ? 'x' : 'z';
-    std::fprintf(out, "%c%s\n", v, vars[it.var].first.c_str());
-  }
-  bool ok = std::fclose(out) == 0;
-  return ok ? fmt::format("wrote {} nets, {} changes to {}", vars.size(), items.size(), path)
-            : fmt::format("cannot write {}", path);
 }
 
 float level_y(Level l, float top, float h) {

@@ -28,6 +28,41 @@ class VcdError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// The file side of a VCD, shared by the live recorder below and the GUI's export of recorded
+// history: the header (CPU clock, the coarsest exact timescale), identifier codes, time stamps
+// written once per instant, values. Every write error throws VcdError naming the file.
+class VcdFile {
+ public:
+  VcdFile(const std::string& path, std::uint64_t cpu_hz);  // throws VcdError
+  ~VcdFile();
+  VcdFile(const VcdFile&) = delete;
+  VcdFile& operator=(const VcdFile&) = delete;
+
+  // The identifier code of the index-th variable: printable ASCII '!'..'~', shortest first.
+  static std::string code(std::size_t index);
+  // $version, $comment (the clock, and `comment` if not empty), $timescale, $scope module board.
+  void begin_header(const std::string& comment = {});
+  void wire(const std::string& code, const std::string& name);
+  void real(const std::string& code, const std::string& name);
+  void end_header();  // $upscope, $enddefinitions
+  void time(Cycles t);  // "#N", only when the instant changes
+  void value(const std::string& code, Level level);
+  void real_value(const std::string& code, double value);
+  void text(const char* s);  // verbatim ($dumpvars, $end)
+  void flush();
+  const std::string& path() const { return path_; }
+
+ private:
+  void check(int rc);
+  std::string timescale() const;  // e.g. "100 ps"
+  static constexpr unsigned __int128 kFsPerSecond = 1'000'000'000'000'000u;
+  std::string path_;
+  std::FILE* file_ = nullptr;
+  std::uint64_t cpu_hz_;
+  std::uint64_t unit_fs_ = 1;
+  std::uint64_t last_time_ = ~std::uint64_t{0};
+};
+
 class VcdRecorder {
  public:
   // Opens (creates or truncates) `path`; throws VcdError naming it if it cannot be written.
@@ -50,17 +85,8 @@ class VcdRecorder {
   std::size_t signals() const { return signals_.size(); }
 
  private:
-  void write_time(Cycles t);
-  std::uint64_t time_units(Cycles t) const;
-  std::string timescale() const;  // e.g. "100 ps"
-  static constexpr unsigned __int128 kFsPerSecond = 1'000'000'000'000'000u;
-  std::uint64_t unit_fs_ = 1;
-  void check(int rc);
-
-  std::string path_;
+  VcdFile file_;
   const Scheduler& scheduler_;
-  std::FILE* file_;
-  std::uint64_t cpu_hz_;
   struct Signal {
     Net* net;
     Net::ObserverId id;
@@ -71,7 +97,6 @@ class VcdRecorder {
   std::vector<Signal> signals_;
   bool started_ = false;
   bool finished_ = false;
-  std::uint64_t last_time_ = ~std::uint64_t{0};
   std::size_t changes_ = 0;
   std::string error_;  // the first write error after start()
 };
