@@ -28,7 +28,8 @@
 // breakpoints, VCD recording, `--flash` files (a loaded snapshot's flash contents are written
 // to the file as the session starts it).
 //
-// File format, version 1 (integers little-endian):
+// File format, version 2 (kSnapshotFormatVersion; 2 since the Unicorn CPUs no longer keep
+// per-block fields only a debugger needs), integers little-endian:
 //   header:  "BEMUSNAP" | u32 format version | u32 length + boardemu version text |
 //            u32 length + board name | u64 configuration hash (FNV-1a 64 of the board file's
 //            text and the circuits' parts and nets) | u64 total file length
