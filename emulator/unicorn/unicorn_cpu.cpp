@@ -14,28 +14,32 @@ UnicornCpu::UnicornCpu(uc_arch arch, uc_mode mode, int cpu_model, const BoardDes
       costs_(bus, [this](std::uint32_t a, const std::uint8_t* code, std::uint32_t n) {
         return time_block(a, code, n);
       }) {
-  open_engine(arch, mode, cpu_model, 0);
-  if (arch != UC_ARCH_ARM) return;  // Unicorn 2.1 sets the page size of Arm engines only
-  // Unicorn 2.1.1 maps twice the page size it is asked for (measured): ask, read back, and keep
-  // the default (1 KiB for M-profile, as QEMU's) unless the wanted size came out.
-  const std::uint32_t want = engine_page_size(bus);
-  for (std::uint32_t ask : {want / 2, want}) {
-    if (want <= kDefaultArmPage) break;
-    uc_close(uc_);
-    open_engine(arch, mode, cpu_model, ask);
-    std::uint32_t got = 0;
-    if (uc_ctl_get_page_size(uc_, &got) == UC_ERR_OK && got == want) return;
+  // Unicorn 2.1 sets the page size of Arm engines only, and 2.1.1 maps twice the size it is
+  // asked for (measured): ask, read back, and keep the default (1 KiB) unless the wanted size
+  // came out.
+  const std::uint32_t want = arch == UC_ARCH_ARM ? engine_page_size(bus) : 0;
+  if (want > kDefaultArmPage) {
+    for (std::uint32_t ask : {want / 2, want}) {
+      if (!open_engine(arch, mode, cpu_model, ask)) continue;
+      std::uint32_t got = 0;
+      if (uc_ctl_get_page_size(uc_, &got) == UC_ERR_OK && got == want) return;
+      uc_close(uc_);
+    }
   }
-  uc_close(uc_);
   open_engine(arch, mode, cpu_model, 0);
 }
 
-void UnicornCpu::open_engine(uc_arch arch, uc_mode mode, int cpu_model, std::uint32_t page_size) {
+bool UnicornCpu::open_engine(uc_arch arch, uc_mode mode, int cpu_model, std::uint32_t page_size) {
   uc_ = nullptr;
   check_uc(uc_open(arch, mode, &uc_), "uc_open");
   // The page size and the model must be set before the engine is first used.
-  if (page_size) check_uc(uc_ctl_set_page_size(uc_, page_size), "uc_ctl_set_page_size");
+  if (page_size && uc_ctl_set_page_size(uc_, page_size) != UC_ERR_OK) {
+    uc_close(uc_);
+    uc_ = nullptr;
+    return false;
+  }
   check_uc(uc_ctl_set_cpu_model(uc_, cpu_model), "uc_ctl_set_cpu_model");
+  return true;
 }
 
 std::uint32_t UnicornCpu::engine_page_size(Bus& bus) {

@@ -71,7 +71,9 @@ class UnicornCpu : public Cpu, public CpuDebug {
   UnicornCpu(uc_arch arch, uc_mode mode, int cpu_model, const BoardDesc& board, Bus& bus,
              Semihosting& semihosting);
 
-  void open_engine(uc_arch arch, uc_mode mode, int cpu_model, std::uint32_t page_size);
+  // Opens the engine into uc_ with `page_size` (0: the engine's default). False (and uc_ null)
+  // if the engine refuses that page size.
+  bool open_engine(uc_arch arch, uc_mode mode, int cpu_model, std::uint32_t page_size);
   // Times one block with the backend's cycle model (called once per distinct block).
   virtual BlockCost time_block(std::uint32_t address, const std::uint8_t* code, std::uint32_t size) = 0;
   // Moves execution to `address` (from a hook: abandons the current translation there).
@@ -159,7 +161,7 @@ class UnicornCpu : public Cpu, public CpuDebug {
   // second): each store and mispredicted branch here shows in the MicroPython benchmark.
   void charge(const BlockCost& c, std::uint32_t address, std::uint32_t size) {
     cur_block_ = address;
-    charge_time(c, address, size);
+    charge_time(c.cycles, c.instructions, c.taken_extra, address, size);
   }
   // The block hooks' common case, first thing in the hook: no debugger, nothing due, no stop
   // requested, a known block loaded from the firmware file. Charges it and returns true; false
@@ -169,22 +171,20 @@ class UnicornCpu : public Cpu, public CpuDebug {
     if (sched_.now() >= sched_.horizon()) return false;  // see refresh_horizon()
     std::uint64_t w = costs_.plain(address, size);
     if (!w) return false;
-    // As charge_time, from the packed word; cur_block_ matters to the debugger only: not here.
+    // cur_block_ matters to the debugger only: not kept here.
     using P = BlockCosts::PlainBlock;
-    Cycles refill = prev_taken_extra_ & (Cycles{0} - static_cast<Cycles>(address != prev_fallthrough_));
-    prev_fallthrough_ = address + size;
-    prev_taken_extra_ = P::taken_extra(w);
-    instructions_ += P::instructions(w);
-    sched_.advance(refill + P::cycles(w));
+    charge_time(P::cycles(w), P::instructions(w), P::taken_extra(w), address, size);
     return true;
   }
   bool read32(std::uint32_t addr, std::uint32_t* out) const;
-  void charge_time(const BlockCost& c, std::uint32_t address, std::uint32_t size) {
+  // The time and instruction count of a block that starts now (both charge paths).
+  void charge_time(std::uint32_t cycles, std::uint32_t instructions, std::uint32_t taken_extra,
+                   std::uint32_t address, std::uint32_t size) {
     Cycles refill = prev_taken_extra_ & (Cycles{0} - static_cast<Cycles>(address != prev_fallthrough_));
     prev_fallthrough_ = address + size;
-    prev_taken_extra_ = c.taken_extra;
-    instructions_ += c.instructions;
-    sched_.advance(refill + c.cycles);
+    prev_taken_extra_ = taken_extra;
+    instructions_ += instructions;
+    sched_.advance(refill + cycles);
   }
   std::string describe_pc();
 

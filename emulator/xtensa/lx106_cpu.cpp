@@ -1186,9 +1186,7 @@ RunResult Lx106Cpu::step() {
   return result;
 }
 
-}  // namespace boardemu::xtensa
-
-namespace boardemu::xtensa {
 // The translator's fallback (lx106_jit.cpp): the interpreter for one instruction.
 template void Lx106Cpu::execute<false, true>();
+
 }  // namespace boardemu::xtensa
