@@ -24,8 +24,9 @@
 # since wall time then also counts the time the emulator waited for a core. Every run's output
 # must match what CPython prints for the same script, otherwise the run counts as failed.
 # On esp8266 boards the workload computes fib(20) instead of fib(25), which recurses deeper than
-# the port's 8 KiB C stack allows. "MIPS" is the instructions boardemu executes for the workload (counted deterministically by the
-# scenario runner: an exec of the workload minus an empty exec) over its median time.
+# the port's 8 KiB C stack allows. "MIPS" is the instructions boardemu executes for the workload
+# (counted deterministically by the scenario runner: an exec of the workload minus an exec of
+# `pass`) over its median time.
 # QEMU's ~1 s "startup" is mostly QEMU itself: its pty backend notices that the other side has
 # been opened only on a 1 s poll, and holds the first input until then.
 #
@@ -90,7 +91,7 @@ if [ "$which" != qemu ]; then emu_boardemu_command; add_emulator boardemu; fi
 if [ "$which" != boardemu ]; then emu_qemu_command; add_emulator qemu; fi
 
 exec "$PY" - "$MPY/tools" "$WORKLOAD" "$runs" "$board" "$EMU_BOARD" "$BOARDEMU_BIN" "$EMU_FIRMWARE_ARG" "${emus[@]}" <<'EOF'
-import os, statistics, subprocess, sys, time
+import json, os, re, statistics, subprocess, sys, tempfile, time
 
 tools, workload_path, runs, board = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 emu_board, boardemu_bin, boardemu_extra = sys.argv[5], sys.argv[6], sys.argv[7].split()
@@ -206,7 +207,6 @@ for i in range(runs):
 def workload_instructions():
     """Instructions boardemu executes for the workload: the scenario runner's deterministic count
     for an exec of the workload minus that of an exec of `pass` (the same raw-REPL exchange)."""
-    import json, re, tempfile
     counts = []
     with tempfile.TemporaryDirectory() as tmp:
         for i, code in enumerate((workload.decode(), "pass")):
@@ -217,8 +217,11 @@ def workload_instructions():
                         % (emu_board, json.dumps(code)))
             cmd = [boardemu_bin, "test", scenario, "--junit", junit] + boardemu_extra
             p = subprocess.run(cmd, capture_output=True, timeout=EXEC_TIMEOUT)
-            m = re.search(r'name="instructions" value="(\d+)"', open(junit).read()) if os.path.exists(junit) else None
-            if p.returncode != 0 or not m:
+            if p.returncode != 0 or not os.path.exists(junit):
+                return None
+            with open(junit) as f:
+                m = re.search(r'name="instructions" value="(\d+)"', f.read())
+            if not m:
                 return None
             counts.append(int(m.group(1)))
     return counts[0] - counts[1]
